@@ -1,0 +1,11 @@
+# Strict warnings for elman's own targets only (never global, never for a parent project).
+option(ELMAN_WERROR "Treat warnings as errors in elman's own tests and examples" ON)
+
+function(elman_enable_warnings target)
+  if(CMAKE_CXX_COMPILER_ID MATCHES "GNU|Clang")
+    target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wshadow)
+    if(ELMAN_WERROR)
+      target_compile_options(${target} PRIVATE -Werror)
+    endif()
+  endif()
+endfunction()

@@ -1,0 +1,249 @@
+// SPDX-License-Identifier: MIT
+// Keras 2.4 activations as policy types for SimpleRNN's `Activation` template parameter.
+//
+// An activation is a (possibly stateful) functor type with:
+//   static constexpr const char* keras_name;                 // name used in Keras configs
+//   template <class Z, class Y> void forward(const Eigen::ArrayBase<Z>& z, Y&& y) const;
+//       y = act(z) for a [rows, units] array block; y never aliases z.
+//   template <class Z, class Y, class G, class GZ> void backward(z, y, gy, gz) const;
+//       vector-Jacobian product: gz = (d act / d z)^T gy, rows independent; gz never aliases gy.
+// Element-wise activations derive from `ElementwiseActivation<Self>` and only write
+//   template <class Z, class Y, class D> void derivative(const Eigen::ArrayBase<Z>& z, const Eigen::ArrayBase<Y>& y, D&& d) const;
+// which gets `d = act'(z)` given z and y = act(z). Everything runs through Eigen array expressions, so it
+// vectorises; a user functor written the same way (see README, "Custom activations") is a first-class citizen.
+#pragma once
+
+#include <elman/config.hpp>
+
+#include <Eigen/Core>
+#include <unsupported/Eigen/SpecialFunctions>
+
+#include <cmath>
+#include <limits>
+
+ELMAN_NAMESPACE_BEGIN
+
+/// CRTP base giving element-wise activations their backward pass from `derivative`.
+template <class Derived>
+struct ElementwiseActivation {
+    static constexpr bool elementwise = true;
+
+    template <class Z, class Y, class G, class GZ>
+    void backward(const Eigen::ArrayBase<Z>& z, const Eigen::ArrayBase<Y>& y, const Eigen::ArrayBase<G>& gy,
+                  GZ&& gz) const {
+        static_cast<const Derived&>(*this).derivative(z, y, gz);
+        gz *= gy;
+    }
+};
+
+/// Keras `linear` (and `activation=None`): identity.
+struct Linear : ElementwiseActivation<Linear> {
+    static constexpr const char* keras_name = "linear";
+    template <class Z, class Y>
+    void forward(const Eigen::ArrayBase<Z>& z, Y&& y) const { y = z; }
+    template <class Z, class Y, class D>
+    void derivative(const Eigen::ArrayBase<Z>&, const Eigen::ArrayBase<Y>&, D&& d) const { d.setOnes(); }
+};
+
+/// Keras `tanh` (SimpleRNN's default).
+struct Tanh : ElementwiseActivation<Tanh> {
+    static constexpr const char* keras_name = "tanh";
+    template <class Z, class Y>
+    void forward(const Eigen::ArrayBase<Z>& z, Y&& y) const { y = z.tanh(); }
+    template <class Z, class Y, class D>
+    void derivative(const Eigen::ArrayBase<Z>&, const Eigen::ArrayBase<Y>& y, D&& d) const {
+        using S = typename Y::Scalar;
+        d = S(1) - y.square();
+    }
+};
+
+/// Keras `relu` with its defaults (alpha 0, no cap, threshold 0). Derivative 0 at z = 0, as TF.
+struct Relu : ElementwiseActivation<Relu> {
+    static constexpr const char* keras_name = "relu";
+    template <class Z, class Y>
+    void forward(const Eigen::ArrayBase<Z>& z, Y&& y) const {
+        using S = typename Z::Scalar;
+        y = (z > S(0)).select(z, S(0));
+    }
+    template <class Z, class Y, class D>
+    void derivative(const Eigen::ArrayBase<Z>& z, const Eigen::ArrayBase<Y>&, D&& d) const {
+        using S = typename Z::Scalar;
+        d = (z > S(0)).template cast<S>();
+    }
+};
+
+/// Keras `sigmoid`: 1 / (1 + exp(-z)).
+struct Sigmoid : ElementwiseActivation<Sigmoid> {
+    static constexpr const char* keras_name = "sigmoid";
+    template <class Z, class Y>
+    void forward(const Eigen::ArrayBase<Z>& z, Y&& y) const { y = z.logistic(); }
+    template <class Z, class Y, class D>
+    void derivative(const Eigen::ArrayBase<Z>&, const Eigen::ArrayBase<Y>& y, D&& d) const {
+        using S = typename Y::Scalar;
+        d = y * (S(1) - y);
+    }
+};
+
+/// Keras `hard_sigmoid` as defined in TF 2.4: clip(0.2 z + 0.5, 0, 1) (Keras 3 changed it to relu6(z+3)/6).
+/// Derivative 0.2 on [-2.5, 2.5] including the knees (as TF's clip gradient), 0 outside.
+struct HardSigmoid : ElementwiseActivation<HardSigmoid> {
+    static constexpr const char* keras_name = "hard_sigmoid";
+    template <class Z, class Y>
+    void forward(const Eigen::ArrayBase<Z>& z, Y&& y) const {
+        using S = typename Z::Scalar;
+        y = (S(0.2) * z + S(0.5)).max(S(0)).min(S(1));
+    }
+    template <class Z, class Y, class D>
+    void derivative(const Eigen::ArrayBase<Z>& z, const Eigen::ArrayBase<Y>&, D&& d) const {
+        using S = typename Z::Scalar;
+        d = S(0.2) * (z >= S(-2.5) && z <= S(2.5)).template cast<S>();
+    }
+};
+
+/// Keras `elu` with alpha 1: z for z > 0, exp(z) - 1 otherwise.
+struct Elu : ElementwiseActivation<Elu> {
+    static constexpr const char* keras_name = "elu";
+    template <class Z, class Y>
+    void forward(const Eigen::ArrayBase<Z>& z, Y&& y) const {
+        using S = typename Z::Scalar;
+        y = (z > S(0)).select(z, z.exp() - S(1));
+    }
+    template <class Z, class Y, class D>
+    void derivative(const Eigen::ArrayBase<Z>& z, const Eigen::ArrayBase<Y>& y, D&& d) const {
+        using S = typename Z::Scalar;
+        d = (z > S(0)).select(S(1), y + S(1));
+    }
+};
+
+/// Keras `selu` with the self-normalising constants of Klambauer et al.
+struct Selu : ElementwiseActivation<Selu> {
+    static constexpr const char* keras_name = "selu";
+    static constexpr double alpha = 1.6732632423543772848170429916717;
+    static constexpr double scale = 1.0507009873554804934193349852946;
+    template <class Z, class Y>
+    void forward(const Eigen::ArrayBase<Z>& z, Y&& y) const {
+        using S = typename Z::Scalar;
+        y = (z > S(0)).select(S(scale) * z, S(scale * alpha) * (z.exp() - S(1)));
+    }
+    template <class Z, class Y, class D>
+    void derivative(const Eigen::ArrayBase<Z>& z, const Eigen::ArrayBase<Y>&, D&& d) const {
+        using S = typename Z::Scalar;
+        d = (z > S(0)).select(S(scale), S(scale * alpha) * z.exp());
+    }
+};
+
+/// Keras `softplus`: log(1 + exp(z)) with TF's cut-offs (z itself above -log(eps)-2, exp(z) below log(eps)+2),
+/// which keeps it finite and exact in the tails.
+struct Softplus : ElementwiseActivation<Softplus> {
+    static constexpr const char* keras_name = "softplus";
+    template <class S>
+    static S threshold() {
+        return std::log(std::numeric_limits<S>::epsilon()) + S(2);
+    }
+    template <class Z, class Y>
+    void forward(const Eigen::ArrayBase<Z>& z, Y&& y) const {
+        using S = typename Z::Scalar;
+        const S t = threshold<S>();
+        y = (z > -t).select(z, (z < t).select(z.exp(), z.exp().log1p()));
+    }
+    template <class Z, class Y, class D>
+    void derivative(const Eigen::ArrayBase<Z>& z, const Eigen::ArrayBase<Y>&, D&& d) const {
+        d = z.logistic();
+    }
+};
+
+/// Keras `softsign`: z / (1 + |z|).
+struct Softsign : ElementwiseActivation<Softsign> {
+    static constexpr const char* keras_name = "softsign";
+    template <class Z, class Y>
+    void forward(const Eigen::ArrayBase<Z>& z, Y&& y) const {
+        using S = typename Z::Scalar;
+        y = z / (S(1) + z.abs());
+    }
+    template <class Z, class Y, class D>
+    void derivative(const Eigen::ArrayBase<Z>& z, const Eigen::ArrayBase<Y>&, D&& d) const {
+        using S = typename Z::Scalar;
+        d = (S(1) + z.abs()).square().inverse();
+    }
+};
+
+/// Keras `swish` (TF 2.4 maps it to tf.nn.silu, beta 1): z * sigmoid(z).
+struct Swish : ElementwiseActivation<Swish> {
+    static constexpr const char* keras_name = "swish";
+    template <class Z, class Y>
+    void forward(const Eigen::ArrayBase<Z>& z, Y&& y) const { y = z * z.logistic(); }
+    template <class Z, class Y, class D>
+    void derivative(const Eigen::ArrayBase<Z>& z, const Eigen::ArrayBase<Y>&, D&& d) const {
+        using S = typename Z::Scalar;
+        d = z.logistic() * (S(1) + z * (S(1) - z.logistic()));
+    }
+};
+
+/// Keras `gelu`, exact (erf) form as TF 2.4's default `approximate=False`: 0.5 z (1 + erf(z / sqrt 2)).
+struct Gelu : ElementwiseActivation<Gelu> {
+    static constexpr const char* keras_name = "gelu";
+    template <class Z, class Y>
+    void forward(const Eigen::ArrayBase<Z>& z, Y&& y) const {
+        using S = typename Z::Scalar;
+        y = S(0.5) * z * (S(1) + (z * S(0.70710678118654752440)).erf());
+    }
+    template <class Z, class Y, class D>
+    void derivative(const Eigen::ArrayBase<Z>& z, const Eigen::ArrayBase<Y>&, D&& d) const {
+        using S = typename Z::Scalar;
+        // Phi(z) + z * phi(z)
+        d = S(0.5) * (S(1) + (z * S(0.70710678118654752440)).erf()) +
+            z * (S(-0.5) * z.square()).exp() * S(0.39894228040143267794);
+    }
+};
+
+/// Keras `exponential`: exp(z).
+struct Exponential : ElementwiseActivation<Exponential> {
+    static constexpr const char* keras_name = "exponential";
+    template <class Z, class Y>
+    void forward(const Eigen::ArrayBase<Z>& z, Y&& y) const { y = z.exp(); }
+    template <class Z, class Y, class D>
+    void derivative(const Eigen::ArrayBase<Z>&, const Eigen::ArrayBase<Y>& y, D&& d) const { d = y; }
+};
+
+/// Keras `softmax` over the units axis of each [B, U] row (not element-wise: backward is the Jacobian
+/// product gz = y * (gy - sum(gy * y))).
+struct Softmax {
+    static constexpr const char* keras_name = "softmax";
+    static constexpr bool elementwise = false;
+    template <class Z, class Y>
+    void forward(const Eigen::ArrayBase<Z>& z, Y&& y) const {
+        // Row by row with scalar reductions: no temporaries, no heap.
+        for (Index r = 0; r < z.rows(); ++r) {
+            const auto max = z.row(r).maxCoeff();
+            y.row(r) = (z.row(r) - max).exp();
+            y.row(r) /= y.row(r).sum();
+        }
+    }
+    template <class Z, class Y, class G, class GZ>
+    void backward(const Eigen::ArrayBase<Z>&, const Eigen::ArrayBase<Y>& y, const Eigen::ArrayBase<G>& gy,
+                  GZ&& gz) const {
+        for (Index r = 0; r < y.rows(); ++r) {
+            const auto dot = (gy.row(r) * y.row(r)).sum();
+            gz.row(r) = y.row(r) * (gy.row(r) - dot);
+        }
+    }
+};
+
+namespace detail {
+template <class A, class = void>
+struct has_keras_name : std::false_type {};
+template <class A>
+struct has_keras_name<A, std::void_t<decltype(A::keras_name)>> : std::true_type {};
+}  // namespace detail
+
+/// The Keras name of an activation type; "custom" for user functors without `keras_name`.
+template <class Activation>
+constexpr const char* activation_name() {
+    if constexpr (detail::has_keras_name<Activation>::value) {
+        return Activation::keras_name;
+    } else {
+        return "custom";
+    }
+}
+
+ELMAN_NAMESPACE_END

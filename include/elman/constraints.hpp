@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: MIT
+// Keras weight constraints (MaxNorm, NonNeg, UnitNorm, MinMaxNorm), applied by optimizers after each update.
+#pragma once
+
+#include <elman/config.hpp>
+
+#include <Eigen/Core>
+
+#include <stdexcept>
+#include <string>
+
+ELMAN_NAMESPACE_BEGIN
+
+/// A Keras constraint. `axis` is the reduction axis of Keras' norm: for a 2-D weight `[rows, cols]` axis 0
+/// normalises each column (each output unit of `kernel [F,U]`), axis 1 each row; for the 1-D bias, axis 0
+/// (or -1) means the whole vector.
+class Constraint {
+  public:
+    enum class Kind { MaxNorm, NonNeg, UnitNorm, MinMaxNorm };
+    static constexpr double epsilon = 1e-7;  // backend.epsilon()
+
+    static Constraint max_norm(double max_value = 2.0, int axis = 0) {
+        Constraint c(Kind::MaxNorm, "MaxNorm", axis);
+        c.max_value_ = max_value;
+        return c;
+    }
+    static Constraint non_neg() { return Constraint(Kind::NonNeg, "NonNeg", 0); }
+    static Constraint unit_norm(int axis = 0) { return Constraint(Kind::UnitNorm, "UnitNorm", axis); }
+    static Constraint min_max_norm(double min_value = 0.0, double max_value = 1.0, double rate = 1.0, int axis = 0) {
+        Constraint c(Kind::MinMaxNorm, "MinMaxNorm", axis);
+        c.min_value_ = min_value;
+        c.max_value_ = max_value;
+        c.rate_ = rate;
+        return c;
+    }
+    /// Keras names and aliases: MaxNorm/max_norm/maxnorm, NonNeg/non_neg/nonneg, UnitNorm/unit_norm/unitnorm,
+    /// MinMaxNorm/min_max_norm.
+    static Constraint from_name(const std::string& name) {
+        if (name == "MaxNorm" || name == "max_norm" || name == "maxnorm") return max_norm();
+        if (name == "NonNeg" || name == "non_neg" || name == "nonneg") return non_neg();
+        if (name == "UnitNorm" || name == "unit_norm" || name == "unitnorm") return unit_norm();
+        if (name == "MinMaxNorm" || name == "min_max_norm") return min_max_norm();
+        throw std::invalid_argument("Unknown constraint: " + name +
+                                    ". Expected one of 'max_norm', 'non_neg', 'unit_norm', 'min_max_norm'.");
+    }
+
+    Kind kind() const noexcept { return kind_; }
+    const char* class_name() const noexcept { return class_name_; }
+    int axis() const noexcept { return axis_; }
+    double max_value() const noexcept { return max_value_; }
+    double min_value() const noexcept { return min_value_; }
+    double rate() const noexcept { return rate_; }
+
+    /// w <- c(w) in place. `w` is a 2-D weight (or a single-row/column 1-D weight with `is_vector`).
+    template <class Derived>
+    void apply(Eigen::MatrixBase<Derived>& w, bool is_vector = false) const {
+        using S = typename Derived::Scalar;
+        if (kind_ == Kind::NonNeg) {
+            w.derived().array() *= (w.derived().array() >= S(0)).template cast<S>();
+            return;
+        }
+        if (is_vector) {
+            if (axis_ != 0 && axis_ != -1) {
+                throw std::invalid_argument("Constraint axis " + std::to_string(axis_) + " is out of range for a 1-D weight");
+            }
+            w.derived() *= scale_for(static_cast<S>(w.derived().norm()));
+            return;
+        }
+        if (axis_ == 0 || axis_ == -2) {
+            for (Index j = 0; j < w.cols(); ++j) w.col(j) *= scale_for(static_cast<S>(w.col(j).norm()));
+        } else if (axis_ == 1 || axis_ == -1) {
+            for (Index i = 0; i < w.rows(); ++i) w.row(i) *= scale_for(static_cast<S>(w.row(i).norm()));
+        } else {
+            throw std::invalid_argument("Constraint axis " + std::to_string(axis_) + " is out of range for a 2-D weight");
+        }
+    }
+
+  private:
+    Constraint(Kind kind, const char* name, int axis) : kind_(kind), class_name_(name), axis_(axis) {}
+
+    template <class S>
+    S scale_for(S norm) const {
+        const S eps = static_cast<S>(epsilon);
+        switch (kind_) {
+            case Kind::MaxNorm: return std::min(std::max(norm, S(0)), static_cast<S>(max_value_)) / (eps + norm);
+            case Kind::UnitNorm: return S(1) / (eps + norm);
+            case Kind::MinMaxNorm: {
+                const S clipped = std::min(std::max(norm, static_cast<S>(min_value_)), static_cast<S>(max_value_));
+                const S desired = static_cast<S>(rate_) * clipped + (S(1) - static_cast<S>(rate_)) * norm;
+                return desired / (eps + norm);
+            }
+            case Kind::NonNeg: break;
+        }
+        return S(1);
+    }
+
+    Kind kind_;
+    const char* class_name_;
+    int axis_ = 0;
+    double max_value_ = 2.0, min_value_ = 0.0, rate_ = 1.0;
+};
+
+ELMAN_NAMESPACE_END

@@ -1,0 +1,17 @@
+// SPDX-License-Identifier: MIT
+// Umbrella header: everything elman offers. `#include <elman/elman.hpp>` and use `elman::SimpleRNN`.
+#pragma once
+
+#include <elman/activations.hpp>
+#include <elman/config.hpp>
+#include <elman/constraints.hpp>
+#include <elman/initializers.hpp>
+#include <elman/mask.hpp>
+#include <elman/random.hpp>
+#include <elman/regularizers.hpp>
+#include <elman/shape.hpp>
+#include <elman/simple_rnn.hpp>
+#include <elman/simple_rnn_call.hpp>
+#include <elman/simple_rnn_options.hpp>
+#include <elman/tensor.hpp>
+#include <elman/version.hpp>

@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: MIT
+// A read-only view of a Keras timestep mask of any arithmetic dtype (non-zero = keep the step).
+#pragma once
+
+#include <elman/config.hpp>
+#include <elman/shape.hpp>
+#include <elman/tensor.hpp>
+
+#include <cstdint>
+#include <type_traits>
+
+ELMAN_NAMESPACE_BEGIN
+
+/// Keras casts a mask of any dtype to bool; this view does the same without copying. Shape `[B, T]`
+/// (or `[B, T, 1]`, also accepted by Keras); with `time_major` layers, `[T, B]`.
+class MaskView {
+  public:
+    MaskView() = default;
+
+    template <class T, class = std::enable_if_t<std::is_arithmetic<T>::value>>
+    MaskView(const T* data, Shape shape) : data_(data), shape_(shape), read_(&read_as<T>) {}
+
+    template <class T, class = std::enable_if_t<std::is_arithmetic<std::remove_const_t<T>>::value>>
+    MaskView(const TensorView<T>& view) : MaskView(static_cast<const std::remove_const_t<T>*>(view.data()), view.shape()) {}
+
+    template <class T, class = std::enable_if_t<std::is_arithmetic<T>::value>>
+    MaskView(const Tensor<T>& tensor) : MaskView(tensor.data(), tensor.shape()) {}
+
+    const Shape& shape() const noexcept { return shape_; }
+    bool empty() const noexcept { return read_ == nullptr; }
+
+    /// Whether flat element `i` (row-major) keeps its step.
+    bool keep(Index i) const noexcept { return read_(data_, i); }
+
+  private:
+    template <class T>
+    static bool read_as(const void* data, Index i) noexcept {
+        return static_cast<const T*>(data)[i] != T(0);
+    }
+
+    const void* data_ = nullptr;
+    Shape shape_;
+    bool (*read_)(const void*, Index) noexcept = nullptr;
+};
+
+ELMAN_NAMESPACE_END

@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: MIT
+// A small fixed-capacity shape (rank <= 4) printed the way numpy/Keras print shapes.
+#pragma once
+
+#include <elman/config.hpp>
+
+#include <array>
+#include <initializer_list>
+#include <limits>
+#include <stdexcept>
+#include <string>
+
+ELMAN_NAMESPACE_BEGIN
+
+/// Shape of a row-major tensor, e.g. `{batch, timesteps, features}`. Holds at most `max_rank` extents so
+/// views can be built without touching the heap.
+class Shape {
+  public:
+    static constexpr int max_rank = 4;
+
+    Shape() = default;
+    Shape(std::initializer_list<Index> extents) {
+        if (extents.size() > static_cast<std::size_t>(max_rank)) {
+            throw std::invalid_argument("elman::Shape: rank " + std::to_string(extents.size()) +
+                                        " exceeds the supported maximum of " + std::to_string(max_rank));
+        }
+        for (Index e : extents) { dims_[static_cast<std::size_t>(rank_++)] = e; }
+    }
+
+    int rank() const noexcept { return rank_; }
+    Index operator[](int axis) const noexcept { return dims_[static_cast<std::size_t>(axis)]; }
+    Index& operator[](int axis) noexcept { return dims_[static_cast<std::size_t>(axis)]; }
+
+    /// Product of the extents; throws std::length_error when it does not fit an Index (absurd sizes).
+    Index size() const {
+        Index total = 1;
+        for (int i = 0; i < rank_; ++i) {
+            const Index e = (*this)[i];
+            if (e < 0) { throw std::invalid_argument("elman::Shape: negative extent in shape " + to_string()); }
+            if (e != 0 && total > std::numeric_limits<Index>::max() / e) {
+                throw std::length_error("elman::Shape: element count of shape " + to_string() + " overflows");
+            }
+            total *= e;
+        }
+        return total;
+    }
+
+    /// numpy-style text: "(2, 5, 3)", "(4,)" for rank 1, "()" for rank 0.
+    std::string to_string() const {
+        std::string s = "(";
+        for (int i = 0; i < rank_; ++i) {
+            if (i) s += ", ";
+            s += std::to_string((*this)[i]);
+        }
+        if (rank_ == 1) s += ",";
+        return s + ")";
+    }
+
+    friend bool operator==(const Shape& a, const Shape& b) noexcept {
+        if (a.rank_ != b.rank_) return false;
+        for (int i = 0; i < a.rank_; ++i) {
+            if (a[i] != b[i]) return false;
+        }
+        return true;
+    }
+    friend bool operator!=(const Shape& a, const Shape& b) noexcept { return !(a == b); }
+
+  private:
+    std::array<Index, max_rank> dims_{};
+    int rank_ = 0;
+};
+
+ELMAN_NAMESPACE_END
