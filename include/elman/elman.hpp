@@ -2,6 +2,7 @@
 // Umbrella header: everything elman offers. `#include <elman/elman.hpp>` and use `elman::SimpleRNN`.
 #pragma once
 
+#include <elman/activation_registry.hpp>
 #include <elman/activations.hpp>
 #include <elman/config.hpp>
 #include <elman/constraints.hpp>

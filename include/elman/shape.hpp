@@ -4,6 +4,7 @@
 
 #include <elman/config.hpp>
 
+#include <algorithm>
 #include <array>
 #include <initializer_list>
 #include <limits>
@@ -19,12 +20,12 @@ class Shape {
     static constexpr int max_rank = 4;
 
     Shape() = default;
-    Shape(std::initializer_list<Index> extents) {
+    Shape(std::initializer_list<Index> extents) : dims_{}, rank_(static_cast<int>(extents.size())) {
         if (extents.size() > static_cast<std::size_t>(max_rank)) {
             throw std::invalid_argument("elman::Shape: rank " + std::to_string(extents.size()) +
                                         " exceeds the supported maximum of " + std::to_string(max_rank));
         }
-        for (Index e : extents) { dims_[static_cast<std::size_t>(rank_++)] = e; }
+        std::copy(extents.begin(), extents.end(), dims_.begin());
     }
 
     int rank() const noexcept { return rank_; }
@@ -56,13 +57,8 @@ class Shape {
         return s + ")";
     }
 
-    friend bool operator==(const Shape& a, const Shape& b) noexcept {
-        if (a.rank_ != b.rank_) return false;
-        for (int i = 0; i < a.rank_; ++i) {
-            if (a[i] != b[i]) return false;
-        }
-        return true;
-    }
+    // Extents past the rank are always zero, so whole arrays compare.
+    friend bool operator==(const Shape& a, const Shape& b) noexcept { return a.rank_ == b.rank_ && a.dims_ == b.dims_; }
     friend bool operator!=(const Shape& a, const Shape& b) noexcept { return !(a == b); }
 
   private:

@@ -1,0 +1,59 @@
+// Shared helpers for the test suite: golden-data loading and tolerant comparisons.
+#pragma once
+
+#include <elman/elman.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace elman_test {
+
+inline const nlohmann::json& load_json(const std::string& file) {
+    static std::vector<std::pair<std::string, nlohmann::json>> cache;
+    for (const auto& entry : cache)
+        if (entry.first == file) return entry.second;
+    std::ifstream in(std::string(ELMAN_TEST_DATA_DIR) + "/" + file);
+    if (!in) throw std::runtime_error("cannot open test data file " + file);
+    cache.emplace_back(file, nlohmann::json::parse(in));
+    return cache.back().second;
+}
+
+template <class Scalar>
+elman::Tensor<Scalar> tensor_from_json(const nlohmann::json& j) {
+    elman::Shape shape;
+    const auto& dims = j.at("shape");
+    if (dims.size() == 1) shape = {dims[0].get<elman::Index>()};
+    if (dims.size() == 2) shape = {dims[0].get<elman::Index>(), dims[1].get<elman::Index>()};
+    if (dims.size() == 3) shape = {dims[0].get<elman::Index>(), dims[1].get<elman::Index>(), dims[2].get<elman::Index>()};
+    std::vector<Scalar> values;
+    values.reserve(j.at("data").size());
+    for (const auto& v : j.at("data")) values.push_back(static_cast<Scalar>(v.get<double>()));
+    return elman::Tensor<Scalar>(shape, std::move(values));
+}
+
+/// Largest |a - e| / max(1, |e|) over two same-shaped buffers (infinity when shapes differ or a value is NaN).
+template <class A, class E>
+double max_relative_error(const A* actual, const E* expected, elman::Index n) {
+    double worst = 0.0;
+    for (elman::Index i = 0; i < n; ++i) {
+        const double a = static_cast<double>(actual[i]), e = static_cast<double>(expected[i]);
+        const double err = std::abs(a - e) / std::max(1.0, std::abs(e));
+        if (std::isnan(err)) return INFINITY;
+        worst = std::max(worst, err);
+    }
+    return worst;
+}
+
+template <class Scalar, class Other>
+double max_relative_error(const elman::Tensor<Scalar>& actual, const elman::Tensor<Other>& expected) {
+    if (actual.shape() != expected.shape()) return INFINITY;
+    return max_relative_error(actual.data(), expected.data(), actual.size());
+}
+
+}  // namespace elman_test
