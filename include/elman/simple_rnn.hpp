@@ -3,8 +3,11 @@
 #pragma once
 
 #include <elman/activations.hpp>
+#include <elman/backend.hpp>
 #include <elman/config.hpp>
+#include <elman/detail/batch_split.hpp>
 #include <elman/detail/errors.hpp>
+#include <elman/detail/packed_gemm.hpp>
 #include <elman/mask.hpp>
 #include <elman/random.hpp>
 #include <elman/shape.hpp>
@@ -37,11 +40,21 @@ ELMAN_NAMESPACE_BEGIN
 /// layer's state, std::length_error for sizes that overflow) naming the argument and the expected vs. actual
 /// shape; a call that throws leaves weights and stored state exactly as they were.
 ///
+/// Performance: `set_threads(n)` splits the batch across n threads (bit-identical to one thread);
+/// `set_backend(...)` picks the product code (backend.hpp); `SimpleRNNStream` (stream.hpp) steps one timestep
+/// at a time without allocating. docs/performance.md has the measurements.
+///
 /// @tparam Scalar      float or double.
 /// @tparam Activation  one of the types in activations.hpp (Keras names) or a user functor with the same shape.
-template <class Scalar = float, class Activation = Tanh>
+/// @tparam Units       `units` fixed at compile time, or Eigen::Dynamic (default). When fixed, the constructor
+///                     refuses any other count and the streaming step (stream.hpp) uses fixed-size Eigen
+///                     matrices with fully unrolled loops: the C++ counterpart of Keras' `unroll=True`.
+/// @tparam Features    input features fixed at compile time, or Eigen::Dynamic (default); checked at build.
+template <class Scalar = float, class Activation = Tanh, int Units = Eigen::Dynamic, int Features = Eigen::Dynamic>
 class SimpleRNN {
     static_assert(std::is_floating_point<Scalar>::value, "SimpleRNN: Scalar must be a floating-point type");
+    static_assert(Units == Eigen::Dynamic || Units > 0, "SimpleRNN: Units must be positive or Eigen::Dynamic");
+    static_assert(Features == Eigen::Dynamic || Features >= 0, "SimpleRNN: Features must be >= 0 or Eigen::Dynamic");
 
   public:
     using scalar_type = Scalar;
@@ -53,6 +66,8 @@ class SimpleRNN {
     using ResultType = Result<Scalar>;
     using Args = CallArgs<Scalar>;
     using Trace = ForwardTrace<Scalar>;
+    static constexpr int units_at_compile_time = Units;
+    static constexpr int features_at_compile_time = Features;
 
     /// Keras `SimpleRNN(units, activation, **options)`. `units` must be positive. Dropout rates are clipped to
     /// [0, 1] (NaN -> 0). Weights are built here when `options.input_dim > 0`, else on the first call.
@@ -64,6 +79,10 @@ class SimpleRNN {
                                         "': `units` must be a positive integer, got " + std::to_string(units));
         }
         Shape({units, units}).size();  // throws std::length_error for absurd unit counts
+        if (Units != Eigen::Dynamic && units != Units) {
+            detail::throw_invalid(options_.name, "units", "must equal the compile-time Units " + std::to_string(Units) +
+                                                              ", got " + std::to_string(units));
+        }
         options_.dropout = clip_rate(options_.dropout);
         options_.recurrent_dropout = clip_rate(options_.recurrent_dropout);
         if (options_.batch_size < 0) detail::throw_invalid(options_.name, "batch_size", "must be >= 0, got " + std::to_string(options_.batch_size));
@@ -107,6 +126,7 @@ class SimpleRNN {
             return;
         }
         if (input_dim < 0) detail::throw_invalid(options_.name, "input_dim", "must be >= 0, got " + std::to_string(input_dim));
+        check_compile_time_features(input_dim);
         Shape({input_dim, units_}).size();
         RowMatrix kernel(input_dim, units_), recurrent(units_, units_);
         RowVector bias(options_.use_bias ? units_ : 0);
@@ -157,6 +177,7 @@ class SimpleRNN {
         check_weight_shape(Shape{units_, units_}, weights[1].shape());
         if (options_.use_bias) check_weight_shape(Shape{units_}, weights[2].shape());
         // All checks passed: nothing below throws except allocation on first build.
+        check_compile_time_features(features);
         if (!built()) build_uninitialized(features);
         kernel_ = weights[0].matrix();
         recurrent_kernel_ = weights[1].matrix();
@@ -244,10 +265,41 @@ class SimpleRNN {
         state_ = states[0].matrix();
     }
 
+    // ---- performance controls ---------------------------------------------------------------------------------
+    /// Threads a whole-sequence call may use (default 1). The batch is split into `threads` near-equal row
+    /// slices, each run on its own std::thread (the caller runs the first), so samples never wait for each
+    /// other; a call with batch B uses min(B, threads) threads. Results are bit-identical to one thread with
+    /// the packed backend, whose sums do not depend on the slice (the gemm backend and dropout calls always run
+    /// on one thread, as Eigen's/BLAS' summation order may depend on the row count). Throws
+    /// std::invalid_argument for n < 1.
+    void set_threads(int threads) {
+        if (threads < 1) detail::throw_invalid(options_.name, "threads", "must be >= 1, got " + std::to_string(threads));
+        threads_ = threads;
+    }
+    int threads() const noexcept { return threads_; }
+
+    /// Compute path of whole-sequence calls (see backend.hpp); `default_backend` unless changed.
+    void set_backend(Backend backend) noexcept { backend_ = backend; }
+    Backend backend() const noexcept { return backend_; }
+
   private:
     struct CallShape {
         Index batch, timesteps, features;
     };
+    // Packed backend workspace of one batch slice.
+    struct SliceWork {
+        RowMatrix stacked;    // [rows, F+U]: x_t in the first F columns, h_{t-1} in the last U
+        RowMatrix z;          // [rows, padded U]: pre-activations
+        RowMatrix candidate;  // [rows, U]: act(z), only with a mask (else written straight into `stacked`)
+        RowMatrix carry;      // [rows, U]: Keras' output carry, only with a mask
+    };
+
+    void check_compile_time_features(Index features) const {
+        if (Features != Eigen::Dynamic && features != Features) {
+            detail::throw_invalid(options_.name, "input_dim", "must equal the compile-time Features " +
+                                                                  std::to_string(Features) + ", got " + std::to_string(features));
+        }
+    }
 
     static double clip_rate(double rate) {
         if (std::isnan(rate)) return 0.0;  // Python's max(0., nan) is 0
@@ -315,6 +367,10 @@ class SimpleRNN {
             detail::throw_shape_error(name, "inputs", expected_inputs(), inputs.shape(),
                                       "feature dimension must equal the built input_dim " + std::to_string(input_dim_));
         }
+        if (!built() && Features != Eigen::Dynamic && features != Features) {
+            detail::throw_shape_error(name, "inputs", expected_inputs(), inputs.shape(),
+                                      "feature dimension must equal the compile-time Features " + std::to_string(Features));
+        }
         if (timesteps == 0) {
             detail::throw_shape_error(name, "inputs", expected_inputs(), inputs.shape(),
                                       "timesteps must be >= 1: Keras cannot run a RNN over an empty sequence");
@@ -376,6 +432,10 @@ class SimpleRNN {
         const bool use_recurrent_dropout = args.training && options_.recurrent_dropout > 0.0;
         const bool masked = !args.mask.empty();
         Trace* trace = args.trace;
+        if (backend_ == Backend::packed && !use_input_dropout && !use_recurrent_dropout) {
+            run_packed(inputs, args, s, result);
+            return;
+        }
 
         // Dropout masks: drawn once per call, reused at every timestep (Keras' per-call cache).
         if (use_input_dropout) draw_dropout_mask(dropout_mask_, B, F, options_.dropout);
@@ -468,6 +528,121 @@ class SimpleRNN {
         if (options_.stateful) state_ = state_work_;
     }
 
+    // Packed backend (no dropout): per step one fused product z = [x_t h_{t-1}] · [W; U] + b on weights packed
+    // once per call, so there is no [B*T, U] projection buffer and no per-step re-packing. Batch slices run
+    // independently, on threads_ threads.
+    void run_packed(const TensorView<const Scalar>& inputs, const Args& args, const CallShape& s, ResultType& result) {
+        const Index B = s.batch, T = s.timesteps, F = s.features, U = units_;
+        const Eigen::Map<const RowMatrix> x = inputs.matrix();
+        packed_.pack(kernel_, recurrent_kernel_, bias_);  // bias_ is empty without use_bias
+
+        // Initial state h_{-1}, exactly as the gemm path chooses it.
+        state_work_.resize(B, U);
+        if (options_.stateful && !(args.initial_state && state_.isZero(0))) {
+            state_work_ = state_;
+        } else if (args.initial_state) {
+            state_work_ = args.initial_state->matrix();
+        } else {
+            state_work_.setZero();
+        }
+        if (args.trace) begin_trace(*args.trace, s, args, RowMatrix(x));
+        result.output.resize(options_.return_sequences
+                                 ? (options_.time_major ? Shape{T, B, U} : Shape{B, T, U})
+                                 : Shape{B, U});
+
+        // Every allocation happens here, before any thread starts: the slice bodies cannot throw.
+        const Index count = detail::slice_count(B, threads_);
+        slices_.resize(static_cast<std::size_t>(count));
+        for (Index c = 0; c < count; ++c) {
+            const Index rows = detail::slice_begin(B, count, c + 1) - detail::slice_begin(B, count, c);
+            SliceWork& w = slices_[static_cast<std::size_t>(c)];
+            w.stacked.resize(rows, F + U);
+            w.z.resize(rows, packed_.padded_units());
+            if (!args.mask.empty()) {
+                w.candidate.resize(rows, U);
+                w.carry.setZero(rows, U);  // Keras: the output carry starts at zero, not at h_{-1}
+            }
+        }
+        auto body = [&](Index c) noexcept {
+            const Index b0 = detail::slice_begin(B, count, c);
+            run_packed_slice(slices_[static_cast<std::size_t>(c)], b0, detail::slice_begin(B, count, c + 1) - b0, x,
+                             args, s, result);
+        };
+        if (count == 1) {
+            body(0);
+        } else {
+            detail::run_slices(count, body);
+        }
+
+        if (options_.return_state) {
+            if (!result.state) result.state.emplace();
+            result.state->resize(Shape{B, U});
+            result.state->matrix() = state_work_;
+        } else {
+            result.state.reset();
+        }
+        if (options_.stateful) state_ = state_work_;
+    }
+
+    // Rows [b0, b0 + rows) of the batch through every timestep; reads and writes only those rows of
+    // state_work_, the output and the trace, so slices can run concurrently.
+    void run_packed_slice(SliceWork& w, Index b0, Index rows, const Eigen::Map<const RowMatrix>& x, const Args& args,
+                          const CallShape& s, ResultType& result) noexcept {
+        using RowMap = Eigen::Map<RowVector>;
+        const Index B = s.batch, T = s.timesteps, F = s.features, U = units_, K = F + U;
+        const bool masked = !args.mask.empty();
+        Trace* trace = args.trace;
+        auto h = w.stacked.rightCols(U);
+        h = state_work_.middleRows(b0, rows);
+        for (Index p = 0; p < T; ++p) {
+            const Index t = options_.go_backwards ? T - 1 - p : p;
+            for (Index i = 0; F > 0 && i < rows; ++i)
+                w.stacked.row(i).head(F) = x.row(first_row(t, s) + (b0 + i) * row_stride(s));
+            if (trace) trace->states.middleRows(p * B + b0, rows) = h;
+            detail::packed_gemm<Scalar>(rows, w.stacked.data(), K, packed_, w.z.data(), w.z.cols());
+            const auto z = w.z.leftCols(U);
+            if (trace) trace->preactivations.middleRows(p * B + b0, rows) = z;
+            if (masked) {
+                activation_.forward(z.array(), w.candidate.array());
+                if (trace) trace->activations.middleRows(p * B + b0, rows) = w.candidate;
+                // Select, not blend: a masked row keeps state and output exactly (NaN-safe).
+                for (Index i = 0; i < rows; ++i) {
+                    const Index b = b0 + i;
+                    const bool keep = args.mask.keep(options_.time_major ? t * B + b : b * T + t);
+                    if (trace) trace->step_mask(p, b) = keep;
+                    if (keep) {
+                        h.row(i) = w.candidate.row(i);
+                        w.carry.row(i) = w.candidate.row(i);
+                    } else if (options_.zero_output_for_mask) {
+                        w.carry.row(i).setZero();
+                    }
+                }
+            } else {
+                activation_.forward(z.array(), h.array());  // z and h are distinct buffers
+                if (trace) trace->activations.middleRows(p * B + b0, rows) = h;
+            }
+            if (options_.return_sequences) {
+                for (Index i = 0; i < rows; ++i) {
+                    RowMap out(result.output.data() + (first_row(p, s) + (b0 + i) * row_stride(s)) * U, U);
+                    if (masked) {
+                        out = w.carry.row(i);
+                    } else {
+                        out = h.row(i);
+                    }
+                }
+            }
+        }
+        if (trace) trace->states.middleRows(T * B + b0, rows) = h;
+        state_work_.middleRows(b0, rows) = h;
+        if (!options_.return_sequences) {
+            if (masked) {
+                result.output.matrix().middleRows(b0, rows) = w.carry;
+            } else {
+                result.output.matrix().middleRows(b0, rows) = h;
+            }
+        }
+    }
+
     void begin_trace(Trace& trace, const CallShape& s, const Args& args, const RowMatrix& inputs) const {
         const Index B = s.batch, T = s.timesteps, U = units_;
         trace.batch = B;
@@ -515,10 +690,15 @@ class SimpleRNN {
     Index stateful_batch_ = 0;
 
     Random rng_;
+    int threads_ = 1;
+    Backend backend_ = default_backend;
 
     // Per-call workspaces (members so repeated calls of one shape do not allocate).
     RowMatrix projection_, dropped_inputs_, state_work_, candidate_, preactivation_, dropped_state_, output_carry_;
     RowMatrix dropout_mask_, recurrent_dropout_mask_;
+    // Packed backend: the stacked weights [W; U] and bias in panels, and one workspace per batch slice.
+    detail::PackedWeights<Scalar> packed_;
+    std::vector<SliceWork> slices_;
 };
 
 ELMAN_NAMESPACE_END
