@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <type_traits>
 #include <limits>
 #include <string>
 #include <vector>
@@ -79,10 +80,27 @@ NaiveResult naive_forward(const std::vector<Tensor<double>>& w, const Tensor<dou
     return r;
 }
 
-double max_abs_diff(const double* a, const std::vector<double>& b) {
+template <class T>
+double max_abs_diff(const T* a, const std::vector<double>& b) {
     double worst = 0.0;
-    for (std::size_t i = 0; i < b.size(); ++i) worst = std::max(worst, std::abs(a[i] - b[i]));
+    for (std::size_t i = 0; i < b.size(); ++i) worst = std::max(worst, std::abs(double(a[i]) - b[i]));
     return worst;
+}
+
+template <class T>
+Tensor<double> to_double(const Tensor<T>& t) {
+    return Tensor<double>(t.shape(), std::vector<double>(t.values().begin(), t.values().end()));
+}
+template <class T>
+std::vector<Tensor<double>> to_double(const std::vector<Tensor<T>>& ts) {
+    std::vector<Tensor<double>> out;
+    for (const auto& t : ts) out.push_back(to_double(t));
+    return out;
+}
+/// Agreement expected between the layer and the double-precision loops.
+template <class T>
+constexpr double loop_tolerance() {
+    return std::is_same<T, double>::value ? 1e-12 : 2e-6;
 }
 
 /// Snapshot of everything a failed call must leave untouched.
@@ -294,7 +312,8 @@ TEMPLATE_TEST_CASE("Masks of any dtype and shape [B,T] or [B,T,1]; masked steps 
     for (Index u = 0; u < 3; ++u) CHECK(r5.output(1, 0, u) == 0);
 }
 
-TEST_CASE("Masking, go_backwards, initial_state and zero_output_for_mask match spec §4 loops", "[simple_rnn][mask]") {
+TEMPLATE_TEST_CASE("Masking, go_backwards, initial_state and zero_output_for_mask match spec §4 loops", "[simple_rnn][mask]",
+                   float, double) {
     for (int variant = 0; variant < 8; ++variant) {
         const bool go_backwards = variant & 1, zero_output = variant & 2, with_h0 = variant & 4;
         SimpleRNNOptions o;
@@ -302,22 +321,23 @@ TEST_CASE("Masking, go_backwards, initial_state and zero_output_for_mask match s
         o.return_state = true;
         o.go_backwards = go_backwards;
         o.zero_output_for_mask = zero_output;
-        SimpleRNN<double> layer(4, o);
+        SimpleRNN<TestType> layer(4, o);
         randomize_weights(layer, 3, 10 + static_cast<std::uint64_t>(variant));
-        const auto x = random_tensor<double>({3, 6, 3}, 20);
-        const Tensor<double> mask({3, 6}, {0, 0, 1, 1, 0, 1, /**/ 1, 1, 1, 1, 1, 0, /**/ 0, 0, 0, 0, 0, 0});
-        const auto h0 = random_tensor<double>({3, 4}, 21);
-        typename SimpleRNN<double>::Args args;
+        const auto x = random_tensor<TestType>({3, 6, 3}, 20);
+        const Tensor<TestType> mask({3, 6}, {0, 0, 1, 1, 0, 1, /**/ 1, 1, 1, 1, 1, 0, /**/ 0, 0, 0, 0, 0, 0});
+        const auto h0 = random_tensor<TestType>({3, 4}, 21);
+        typename SimpleRNN<TestType>::Args args;
         args.mask = mask;
         if (with_h0) args.initial_state = h0.view();
         const auto r = layer(x, args);
-        const auto ref = naive_forward(layer.get_weights(), x, &mask, with_h0 ? &h0 : nullptr, go_backwards, zero_output);
+        const auto xd = to_double(x), maskd = to_double(mask), h0d = to_double(h0);
+        const auto ref = naive_forward(to_double(layer.get_weights()), xd, &maskd, with_h0 ? &h0d : nullptr, go_backwards, zero_output);
         INFO("variant " << variant);
-        CHECK(max_abs_diff(r.output.data(), ref.sequence) < 1e-12);
-        CHECK(max_abs_diff(r.state->data(), ref.state) < 1e-12);
+        CHECK(max_abs_diff(r.output.data(), ref.sequence) < loop_tolerance<TestType>());
+        CHECK(max_abs_diff(r.state->data(), ref.state) < loop_tolerance<TestType>());
         // The fully masked sample keeps its initial state (or zeros) and outputs zeros.
         for (Index u = 0; u < 4; ++u) {
-            CHECK((*r.state)(2, u) == (with_h0 ? h0(2, u) : 0.0));
+            CHECK((*r.state)(2, u) == (with_h0 ? h0(2, u) : TestType(0)));
             CHECK(r.output(2, 5, u) == 0.0);
         }
     }
@@ -366,19 +386,20 @@ TEMPLATE_TEST_CASE("unroll is accepted and changes nothing", "[simple_rnn][unrol
     CHECK(plain(x).output.values() == unrolled(x).output.values());
 }
 
-TEST_CASE("Dropout: one mask per call and sample, reused at every step, inverted scaling", "[simple_rnn][dropout]") {
+TEMPLATE_TEST_CASE("Dropout: one mask per call and sample, reused at every step, inverted scaling", "[simple_rnn][dropout]",
+                   float, double) {
     SimpleRNNOptions o;
     o.dropout = 0.4;
     o.recurrent_dropout = 0.3;
     o.return_sequences = true;
     o.return_state = true;
     o.seed = 123;
-    SimpleRNN<double> layer(6, o);
+    SimpleRNN<TestType> layer(6, o);
     randomize_weights(layer, 5, 50);
-    const auto x = random_tensor<double>({4, 7, 5}, 51);
+    const auto x = random_tensor<TestType>({4, 7, 5}, 51);
 
     // Inference: dropout is a no-op, identical to a layer without dropout.
-    SimpleRNN<double> plain(6, [] {
+    SimpleRNN<TestType> plain(6, [] {
         SimpleRNNOptions p;
         p.return_sequences = true;
         p.return_state = true;
@@ -388,8 +409,8 @@ TEST_CASE("Dropout: one mask per call and sample, reused at every step, inverted
     CHECK(layer(x).output.values() == plain(x).output.values());
 
     // Training: the recorded masks hold only 0 and 1/(1-rate), and the outputs equal spec §4 with those masks.
-    elman::ForwardTrace<double> trace;
-    SimpleRNN<double>::Args args;
+    elman::ForwardTrace<TestType> trace;
+    typename SimpleRNN<TestType>::Args args;
     args.training = true;
     args.trace = &trace;
     const auto r = layer(x, args);
@@ -398,20 +419,21 @@ TEST_CASE("Dropout: one mask per call and sample, reused at every step, inverted
     REQUIRE(trace.recurrent_dropout_mask.rows() == 4);
     REQUIRE(trace.recurrent_dropout_mask.cols() == 6);
     for (Index i = 0; i < trace.dropout_mask.size(); ++i) {
-        const double v = trace.dropout_mask.data()[i];
-        CHECK((v == 0.0 || v == Approx(1.0 / 0.6).epsilon(1e-15)));
+        const double v = double(trace.dropout_mask.data()[i]);
+        CHECK((v == 0.0 || v == Approx(double(TestType(1.0 / 0.6))).epsilon(1e-15)));
     }
     for (Index i = 0; i < trace.recurrent_dropout_mask.size(); ++i) {
-        const double v = trace.recurrent_dropout_mask.data()[i];
-        CHECK((v == 0.0 || v == Approx(1.0 / 0.7).epsilon(1e-15)));
+        const double v = double(trace.recurrent_dropout_mask.data()[i]);
+        CHECK((v == 0.0 || v == Approx(double(TestType(1.0 / 0.7))).epsilon(1e-15)));
     }
-    const auto ref = naive_forward(layer.get_weights(), x, nullptr, nullptr, false, false, &trace.dropout_mask,
-                                   &trace.recurrent_dropout_mask);
-    CHECK(max_abs_diff(r.output.data(), ref.sequence) < 1e-12);
-    CHECK(max_abs_diff(r.state->data(), ref.state) < 1e-12);
+    const elman::RowMajorMatrix<double> dx = trace.dropout_mask.template cast<double>();
+    const elman::RowMajorMatrix<double> dh = trace.recurrent_dropout_mask.template cast<double>();
+    const auto ref = naive_forward(to_double(layer.get_weights()), to_double(x), nullptr, nullptr, false, false, &dx, &dh);
+    CHECK(max_abs_diff(r.output.data(), ref.sequence) < loop_tolerance<TestType>());
+    CHECK(max_abs_diff(r.state->data(), ref.state) < loop_tolerance<TestType>());
 
     // New masks on every call.
-    elman::ForwardTrace<double> trace2;
+    elman::ForwardTrace<TestType> trace2;
     args.trace = &trace2;
     layer(x, args);
     CHECK(trace2.dropout_mask != trace.dropout_mask);
@@ -427,36 +449,36 @@ TEST_CASE("Dropout: one mask per call and sample, reused at every step, inverted
     CHECK(trace2.recurrent_dropout_mask == trace.recurrent_dropout_mask);
 }
 
-TEST_CASE("Dropout keep rate is 1 - rate", "[simple_rnn][dropout]") {
+TEMPLATE_TEST_CASE("Dropout keep rate is 1 - rate", "[simple_rnn][dropout]", float, double) {
     SimpleRNNOptions o;
     o.dropout = 0.25;
     o.seed = 7;
-    SimpleRNN<float> layer(2, o);
-    const auto x = random_tensor<float>({400, 1, 50}, 60);
-    elman::ForwardTrace<float> trace;
-    SimpleRNN<float>::Args args;
+    SimpleRNN<TestType> layer(2, o);
+    const auto x = random_tensor<TestType>({400, 1, 50}, 60);
+    elman::ForwardTrace<TestType> trace;
+    typename SimpleRNN<TestType>::Args args;
     args.training = true;
     args.trace = &trace;
     layer(x, args);
-    const double kept = (trace.dropout_mask.array() != 0.0f).template cast<double>().mean();
+    const double kept = (trace.dropout_mask.array() != TestType(0)).template cast<double>().mean();
     CHECK(kept == Approx(0.75).margin(0.01));  // 20000 draws: 5 sigma ~ 0.015
 }
 
-TEST_CASE("Dropout rate 1.0 is accepted at construction and inference, rejected in training", "[simple_rnn][dropout]") {
+TEMPLATE_TEST_CASE("Dropout rate 1.0 is accepted at construction and inference, rejected in training", "[simple_rnn][dropout]", float, double) {
     SimpleRNNOptions o;
     o.dropout = 1.5;  // clipped to 1
     o.stateful = true;
-    SimpleRNN<float> layer(2, o);
-    const auto x = random_tensor<float>({3, 2, 4}, 70);
+    SimpleRNN<TestType> layer(2, o);
+    const auto x = random_tensor<TestType>({3, 2, 4}, 70);
     CHECK_NOTHROW(layer(x));
-    const LayerSnapshot<SimpleRNN<float>> before(layer);
-    SimpleRNN<float>::Args args;
+    const LayerSnapshot<SimpleRNN<TestType>> before(layer);
+    typename SimpleRNN<TestType>::Args args;
     args.training = true;
     CHECK_THROWS_WITH(layer(x, args), Catch::Contains("`dropout`") && Catch::Contains("range [0, 1), got 1"));
     CHECK(before.same_as(layer));
     SimpleRNNOptions r;
     r.recurrent_dropout = 1.0;
-    SimpleRNN<float> rec(2, r);
+    SimpleRNN<TestType> rec(2, r);
     CHECK_THROWS_WITH(rec(x, args), Catch::Contains("`recurrent_dropout`"));
 }
 
@@ -524,22 +546,22 @@ TEMPLATE_TEST_CASE("Stateful layers carry the final state and follow Keras' rese
     CHECK(Tensor<TestType>::from_matrix(layer.states()).values() == values.values());
 }
 
-TEST_CASE("A stateful layer without batch_size takes the batch of its first call", "[simple_rnn][stateful]") {
+TEMPLATE_TEST_CASE("A stateful layer without batch_size takes the batch of its first call", "[simple_rnn][stateful]", float, double) {
     SimpleRNNOptions o;
     o.stateful = true;
-    SimpleRNN<float> layer(2, o);
-    layer(random_tensor<float>({5, 3, 2}, 90));
+    SimpleRNN<TestType> layer(2, o);
+    layer(random_tensor<TestType>({5, 3, 2}, 90));
     CHECK(layer.states().rows() == 5);
     CHECK_NOTHROW(layer.reset_states());
-    CHECK_THROWS_AS(layer(random_tensor<float>({4, 3, 2}, 91)), std::invalid_argument);
+    CHECK_THROWS_AS(layer(random_tensor<TestType>({4, 3, 2}, 91)), std::invalid_argument);
 }
 
-TEST_CASE("Zero-sized batch gives empty outputs", "[simple_rnn]") {
+TEMPLATE_TEST_CASE("Zero-sized batch gives empty outputs", "[simple_rnn]", float, double) {
     SimpleRNNOptions o;
     o.return_sequences = true;
     o.return_state = true;
-    SimpleRNN<float> layer(3, o);
-    const auto r = layer(Tensor<float>({0, 4, 2}));
+    SimpleRNN<TestType> layer(3, o);
+    const auto r = layer(Tensor<TestType>({0, 4, 2}));
     CHECK(r.output.shape() == Shape{0, 4, 3});
     CHECK(r.state->shape() == Shape{0, 3});
 }
@@ -559,7 +581,7 @@ TEMPLATE_TEST_CASE("Views take numpy-layout buffers and Eigen matrices without c
     CHECK_THROWS_AS(elman::TensorView<const TestType>(nullptr, {1, 1, 1}), std::invalid_argument);
 }
 
-TEST_CASE("Regularization loss is Keras' sum of penalties on current weights", "[simple_rnn][regularizers]") {
+TEMPLATE_TEST_CASE("Regularization loss is Keras' sum of penalties on current weights", "[simple_rnn][regularizers]", float, double) {
     SimpleRNNOptions o;
     o.input_dim = 2;
     o.kernel_regularizer = elman::Regularizer::L1(0.1);
@@ -567,16 +589,16 @@ TEST_CASE("Regularization loss is Keras' sum of penalties on current weights", "
     o.bias_regularizer = elman::Regularizer::L1L2(0.3, 0.4);
     o.activity_regularizer = elman::Regularizer::L2(0.5);
     o.return_state = true;
-    SimpleRNN<double, elman::Linear> layer(2, o);
-    CHECK(SimpleRNN<double>(2).regularization_loss() == 0.0);
-    layer.set_weights(std::vector<Tensor<double>>{Tensor<double>({2, 2}, {1, -2, 3, -4}),
-                                                  Tensor<double>({2, 2}, {0.5, 0, 0, -1}),
-                                                  Tensor<double>({2}, {-1, 2})});
+    SimpleRNN<TestType, elman::Linear> layer(2, o);
+    CHECK(SimpleRNN<TestType>(2).regularization_loss() == 0.0);
+    layer.set_weights(std::vector<Tensor<TestType>>{Tensor<TestType>({2, 2}, {1, -2, 3, -4}),
+                                                  Tensor<TestType>({2, 2}, {0.5, 0, 0, -1}),
+                                                  Tensor<TestType>({2}, {-1, 2})});
     const double f01 = double(0.1f), f02 = double(0.2f), f03 = double(0.3f), f04 = double(0.4f), f05 = double(0.5f);
     const double expected = f01 * 10 + f02 * 1.25 + (f03 * 3 + f04 * 5);
-    CHECK(layer.regularization_loss() == Approx(expected).epsilon(1e-12));
+    CHECK(double(layer.regularization_loss()) == Approx(expected).epsilon(std::is_same<TestType, double>::value ? 1e-12 : 1e-6));
     // Activity term: every returned tensor's penalty divided by its batch size.
-    const auto r = layer(Tensor<double>({2, 1, 2}, {1, 0, 0, 1}));
-    const double out_sq = r.output.matrix().squaredNorm(), state_sq = r.state->matrix().squaredNorm();
-    CHECK(layer.activity_regularization_loss(r) == Approx(f05 * (out_sq + state_sq) / 2.0).epsilon(1e-12));
+    const auto r = layer(Tensor<TestType>({2, 1, 2}, {1, 0, 0, 1}));
+    const double out_sq = double(r.output.matrix().squaredNorm()), state_sq = double(r.state->matrix().squaredNorm());
+    CHECK(double(layer.activity_regularization_loss(r)) == Approx(f05 * (out_sq + state_sq) / 2.0).epsilon(std::is_same<TestType, double>::value ? 1e-12 : 1e-6));
 }
