@@ -1,0 +1,2180 @@
+// SPDX-License-Identifier: MIT
+// elman 1.0.0 -- Keras SimpleRNN (TF 2.4 semantics) as a header-only C++17 library on Eigen 3.4.
+// Copyright (c) 2026 The elman authors. MIT License, see LICENSE in the elman repository.
+//
+// GENERATED FILE, DO NOT EDIT. Produced by tools/amalgamate.py from include/elman/elman.hpp;
+// rerun `python3 tools/amalgamate.py` after changing any header. Requires only Eigen and the
+// C++17 standard library: `c++ -std=c++17 -I single_include -I /usr/include/eigen3 main.cpp`.
+#pragma once
+
+// Umbrella header: everything elman offers. `#include <elman/elman.hpp>` and use `elman::SimpleRNN`.
+
+// #include <elman/activation_registry.hpp>
+// Run-time dispatch from a Keras activation name to the matching activation type.
+
+// #include <elman/activations.hpp>
+// Keras 2.4 activations as policy types for SimpleRNN's `Activation` template parameter.
+//
+// An activation is a (possibly stateful) functor type with:
+//   static constexpr const char* keras_name;                 // name used in Keras configs
+//   template <class Z, class Y> void forward(const Eigen::ArrayBase<Z>& z, Y&& y) const;
+//       y = act(z) for a [rows, units] array block; y never aliases z.
+//   template <class Z, class Y, class G, class GZ> void backward(z, y, gy, gz) const;
+//       vector-Jacobian product: gz = (d act / d z)^T gy, rows independent; gz never aliases gy.
+// Element-wise activations derive from `ElementwiseActivation<Self>` and only write
+//   template <class Z, class Y, class D> void derivative(const Eigen::ArrayBase<Z>& z, const Eigen::ArrayBase<Y>& y, D&& d) const;
+// which gets `d = act'(z)` given z and y = act(z). Everything runs through Eigen array expressions, so it
+// vectorises; a user functor written the same way (see README, "Custom activations") is a first-class citizen.
+
+// #include <elman/config.hpp>
+// Namespace and ABI macros shared by every elman header.
+
+// #include <elman/version.hpp>
+// The one place the library version is written; CMake reads these three lines.
+
+#define ELMAN_VERSION_MAJOR 1
+#define ELMAN_VERSION_MINOR 0
+#define ELMAN_VERSION_PATCH 0
+
+#define ELMAN_VERSION (ELMAN_VERSION_MAJOR * 10000 + ELMAN_VERSION_MINOR * 100 + ELMAN_VERSION_PATCH)
+
+#include <Eigen/Core>
+
+// Everything lives in `elman` plus an inline namespace tagged with the version, so two vendored
+// copies of different versions can be linked into one program without ODR clashes, while user code
+// still spells `elman::SimpleRNN`.
+#define ELMAN_DETAIL_CONCAT_IMPL(a, b, c) v##a##_##b##_##c
+#define ELMAN_DETAIL_CONCAT(a, b, c) ELMAN_DETAIL_CONCAT_IMPL(a, b, c)
+#define ELMAN_ABI_NAMESPACE ELMAN_DETAIL_CONCAT(ELMAN_VERSION_MAJOR, ELMAN_VERSION_MINOR, ELMAN_VERSION_PATCH)
+
+#define ELMAN_NAMESPACE_BEGIN                                                                                         \
+    namespace elman {                                                                                                  \
+    inline namespace ELMAN_ABI_NAMESPACE {
+#define ELMAN_NAMESPACE_END                                                                                           \
+    }                                                                                                                  \
+    }
+
+ELMAN_NAMESPACE_BEGIN
+
+/// Index type used for every size and extent (Eigen's signed index).
+using Index = Eigen::Index;
+
+ELMAN_NAMESPACE_END
+
+#include <Eigen/Core>
+#include <unsupported/Eigen/SpecialFunctions>
+
+#include <cmath>
+#include <limits>
+
+ELMAN_NAMESPACE_BEGIN
+
+/// CRTP base giving element-wise activations their backward pass from `derivative`.
+template <class Derived>
+struct ElementwiseActivation {
+    static constexpr bool elementwise = true;
+
+    template <class Z, class Y, class G, class GZ>
+    void backward(const Eigen::ArrayBase<Z>& z, const Eigen::ArrayBase<Y>& y, const Eigen::ArrayBase<G>& gy,
+                  GZ&& gz) const {
+        static_cast<const Derived&>(*this).derivative(z, y, gz);
+        gz *= gy;
+    }
+};
+
+/// Keras `linear` (and `activation=None`): identity.
+struct Linear : ElementwiseActivation<Linear> {
+    static constexpr const char* keras_name = "linear";
+    template <class Z, class Y>
+    void forward(const Eigen::ArrayBase<Z>& z, Y&& y) const { y = z; }
+    template <class Z, class Y, class D>
+    void derivative(const Eigen::ArrayBase<Z>&, const Eigen::ArrayBase<Y>&, D&& d) const { d.setOnes(); }
+};
+
+/// Keras `tanh` (SimpleRNN's default).
+struct Tanh : ElementwiseActivation<Tanh> {
+    static constexpr const char* keras_name = "tanh";
+    template <class Z, class Y>
+    void forward(const Eigen::ArrayBase<Z>& z, Y&& y) const { y = z.tanh(); }
+    template <class Z, class Y, class D>
+    void derivative(const Eigen::ArrayBase<Z>&, const Eigen::ArrayBase<Y>& y, D&& d) const {
+        using S = typename Y::Scalar;
+        d = S(1) - y.square();
+    }
+};
+
+/// Keras `relu` with its defaults (alpha 0, no cap, threshold 0). Derivative 0 at z = 0, as TF.
+struct Relu : ElementwiseActivation<Relu> {
+    static constexpr const char* keras_name = "relu";
+    template <class Z, class Y>
+    void forward(const Eigen::ArrayBase<Z>& z, Y&& y) const {
+        using S = typename Z::Scalar;
+        y = (z > S(0)).select(z, S(0));
+    }
+    template <class Z, class Y, class D>
+    void derivative(const Eigen::ArrayBase<Z>& z, const Eigen::ArrayBase<Y>&, D&& d) const {
+        using S = typename Z::Scalar;
+        d = (z > S(0)).template cast<S>();
+    }
+};
+
+/// Keras `sigmoid`: 1 / (1 + exp(-z)).
+struct Sigmoid : ElementwiseActivation<Sigmoid> {
+    static constexpr const char* keras_name = "sigmoid";
+    template <class Z, class Y>
+    void forward(const Eigen::ArrayBase<Z>& z, Y&& y) const { y = z.logistic(); }
+    template <class Z, class Y, class D>
+    void derivative(const Eigen::ArrayBase<Z>&, const Eigen::ArrayBase<Y>& y, D&& d) const {
+        using S = typename Y::Scalar;
+        d = y * (S(1) - y);
+    }
+};
+
+/// Keras `hard_sigmoid` as defined in TF 2.4: clip(0.2 z + 0.5, 0, 1) (Keras 3 changed it to relu6(z+3)/6).
+/// Derivative 0.2 on [-2.5, 2.5] including the knees (as TF's clip gradient), 0 outside.
+struct HardSigmoid : ElementwiseActivation<HardSigmoid> {
+    static constexpr const char* keras_name = "hard_sigmoid";
+    template <class Z, class Y>
+    void forward(const Eigen::ArrayBase<Z>& z, Y&& y) const {
+        using S = typename Z::Scalar;
+        y = (S(0.2) * z + S(0.5)).max(S(0)).min(S(1));
+    }
+    template <class Z, class Y, class D>
+    void derivative(const Eigen::ArrayBase<Z>& z, const Eigen::ArrayBase<Y>&, D&& d) const {
+        using S = typename Z::Scalar;
+        d = S(0.2) * (z >= S(-2.5) && z <= S(2.5)).template cast<S>();
+    }
+};
+
+/// Keras `elu` with alpha 1: z for z > 0, exp(z) - 1 otherwise.
+struct Elu : ElementwiseActivation<Elu> {
+    static constexpr const char* keras_name = "elu";
+    template <class Z, class Y>
+    void forward(const Eigen::ArrayBase<Z>& z, Y&& y) const {
+        using S = typename Z::Scalar;
+        y = (z > S(0)).select(z, z.exp() - S(1));
+    }
+    template <class Z, class Y, class D>
+    void derivative(const Eigen::ArrayBase<Z>& z, const Eigen::ArrayBase<Y>& y, D&& d) const {
+        using S = typename Z::Scalar;
+        d = (z > S(0)).select(S(1), y + S(1));
+    }
+};
+
+/// Keras `selu` with the self-normalising constants of Klambauer et al.
+struct Selu : ElementwiseActivation<Selu> {
+    static constexpr const char* keras_name = "selu";
+    static constexpr double alpha = 1.6732632423543772848170429916717;
+    static constexpr double scale = 1.0507009873554804934193349852946;
+    template <class Z, class Y>
+    void forward(const Eigen::ArrayBase<Z>& z, Y&& y) const {
+        using S = typename Z::Scalar;
+        y = (z > S(0)).select(S(scale) * z, S(scale * alpha) * (z.exp() - S(1)));
+    }
+    template <class Z, class Y, class D>
+    void derivative(const Eigen::ArrayBase<Z>& z, const Eigen::ArrayBase<Y>&, D&& d) const {
+        using S = typename Z::Scalar;
+        d = (z > S(0)).select(S(scale), S(scale * alpha) * z.exp());
+    }
+};
+
+/// Keras `softplus`: log(1 + exp(z)) with TF's cut-offs (z itself above -log(eps)-2, exp(z) below log(eps)+2),
+/// which keeps it finite and exact in the tails.
+struct Softplus : ElementwiseActivation<Softplus> {
+    static constexpr const char* keras_name = "softplus";
+    template <class S>
+    static S threshold() {
+        return std::log(std::numeric_limits<S>::epsilon()) + S(2);
+    }
+    template <class Z, class Y>
+    void forward(const Eigen::ArrayBase<Z>& z, Y&& y) const {
+        using S = typename Z::Scalar;
+        const S t = threshold<S>();
+        y = (z > -t).select(z, (z < t).select(z.exp(), z.exp().log1p()));
+    }
+    template <class Z, class Y, class D>
+    void derivative(const Eigen::ArrayBase<Z>& z, const Eigen::ArrayBase<Y>&, D&& d) const {
+        d = z.logistic();
+    }
+};
+
+/// Keras `softsign`: z / (1 + |z|).
+struct Softsign : ElementwiseActivation<Softsign> {
+    static constexpr const char* keras_name = "softsign";
+    template <class Z, class Y>
+    void forward(const Eigen::ArrayBase<Z>& z, Y&& y) const {
+        using S = typename Z::Scalar;
+        y = z / (S(1) + z.abs());
+    }
+    template <class Z, class Y, class D>
+    void derivative(const Eigen::ArrayBase<Z>& z, const Eigen::ArrayBase<Y>&, D&& d) const {
+        using S = typename Z::Scalar;
+        d = (S(1) + z.abs()).square().inverse();
+    }
+};
+
+/// Keras `swish` (TF 2.4 maps it to tf.nn.silu, beta 1): z * sigmoid(z).
+struct Swish : ElementwiseActivation<Swish> {
+    static constexpr const char* keras_name = "swish";
+    template <class Z, class Y>
+    void forward(const Eigen::ArrayBase<Z>& z, Y&& y) const { y = z * z.logistic(); }
+    template <class Z, class Y, class D>
+    void derivative(const Eigen::ArrayBase<Z>& z, const Eigen::ArrayBase<Y>&, D&& d) const {
+        using S = typename Z::Scalar;
+        d = z.logistic() * (S(1) + z * (S(1) - z.logistic()));
+    }
+};
+
+/// Keras `gelu`, exact (erf) form as TF 2.4's default `approximate=False`: 0.5 z (1 + erf(z / sqrt 2)).
+struct Gelu : ElementwiseActivation<Gelu> {
+    static constexpr const char* keras_name = "gelu";
+    template <class Z, class Y>
+    void forward(const Eigen::ArrayBase<Z>& z, Y&& y) const {
+        using S = typename Z::Scalar;
+        y = S(0.5) * z * (S(1) + (z * S(0.70710678118654752440)).erf());
+    }
+    template <class Z, class Y, class D>
+    void derivative(const Eigen::ArrayBase<Z>& z, const Eigen::ArrayBase<Y>&, D&& d) const {
+        using S = typename Z::Scalar;
+        // Phi(z) + z * phi(z)
+        d = S(0.5) * (S(1) + (z * S(0.70710678118654752440)).erf()) +
+            z * (S(-0.5) * z.square()).exp() * S(0.39894228040143267794);
+    }
+};
+
+/// Keras `exponential`: exp(z).
+struct Exponential : ElementwiseActivation<Exponential> {
+    static constexpr const char* keras_name = "exponential";
+    template <class Z, class Y>
+    void forward(const Eigen::ArrayBase<Z>& z, Y&& y) const { y = z.exp(); }
+    template <class Z, class Y, class D>
+    void derivative(const Eigen::ArrayBase<Z>&, const Eigen::ArrayBase<Y>& y, D&& d) const { d = y; }
+};
+
+/// Keras `softmax` over the units axis of each [B, U] row (not element-wise: backward is the Jacobian
+/// product gz = y * (gy - sum(gy * y))).
+struct Softmax {
+    static constexpr const char* keras_name = "softmax";
+    static constexpr bool elementwise = false;
+    template <class Z, class Y>
+    void forward(const Eigen::ArrayBase<Z>& z, Y&& y) const {
+        // Row by row with scalar reductions: no temporaries, no heap.
+        for (Index r = 0; r < z.rows(); ++r) {
+            const auto max = z.row(r).maxCoeff();
+            y.row(r) = (z.row(r) - max).exp();
+            y.row(r) /= y.row(r).sum();
+        }
+    }
+    template <class Z, class Y, class G, class GZ>
+    void backward(const Eigen::ArrayBase<Z>&, const Eigen::ArrayBase<Y>& y, const Eigen::ArrayBase<G>& gy,
+                  GZ&& gz) const {
+        for (Index r = 0; r < y.rows(); ++r) {
+            const auto dot = (gy.row(r) * y.row(r)).sum();
+            gz.row(r) = y.row(r) * (gy.row(r) - dot);
+        }
+    }
+};
+
+namespace detail {
+template <class A, class = void>
+struct has_keras_name : std::false_type {};
+template <class A>
+struct has_keras_name<A, std::void_t<decltype(A::keras_name)>> : std::true_type {};
+}  // namespace detail
+
+/// The Keras name of an activation type; "custom" for user functors without `keras_name`.
+template <class Activation>
+constexpr const char* activation_name() {
+    if constexpr (detail::has_keras_name<Activation>::value) {
+        return Activation::keras_name;
+    } else {
+        return "custom";
+    }
+}
+
+ELMAN_NAMESPACE_END
+// #include <elman/config.hpp>
+
+#include <stdexcept>
+#include <string>
+
+ELMAN_NAMESPACE_BEGIN
+
+/// Calls `visitor(Activation{})` with the activation type Keras calls `name` (TF 2.4 names; `"None"` and
+/// `""` mean linear, as Keras' `activation=None`) and returns its result. The activation is a template
+/// parameter of SimpleRNN, so this is how a name read from a config picks an instantiation:
+///
+///     elman::visit_activation(name, [&](auto act) { elman::SimpleRNN<float, decltype(act)> rnn(units); ... });
+///
+/// Throws std::invalid_argument naming the unknown activation.
+template <class Visitor>
+decltype(auto) visit_activation(const std::string& name, Visitor&& visitor) {
+    if (name == "tanh") return visitor(Tanh{});
+    if (name == "linear" || name == "None" || name.empty()) return visitor(Linear{});
+    if (name == "relu") return visitor(Relu{});
+    if (name == "sigmoid") return visitor(Sigmoid{});
+    if (name == "hard_sigmoid") return visitor(HardSigmoid{});
+    if (name == "elu") return visitor(Elu{});
+    if (name == "selu") return visitor(Selu{});
+    if (name == "softplus") return visitor(Softplus{});
+    if (name == "softsign") return visitor(Softsign{});
+    if (name == "swish") return visitor(Swish{});
+    if (name == "gelu") return visitor(Gelu{});
+    if (name == "exponential") return visitor(Exponential{});
+    if (name == "softmax") return visitor(Softmax{});
+    throw std::invalid_argument("Unknown activation function: " + name +
+                                ". Expected one of the TF 2.4 names: tanh, linear, relu, sigmoid, hard_sigmoid, elu, "
+                                "selu, softplus, softsign, swish, gelu, exponential, softmax.");
+}
+
+ELMAN_NAMESPACE_END
+// #include <elman/activations.hpp>
+// #include <elman/config.hpp>
+// #include <elman/constraints.hpp>
+// Keras weight constraints (MaxNorm, NonNeg, UnitNorm, MinMaxNorm), applied by optimizers after each update.
+
+// #include <elman/config.hpp>
+
+#include <Eigen/Core>
+
+#include <stdexcept>
+#include <string>
+
+ELMAN_NAMESPACE_BEGIN
+
+/// A Keras constraint. `axis` is the reduction axis of Keras' norm: for a 2-D weight `[rows, cols]` axis 0
+/// normalises each column (each output unit of `kernel [F,U]`), axis 1 each row; for the 1-D bias, axis 0
+/// (or -1) means the whole vector.
+class Constraint {
+  public:
+    enum class Kind { MaxNorm, NonNeg, UnitNorm, MinMaxNorm };
+    static constexpr double epsilon = 1e-7;  // backend.epsilon()
+
+    static Constraint max_norm(double max_value = 2.0, int axis = 0) {
+        Constraint c(Kind::MaxNorm, "MaxNorm", axis);
+        c.max_value_ = max_value;
+        return c;
+    }
+    static Constraint non_neg() { return Constraint(Kind::NonNeg, "NonNeg", 0); }
+    static Constraint unit_norm(int axis = 0) { return Constraint(Kind::UnitNorm, "UnitNorm", axis); }
+    static Constraint min_max_norm(double min_value = 0.0, double max_value = 1.0, double rate = 1.0, int axis = 0) {
+        Constraint c(Kind::MinMaxNorm, "MinMaxNorm", axis);
+        c.min_value_ = min_value;
+        c.max_value_ = max_value;
+        c.rate_ = rate;
+        return c;
+    }
+    /// Keras names and aliases: MaxNorm/max_norm/maxnorm, NonNeg/non_neg/nonneg, UnitNorm/unit_norm/unitnorm,
+    /// MinMaxNorm/min_max_norm.
+    static Constraint from_name(const std::string& name) {
+        if (name == "MaxNorm" || name == "max_norm" || name == "maxnorm") return max_norm();
+        if (name == "NonNeg" || name == "non_neg" || name == "nonneg") return non_neg();
+        if (name == "UnitNorm" || name == "unit_norm" || name == "unitnorm") return unit_norm();
+        if (name == "MinMaxNorm" || name == "min_max_norm") return min_max_norm();
+        throw std::invalid_argument("Unknown constraint: " + name +
+                                    ". Expected one of 'max_norm', 'non_neg', 'unit_norm', 'min_max_norm'.");
+    }
+
+    Kind kind() const noexcept { return kind_; }
+    const char* class_name() const noexcept { return class_name_; }
+    int axis() const noexcept { return axis_; }
+    double max_value() const noexcept { return max_value_; }
+    double min_value() const noexcept { return min_value_; }
+    double rate() const noexcept { return rate_; }
+
+    /// w <- c(w) in place. `w` is a 2-D weight (or a single-row/column 1-D weight with `is_vector`).
+    template <class Derived>
+    void apply(Eigen::MatrixBase<Derived>& w, bool is_vector = false) const {
+        using S = typename Derived::Scalar;
+        if (kind_ == Kind::NonNeg) {
+            w.derived().array() *= (w.derived().array() >= S(0)).template cast<S>();
+            return;
+        }
+        if (is_vector) {
+            if (axis_ != 0 && axis_ != -1) {
+                throw std::invalid_argument("Constraint axis " + std::to_string(axis_) + " is out of range for a 1-D weight");
+            }
+            w.derived() *= scale_for(static_cast<S>(w.derived().norm()));
+            return;
+        }
+        if (axis_ == 0 || axis_ == -2) {
+            for (Index j = 0; j < w.cols(); ++j) w.col(j) *= scale_for(static_cast<S>(w.col(j).norm()));
+        } else if (axis_ == 1 || axis_ == -1) {
+            for (Index i = 0; i < w.rows(); ++i) w.row(i) *= scale_for(static_cast<S>(w.row(i).norm()));
+        } else {
+            throw std::invalid_argument("Constraint axis " + std::to_string(axis_) + " is out of range for a 2-D weight");
+        }
+    }
+
+  private:
+    Constraint(Kind kind, const char* name, int axis) : kind_(kind), class_name_(name), axis_(axis) {}
+
+    template <class S>
+    S scale_for(S norm) const {
+        const S eps = static_cast<S>(epsilon);
+        switch (kind_) {
+            case Kind::MaxNorm: return std::min(std::max(norm, S(0)), static_cast<S>(max_value_)) / (eps + norm);
+            case Kind::UnitNorm: return S(1) / (eps + norm);
+            case Kind::MinMaxNorm: {
+                const S clipped = std::min(std::max(norm, static_cast<S>(min_value_)), static_cast<S>(max_value_));
+                const S desired = static_cast<S>(rate_) * clipped + (S(1) - static_cast<S>(rate_)) * norm;
+                return desired / (eps + norm);
+            }
+            case Kind::NonNeg: break;
+        }
+        return S(1);
+    }
+
+    Kind kind_;
+    const char* class_name_;
+    int axis_ = 0;
+    double max_value_ = 2.0, min_value_ = 0.0, rate_ = 1.0;
+};
+
+ELMAN_NAMESPACE_END
+// #include <elman/initializers.hpp>
+// Keras (TF 2.x initializers_v2) weight initializers, selectable by Keras name or built as objects.
+
+// #include <elman/config.hpp>
+// #include <elman/random.hpp>
+// A small, portable random generator: the same seed gives the same numbers on every compiler and standard
+// library (std::normal_distribution & co. are implementation-defined, so they are not used).
+
+// #include <elman/config.hpp>
+
+#include <cmath>
+#include <cstdint>
+#include <random>
+
+ELMAN_NAMESPACE_BEGIN
+
+/// xoshiro256** seeded through splitmix64, plus the few distributions Keras' initializers and dropout need.
+class Random {
+  public:
+    explicit Random(std::uint64_t seed) noexcept { reseed(seed); }
+
+    /// A generator seeded from std::random_device (Keras' behaviour for an unseeded initializer or dropout).
+    static Random nondeterministic() {
+        std::random_device device;
+        const std::uint64_t seed = (static_cast<std::uint64_t>(device()) << 32) ^ device();
+        return Random(seed);
+    }
+
+    void reseed(std::uint64_t seed) noexcept {
+        for (auto& word : state_) {
+            seed += 0x9E3779B97F4A7C15ull;
+            std::uint64_t z = seed;
+            z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+            z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+            word = z ^ (z >> 31);
+        }
+        has_spare_normal_ = false;
+    }
+
+    std::uint64_t next_u64() noexcept {
+        const std::uint64_t result = rotl(state_[1] * 5, 7) * 9;
+        const std::uint64_t t = state_[1] << 17;
+        state_[2] ^= state_[0];
+        state_[3] ^= state_[1];
+        state_[1] ^= state_[2];
+        state_[0] ^= state_[3];
+        state_[2] ^= t;
+        state_[3] = rotl(state_[3], 45);
+        return result;
+    }
+
+    /// Uniform double in [0, 1) with 53 random bits.
+    double uniform() noexcept { return static_cast<double>(next_u64() >> 11) * 0x1.0p-53; }
+
+    /// Uniform double in [lo, hi).
+    double uniform(double lo, double hi) noexcept { return lo + (hi - lo) * uniform(); }
+
+    /// Standard normal (Marsaglia's polar method).
+    double normal() noexcept {
+        if (has_spare_normal_) {
+            has_spare_normal_ = false;
+            return spare_normal_;
+        }
+        double u, v, s;
+        do {
+            u = uniform(-1.0, 1.0);
+            v = uniform(-1.0, 1.0);
+            s = u * u + v * v;
+        } while (s >= 1.0 || s == 0.0);
+        const double factor = std::sqrt(-2.0 * std::log(s) / s);
+        spare_normal_ = v * factor;
+        has_spare_normal_ = true;
+        return u * factor;
+    }
+
+    /// Normal(mean, stddev) truncated to mean +- 2 stddev by redrawing, as TF's truncated_normal.
+    double truncated_normal(double mean, double stddev) noexcept {
+        double x;
+        do {
+            x = normal();
+        } while (std::abs(x) > 2.0);
+        return mean + stddev * x;
+    }
+
+  private:
+    static std::uint64_t rotl(std::uint64_t x, int k) noexcept { return (x << k) | (x >> (64 - k)); }
+
+    std::uint64_t state_[4] = {};
+    double spare_normal_ = 0.0;
+    bool has_spare_normal_ = false;
+};
+
+ELMAN_NAMESPACE_END
+// #include <elman/shape.hpp>
+// A small fixed-capacity shape (rank <= 4) printed the way numpy/Keras print shapes.
+
+// #include <elman/config.hpp>
+
+#include <algorithm>
+#include <array>
+#include <initializer_list>
+#include <limits>
+#include <stdexcept>
+#include <string>
+
+ELMAN_NAMESPACE_BEGIN
+
+/// Shape of a row-major tensor, e.g. `{batch, timesteps, features}`. Holds at most `max_rank` extents so
+/// views can be built without touching the heap.
+class Shape {
+  public:
+    static constexpr int max_rank = 4;
+
+    Shape() = default;
+    Shape(std::initializer_list<Index> extents) : dims_{}, rank_(static_cast<int>(extents.size())) {
+        if (extents.size() > static_cast<std::size_t>(max_rank)) {
+            throw std::invalid_argument("elman::Shape: rank " + std::to_string(extents.size()) +
+                                        " exceeds the supported maximum of " + std::to_string(max_rank));
+        }
+        std::copy(extents.begin(), extents.end(), dims_.begin());
+    }
+
+    int rank() const noexcept { return rank_; }
+    Index operator[](int axis) const noexcept { return dims_[static_cast<std::size_t>(axis)]; }
+    Index& operator[](int axis) noexcept { return dims_[static_cast<std::size_t>(axis)]; }
+
+    /// Product of the extents; throws std::length_error when it does not fit an Index (absurd sizes).
+    Index size() const {
+        Index total = 1;
+        for (int i = 0; i < rank_; ++i) {
+            const Index e = (*this)[i];
+            if (e < 0) { throw std::invalid_argument("elman::Shape: negative extent in shape " + to_string()); }
+            if (e != 0 && total > std::numeric_limits<Index>::max() / e) {
+                throw std::length_error("elman::Shape: element count of shape " + to_string() + " overflows");
+            }
+            total *= e;
+        }
+        return total;
+    }
+
+    /// numpy-style text: "(2, 5, 3)", "(4,)" for rank 1, "()" for rank 0.
+    std::string to_string() const {
+        std::string s = "(";
+        for (int i = 0; i < rank_; ++i) {
+            if (i) s += ", ";
+            s += std::to_string((*this)[i]);
+        }
+        if (rank_ == 1) s += ",";
+        return s + ")";
+    }
+
+    // Extents past the rank are always zero, so whole arrays compare.
+    friend bool operator==(const Shape& a, const Shape& b) noexcept { return a.rank_ == b.rank_ && a.dims_ == b.dims_; }
+    friend bool operator!=(const Shape& a, const Shape& b) noexcept { return !(a == b); }
+
+  private:
+    std::array<Index, max_rank> dims_{};
+    int rank_ = 0;
+};
+
+ELMAN_NAMESPACE_END
+// #include <elman/tensor.hpp>
+// Row-major tensors: an owning `Tensor` and a non-owning `TensorView`, the layout numpy and Keras use.
+
+// #include <elman/config.hpp>
+// #include <elman/shape.hpp>
+
+#include <Eigen/Core>
+
+#include <algorithm>
+#include <cstddef>
+#include <stdexcept>
+#include <type_traits>
+#include <vector>
+
+ELMAN_NAMESPACE_BEGIN
+
+template <class Scalar>
+using RowMajorMatrix = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+/// Non-owning view of a contiguous row-major buffer with a shape. `T` may be const-qualified.
+/// Building a view never copies: pass a numpy-like buffer as `TensorView<const float>(ptr, {B, T, F})`.
+template <class T>
+class TensorView {
+  public:
+    using value_type = std::remove_const_t<T>;
+
+    TensorView() = default;
+    TensorView(T* data, Shape shape) : data_(data), shape_(shape) {
+        if (data_ == nullptr && shape_.size() != 0) {
+            throw std::invalid_argument("elman::TensorView: null data pointer for shape " + shape_.to_string());
+        }
+    }
+    /// A mutable view converts to a const view.
+    template <class U, class = std::enable_if_t<std::is_same<const U, T>::value && !std::is_same<U, T>::value>>
+    TensorView(const TensorView<U>& other) : data_(other.data()), shape_(other.shape()) {}
+
+    /// View of a row-major Eigen matrix as `{rows / timesteps, timesteps, cols}`: the natural way to hand a
+    /// `[B*T, F]` matrix (rows ordered b*T+t) to the layer without copying.
+    template <class Derived>
+    static TensorView from_rows(const Eigen::PlainObjectBase<Derived>& m, Index timesteps) {
+        static_assert(static_cast<int>(Derived::IsRowMajor) || Derived::ColsAtCompileTime == 1,
+                      "from_rows needs a row-major matrix");
+        if (timesteps <= 0 || m.rows() % timesteps != 0) {
+            throw std::invalid_argument("elman::TensorView::from_rows: timesteps=" + std::to_string(timesteps) +
+                                        " does not divide rows=" + std::to_string(m.rows()));
+        }
+        return TensorView(m.data(), {m.rows() / timesteps, timesteps, m.cols()});
+    }
+
+    T* data() const noexcept { return data_; }
+    const Shape& shape() const noexcept { return shape_; }
+    int rank() const noexcept { return shape_.rank(); }
+    Index dim(int axis) const noexcept { return shape_[axis]; }
+    Index size() const { return shape_.size(); }
+
+    /// The tensor as a row-major matrix `[prod(shape[:-1]), shape[-1]]` (rank >= 1).
+    Eigen::Map<std::conditional_t<std::is_const<T>::value, const RowMajorMatrix<value_type>, RowMajorMatrix<value_type>>>
+    matrix() const {
+        const Index cols = shape_.rank() == 0 ? 1 : shape_[shape_.rank() - 1];
+        const Index rows = cols == 0 ? 0 : size() / cols;
+        return {data_, rows, cols};
+    }
+
+  private:
+    T* data_ = nullptr;
+    Shape shape_;
+};
+
+/// Owning row-major tensor (Keras weights, layer outputs). Element (i, j, k) of a `[d0, d1, d2]` tensor is
+/// `data()[(i * d1 + j) * d2 + k]`, exactly numpy's C order.
+template <class Scalar>
+class Tensor {
+  public:
+    Tensor() = default;
+    explicit Tensor(Shape shape) : shape_(shape), data_(static_cast<std::size_t>(shape.size()), Scalar(0)) {}
+    Tensor(Shape shape, std::vector<Scalar> values) : shape_(shape), data_(std::move(values)) {
+        if (static_cast<Index>(data_.size()) != shape_.size()) {
+            throw std::invalid_argument("elman::Tensor: " + std::to_string(data_.size()) +
+                                        " values do not fill shape " + shape_.to_string());
+        }
+    }
+    /// Copy of any view (e.g. to keep a caller's buffer).
+    template <class T>
+    explicit Tensor(const TensorView<T>& view)
+        : shape_(view.shape()), data_(view.data(), view.data() + view.size()) {}
+    /// Copy of an Eigen matrix with the same shape ([rows, cols]); any storage order.
+    template <class Derived>
+    static Tensor from_matrix(const Eigen::MatrixBase<Derived>& m) {
+        Tensor t({m.rows(), m.cols()});
+        t.matrix() = m.template cast<Scalar>();
+        return t;
+    }
+    /// Copy of an Eigen vector as a rank-1 tensor (e.g. a Keras bias).
+    template <class Derived>
+    static Tensor from_vector(const Eigen::MatrixBase<Derived>& v) {
+        Tensor t({v.size()});
+        std::copy(v.derived().data(), v.derived().data() + v.size(), t.data_.begin());
+        return t;
+    }
+
+    const Shape& shape() const noexcept { return shape_; }
+    int rank() const noexcept { return shape_.rank(); }
+    Index dim(int axis) const noexcept { return shape_[axis]; }
+    Index size() const noexcept { return static_cast<Index>(data_.size()); }
+    Scalar* data() noexcept { return data_.data(); }
+    const Scalar* data() const noexcept { return data_.data(); }
+    std::vector<Scalar>& values() noexcept { return data_; }
+    const std::vector<Scalar>& values() const noexcept { return data_; }
+
+    Scalar& operator()(Index i) { return data_[static_cast<std::size_t>(i)]; }
+    Scalar operator()(Index i) const { return data_[static_cast<std::size_t>(i)]; }
+    Scalar& operator()(Index i, Index j) { return data_[offset(i, j)]; }
+    Scalar operator()(Index i, Index j) const { return data_[offset(i, j)]; }
+    Scalar& operator()(Index i, Index j, Index k) { return data_[offset(i, j, k)]; }
+    Scalar operator()(Index i, Index j, Index k) const { return data_[offset(i, j, k)]; }
+
+    TensorView<Scalar> view() noexcept { return {data_.data(), shape_}; }
+    TensorView<const Scalar> view() const noexcept { return {data_.data(), shape_}; }
+    operator TensorView<const Scalar>() const noexcept { return view(); }
+
+    /// Row-major matrix map `[prod(shape[:-1]), shape[-1]]`: `[B,U]` as is, `[B,T,U]` as rows b*T+t.
+    Eigen::Map<RowMajorMatrix<Scalar>> matrix() { return view().matrix(); }
+    Eigen::Map<const RowMajorMatrix<Scalar>> matrix() const { return view().matrix(); }
+
+    /// Reshape in place (same element count; storage reused when possible).
+    void resize(Shape shape) {
+        shape_ = shape;
+        data_.resize(static_cast<std::size_t>(shape.size()));
+    }
+
+  private:
+    std::size_t offset(Index i, Index j) const { return static_cast<std::size_t>(i * shape_[1] + j); }
+    std::size_t offset(Index i, Index j, Index k) const {
+        return static_cast<std::size_t>((i * shape_[1] + j) * shape_[2] + k);
+    }
+
+    Shape shape_;
+    std::vector<Scalar> data_;
+};
+
+ELMAN_NAMESPACE_END
+
+#include <Eigen/Core>
+#include <Eigen/QR>
+
+#include <cmath>
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+
+ELMAN_NAMESPACE_BEGIN
+
+/// A Keras initializer: its kind, its hyper-parameters and an optional seed. A seeded initializer gives the
+/// same values every time it fills a tensor of a given shape (like TF's stateless seeded initializers); an
+/// unseeded one draws fresh values. The distributions are Keras'; the random streams are this library's own
+/// (bit-reproducing TF's Philox streams is out of scope).
+class Initializer {
+  public:
+    enum class Kind { Zeros, Ones, Constant, RandomUniform, RandomNormal, TruncatedNormal, VarianceScaling, Orthogonal, Identity };
+    enum class FanMode { FanIn, FanOut, FanAvg };
+    enum class Distribution { TruncatedNormal, UntruncatedNormal, Uniform };
+
+    static Initializer zeros() { return Initializer(Kind::Zeros, "Zeros"); }
+    static Initializer ones() { return Initializer(Kind::Ones, "Ones"); }
+    static Initializer constant(double value = 0.0) {
+        Initializer i(Kind::Constant, "Constant");
+        i.value_ = value;
+        return i;
+    }
+    static Initializer random_uniform(double minval = -0.05, double maxval = 0.05, std::optional<std::uint64_t> seed = {}) {
+        Initializer i(Kind::RandomUniform, "RandomUniform", seed);
+        i.a_ = minval;
+        i.b_ = maxval;
+        return i;
+    }
+    static Initializer random_normal(double mean = 0.0, double stddev = 0.05, std::optional<std::uint64_t> seed = {}) {
+        Initializer i(Kind::RandomNormal, "RandomNormal", seed);
+        i.a_ = mean;
+        i.b_ = stddev;
+        return i;
+    }
+    static Initializer truncated_normal(double mean = 0.0, double stddev = 0.05, std::optional<std::uint64_t> seed = {}) {
+        Initializer i(Kind::TruncatedNormal, "TruncatedNormal", seed);
+        i.a_ = mean;
+        i.b_ = stddev;
+        return i;
+    }
+    /// `mode` is "fan_in", "fan_out" or "fan_avg"; `distribution` "truncated_normal" (alias "normal"),
+    /// "untruncated_normal" or "uniform".
+    static Initializer variance_scaling(double scale = 1.0, const std::string& mode = "fan_in",
+                                        const std::string& distribution = "truncated_normal",
+                                        std::optional<std::uint64_t> seed = {}) {
+        return variance_scaling_named("VarianceScaling", scale, parse_mode(mode), parse_distribution(distribution), seed);
+    }
+    static Initializer glorot_uniform(std::optional<std::uint64_t> seed = {}) {
+        return variance_scaling_named("GlorotUniform", 1.0, FanMode::FanAvg, Distribution::Uniform, seed);
+    }
+    static Initializer glorot_normal(std::optional<std::uint64_t> seed = {}) {
+        return variance_scaling_named("GlorotNormal", 1.0, FanMode::FanAvg, Distribution::TruncatedNormal, seed);
+    }
+    static Initializer he_uniform(std::optional<std::uint64_t> seed = {}) {
+        return variance_scaling_named("HeUniform", 2.0, FanMode::FanIn, Distribution::Uniform, seed);
+    }
+    static Initializer he_normal(std::optional<std::uint64_t> seed = {}) {
+        return variance_scaling_named("HeNormal", 2.0, FanMode::FanIn, Distribution::TruncatedNormal, seed);
+    }
+    static Initializer lecun_uniform(std::optional<std::uint64_t> seed = {}) {
+        return variance_scaling_named("LecunUniform", 1.0, FanMode::FanIn, Distribution::Uniform, seed);
+    }
+    static Initializer lecun_normal(std::optional<std::uint64_t> seed = {}) {
+        return variance_scaling_named("LecunNormal", 1.0, FanMode::FanIn, Distribution::TruncatedNormal, seed);
+    }
+    static Initializer orthogonal(double gain = 1.0, std::optional<std::uint64_t> seed = {}) {
+        Initializer i(Kind::Orthogonal, "Orthogonal", seed);
+        i.value_ = gain;
+        return i;
+    }
+    static Initializer identity(double gain = 1.0) {
+        Initializer i(Kind::Identity, "Identity");
+        i.value_ = gain;
+        return i;
+    }
+
+    /// Resolve a Keras name (class name or snake_case alias, case-sensitive as in Keras), built with defaults.
+    static Initializer from_name(const std::string& name, std::optional<std::uint64_t> seed = {}) {
+        if (name == "Zeros" || name == "zeros" || name == "zero") return zeros();
+        if (name == "Ones" || name == "ones" || name == "one") return ones();
+        if (name == "Constant" || name == "constant") return constant();
+        if (name == "RandomUniform" || name == "random_uniform" || name == "uniform") return random_uniform(-0.05, 0.05, seed);
+        if (name == "RandomNormal" || name == "random_normal" || name == "normal") return random_normal(0.0, 0.05, seed);
+        if (name == "TruncatedNormal" || name == "truncated_normal") return truncated_normal(0.0, 0.05, seed);
+        if (name == "VarianceScaling" || name == "variance_scaling") return variance_scaling(1.0, "fan_in", "truncated_normal", seed);
+        if (name == "Orthogonal" || name == "orthogonal") return orthogonal(1.0, seed);
+        if (name == "Identity" || name == "identity") return identity();
+        if (name == "GlorotUniform" || name == "glorot_uniform") return glorot_uniform(seed);
+        if (name == "GlorotNormal" || name == "glorot_normal") return glorot_normal(seed);
+        if (name == "HeNormal" || name == "he_normal") return he_normal(seed);
+        if (name == "HeUniform" || name == "he_uniform") return he_uniform(seed);
+        if (name == "LecunNormal" || name == "lecun_normal") return lecun_normal(seed);
+        if (name == "LecunUniform" || name == "lecun_uniform") return lecun_uniform(seed);
+        throw std::invalid_argument("Unknown initializer: " + name +
+                                    ". Expected a Keras initializer name such as 'glorot_uniform' or 'orthogonal'.");
+    }
+
+    Kind kind() const noexcept { return kind_; }
+    /// Keras class name used in configs ("GlorotUniform", "Orthogonal", ...).
+    const std::string& class_name() const noexcept { return class_name_; }
+    const std::optional<std::uint64_t>& seed() const noexcept { return seed_; }
+    double scale() const noexcept { return value_; }      ///< VarianceScaling scale
+    double gain() const noexcept { return value_; }       ///< Orthogonal / Identity gain
+    double value() const noexcept { return value_; }      ///< Constant value
+    double minval() const noexcept { return a_; }         ///< RandomUniform
+    double maxval() const noexcept { return b_; }         ///< RandomUniform
+    double mean() const noexcept { return a_; }           ///< RandomNormal / TruncatedNormal
+    double stddev() const noexcept { return b_; }         ///< RandomNormal / TruncatedNormal
+    FanMode mode() const noexcept { return mode_; }
+    Distribution distribution() const noexcept { return distribution_; }
+
+    /// Fill a row-major buffer of `shape` (rank 1 or 2 for this layer; any rank for fans).
+    template <class Scalar>
+    void fill(Scalar* data, const Shape& shape) const {
+        const Index n = shape.size();
+        Random rng = seed_ ? Random(*seed_) : Random::nondeterministic();
+        auto set_each = [&](auto draw) {
+            for (Index i = 0; i < n; ++i) data[i] = static_cast<Scalar>(draw());
+        };
+        switch (kind_) {
+            case Kind::Zeros: set_each([] { return 0.0; }); return;
+            case Kind::Ones: set_each([] { return 1.0; }); return;
+            case Kind::Constant: set_each([&] { return value_; }); return;
+            case Kind::RandomUniform: set_each([&] { return rng.uniform(a_, b_); }); return;
+            case Kind::RandomNormal: set_each([&] { return a_ + b_ * rng.normal(); }); return;
+            case Kind::TruncatedNormal: set_each([&] { return rng.truncated_normal(a_, b_); }); return;
+            case Kind::VarianceScaling: fill_variance_scaling(data, shape, rng); return;
+            case Kind::Orthogonal: fill_orthogonal(data, shape, rng); return;
+            case Kind::Identity: fill_identity(data, shape); return;
+        }
+    }
+
+    template <class Scalar>
+    Tensor<Scalar> make(const Shape& shape) const {
+        Tensor<Scalar> t(shape);
+        fill(t.data(), shape);
+        return t;
+    }
+
+    /// Keras `_compute_fans`: (fan_in, fan_out) of a weight shape.
+    static std::pair<double, double> compute_fans(const Shape& shape) {
+        if (shape.rank() == 0) return {1.0, 1.0};
+        if (shape.rank() == 1) return {double(shape[0]), double(shape[0])};
+        if (shape.rank() == 2) return {double(shape[0]), double(shape[1])};
+        double receptive = 1.0;
+        for (int i = 0; i < shape.rank() - 2; ++i) receptive *= double(shape[i]);
+        return {double(shape[shape.rank() - 2]) * receptive, double(shape[shape.rank() - 1]) * receptive};
+    }
+
+  private:
+    Initializer(Kind kind, std::string class_name, std::optional<std::uint64_t> seed = {})
+        : kind_(kind), class_name_(std::move(class_name)), seed_(seed) {}
+
+    static Initializer variance_scaling_named(const char* class_name, double scale, FanMode mode, Distribution dist,
+                                              std::optional<std::uint64_t> seed) {
+        if (!(scale > 0.0)) {
+            throw std::invalid_argument("`scale` must be positive float. Got: " + std::to_string(scale));
+        }
+        Initializer i(Kind::VarianceScaling, class_name, seed);
+        i.value_ = scale;
+        i.mode_ = mode;
+        i.distribution_ = dist;
+        return i;
+    }
+    static FanMode parse_mode(const std::string& mode) {
+        if (mode == "fan_in") return FanMode::FanIn;
+        if (mode == "fan_out") return FanMode::FanOut;
+        if (mode == "fan_avg") return FanMode::FanAvg;
+        throw std::invalid_argument("Invalid `mode` argument: expected one of {'fan_in', 'fan_out', 'fan_avg'}, got '" +
+                                    mode + "'");
+    }
+    static Distribution parse_distribution(const std::string& d) {
+        if (d == "truncated_normal" || d == "normal") return Distribution::TruncatedNormal;
+        if (d == "untruncated_normal") return Distribution::UntruncatedNormal;
+        if (d == "uniform") return Distribution::Uniform;
+        throw std::invalid_argument(
+            "Invalid `distribution` argument: expected one of {'normal', 'truncated_normal', 'untruncated_normal', "
+            "'uniform'}, got '" + d + "'");
+    }
+
+    template <class Scalar>
+    void fill_variance_scaling(Scalar* data, const Shape& shape, Random& rng) const {
+        const auto fans = compute_fans(shape);
+        const double n = mode_ == FanMode::FanIn ? fans.first
+                         : mode_ == FanMode::FanOut ? fans.second
+                                                    : (fans.first + fans.second) / 2.0;
+        const double s = value_ / std::max(1.0, n);
+        const Index count = shape.size();
+        for (Index i = 0; i < count; ++i) {
+            double v = 0.0;
+            switch (distribution_) {
+                // 0.879... is the std of a unit normal truncated to +-2, so the result has std sqrt(s).
+                case Distribution::TruncatedNormal: v = rng.truncated_normal(0.0, std::sqrt(s) / 0.87962566103423978); break;
+                case Distribution::UntruncatedNormal: v = std::sqrt(s) * rng.normal(); break;
+                case Distribution::Uniform: {
+                    const double limit = std::sqrt(3.0 * s);
+                    v = rng.uniform(-limit, limit);
+                    break;
+                }
+            }
+            data[i] = static_cast<Scalar>(v);
+        }
+    }
+
+    template <class Scalar>
+    void fill_orthogonal(Scalar* data, const Shape& shape, Random& rng) const {
+        if (shape.rank() < 2) {
+            throw std::invalid_argument("Orthogonal initializer: the tensor to initialize must be at least two-dimensional, "
+                                        "got shape " + shape.to_string());
+        }
+        const Index cols = shape[shape.rank() - 1];
+        const Index rows = cols == 0 ? 0 : shape.size() / cols;
+        if (rows == 0 || cols == 0) return;
+        const Index big = std::max(rows, cols), small = std::min(rows, cols);
+        Eigen::MatrixXd a(big, small);
+        for (Index j = 0; j < small; ++j)
+            for (Index i = 0; i < big; ++i) a(i, j) = rng.normal();
+        Eigen::HouseholderQR<Eigen::MatrixXd> qr(a);
+        Eigen::MatrixXd q = qr.householderQ() * Eigen::MatrixXd::Identity(big, small);
+        const Eigen::MatrixXd r = qr.matrixQR().topRows(small).template triangularView<Eigen::Upper>();
+        for (Index j = 0; j < small; ++j) {
+            const double d = r(j, j);
+            q.col(j) *= d > 0 ? 1.0 : (d < 0 ? -1.0 : 0.0);
+        }
+        Eigen::Map<RowMajorMatrix<Scalar>> out(data, rows, cols);
+        if (rows < cols) {
+            out = (value_ * q.transpose()).template cast<Scalar>();
+        } else {
+            out = (value_ * q).template cast<Scalar>();
+        }
+    }
+
+    template <class Scalar>
+    void fill_identity(Scalar* data, const Shape& shape) const {
+        if (shape.rank() != 2) {
+            throw std::invalid_argument("Identity initializer: only 2-D shapes are supported, got shape " + shape.to_string());
+        }
+        Eigen::Map<RowMajorMatrix<Scalar>> out(data, shape[0], shape[1]);
+        out.setIdentity();
+        out *= static_cast<Scalar>(value_);
+    }
+
+    Kind kind_;
+    std::string class_name_;
+    std::optional<std::uint64_t> seed_;
+    double value_ = 0.0;  // constant value / VS scale / gain
+    double a_ = 0.0, b_ = 0.0;
+    FanMode mode_ = FanMode::FanIn;
+    Distribution distribution_ = Distribution::TruncatedNormal;
+};
+
+ELMAN_NAMESPACE_END
+// #include <elman/mask.hpp>
+// A read-only view of a Keras timestep mask of any arithmetic dtype (non-zero = keep the step).
+
+// #include <elman/config.hpp>
+// #include <elman/shape.hpp>
+// #include <elman/tensor.hpp>
+
+#include <cstdint>
+#include <type_traits>
+
+ELMAN_NAMESPACE_BEGIN
+
+/// Keras casts a mask of any dtype to bool; this view does the same without copying. Shape `[B, T]`
+/// (or `[B, T, 1]`, also accepted by Keras); with `time_major` layers, `[T, B]`.
+class MaskView {
+  public:
+    MaskView() = default;
+
+    template <class T, class = std::enable_if_t<std::is_arithmetic<T>::value>>
+    MaskView(const T* data, Shape shape) : data_(data), shape_(shape), read_(&read_as<T>) {}
+
+    template <class T, class = std::enable_if_t<std::is_arithmetic<std::remove_const_t<T>>::value>>
+    MaskView(const TensorView<T>& view) : MaskView(static_cast<const std::remove_const_t<T>*>(view.data()), view.shape()) {}
+
+    template <class T, class = std::enable_if_t<std::is_arithmetic<T>::value>>
+    MaskView(const Tensor<T>& tensor) : MaskView(tensor.data(), tensor.shape()) {}
+
+    const Shape& shape() const noexcept { return shape_; }
+    bool empty() const noexcept { return read_ == nullptr; }
+
+    /// Whether flat element `i` (row-major) keeps its step.
+    bool keep(Index i) const noexcept { return read_(data_, i); }
+
+  private:
+    template <class T>
+    static bool read_as(const void* data, Index i) noexcept {
+        return static_cast<const T*>(data)[i] != T(0);
+    }
+
+    const void* data_ = nullptr;
+    Shape shape_;
+    bool (*read_)(const void*, Index) noexcept = nullptr;
+};
+
+ELMAN_NAMESPACE_END
+// #include <elman/random.hpp>
+// #include <elman/regularizers.hpp>
+// Keras weight/activity regularizers: L1, L2 and L1L2 (no 1/2 factor, factors stored as float32 like Keras).
+
+// #include <elman/config.hpp>
+
+#include <Eigen/Core>
+
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+ELMAN_NAMESPACE_BEGIN
+
+/// penalty(w) = l1 * sum|w| + l2 * sum w^2. Construct with the Keras-named factories.
+class Regularizer {
+  public:
+    /// Keras `L1(l1=0.01)` / `'l1'`.
+    static Regularizer L1(double l1 = 0.01) { return Regularizer("L1", check(l1), 0.0); }
+    /// Keras `L2(l2=0.01)` / `'l2'`.
+    static Regularizer L2(double l2 = 0.01) { return Regularizer("L2", 0.0, check(l2)); }
+    /// Keras class `L1L2(l1=0.0, l2=0.0)` (zero defaults; the string 'L1L2' resolves here).
+    static Regularizer L1L2(double l1 = 0.0, double l2 = 0.0) { return Regularizer("L1L2", check(l1), check(l2)); }
+    /// Keras function `l1_l2(l1=0.01, l2=0.01)` (the string 'l1_l2').
+    static Regularizer l1_l2(double l1 = 0.01, double l2 = 0.01) { return L1L2(l1, l2); }
+
+    /// Keras names: 'l1', 'L1', 'l2', 'L2', 'l1_l2', 'L1L2'.
+    static Regularizer from_name(const std::string& name) {
+        if (name == "l1" || name == "L1") return L1();
+        if (name == "l2" || name == "L2") return L2();
+        if (name == "l1_l2") return l1_l2();
+        if (name == "L1L2") return L1L2();
+        throw std::invalid_argument("Unknown regularizer: " + name + ". Expected one of 'l1', 'l2', 'l1_l2', 'L1L2'.");
+    }
+
+    /// Factors as Keras stores them (cast to float32).
+    double l1() const noexcept { return l1_; }
+    double l2() const noexcept { return l2_; }
+    /// Keras class name used in configs: "L1", "L2" or "L1L2".
+    const char* class_name() const noexcept { return class_name_; }
+
+    /// The penalty on a weight tensor (a zero factor's term is skipped, as in Keras).
+    template <class Derived>
+    typename Derived::Scalar operator()(const Eigen::DenseBase<Derived>& w) const {
+        using S = typename Derived::Scalar;
+        S total(0);
+        if (l1_ != 0.0) total += static_cast<S>(l1_) * w.derived().array().abs().sum();
+        if (l2_ != 0.0) total += static_cast<S>(l2_) * w.derived().array().square().sum();
+        return total;
+    }
+
+    /// Adds d penalty / d w to `grad` (l1 * sign(w) with sign(0) = 0, plus 2 * l2 * w).
+    template <class Derived, class GradDerived>
+    void add_gradient(const Eigen::DenseBase<Derived>& w, Eigen::DenseBase<GradDerived>& grad) const {
+        using S = typename Derived::Scalar;
+        if (l1_ != 0.0) grad.derived().array() += static_cast<S>(l1_) * w.derived().array().sign();
+        if (l2_ != 0.0) grad.derived().array() += static_cast<S>(2.0 * l2_) * w.derived().array();
+    }
+
+  private:
+    Regularizer(const char* class_name, double l1, double l2)
+        : l1_(static_cast<double>(static_cast<float>(l1))), l2_(static_cast<double>(static_cast<float>(l2))),
+          class_name_(class_name) {}
+
+    static double check(double factor) {
+        if (!std::isfinite(factor)) {
+            throw std::invalid_argument("Value: " + std::to_string(factor) +
+                                        " is not a valid regularization penalty number, expected an int or float value");
+        }
+        return factor;
+    }
+
+    double l1_ = 0.0, l2_ = 0.0;
+    const char* class_name_ = "L1L2";
+};
+
+ELMAN_NAMESPACE_END
+// #include <elman/shape.hpp>
+// #include <elman/simple_rnn.hpp>
+// SimpleRNN: tf.keras.layers.SimpleRNN (TF 2.4) on Eigen.
+
+// #include <elman/activations.hpp>
+// #include <elman/backend.hpp>
+// Which matrix-product code a SimpleRNN call runs on.
+
+// #include <elman/config.hpp>
+
+ELMAN_NAMESPACE_BEGIN
+
+/// The compute path of SimpleRNN's whole-sequence call (`layer.set_backend(...)`). Both compute the same layer;
+/// they differ in summation order only (so results agree to rounding, not bit for bit).
+enum class Backend {
+    /// Weights packed once per call into SIMD panels; one fused product `[x_t h_{t-1}] · [W; U] + b` per step
+    /// (detail/packed_gemm.hpp). Summation order does not depend on the batch size or thread count.
+    packed,
+    /// Eigen products: all timesteps' input projection in one GEMM, then one GEMM per step. With
+    /// `EIGEN_USE_BLAS` (CMake `ELMAN_USE_BLAS=ON`) those products run on the linked BLAS. Training calls with
+    /// dropout always take this path.
+    gemm,
+};
+
+/// The default backend: `gemm` when compiled with `ELMAN_USE_BLAS` defined (the user asked for BLAS), else `packed`.
+#if defined(ELMAN_USE_BLAS)
+inline constexpr Backend default_backend = Backend::gemm;
+#else
+inline constexpr Backend default_backend = Backend::packed;
+#endif
+
+ELMAN_NAMESPACE_END
+// #include <elman/config.hpp>
+// #include <elman/detail/batch_split.hpp>
+// Running independent batch slices of a recurrence on several threads.
+
+// #include <elman/config.hpp>
+
+#include <algorithm>
+#include <system_error>
+#include <thread>
+#include <vector>
+
+ELMAN_NAMESPACE_BEGIN
+namespace detail {
+
+/// Number of slices `batch` rows are split into for `threads` threads: never more slices than rows.
+inline Index slice_count(Index batch, int threads) noexcept {
+    return std::max<Index>(1, std::min<Index>(batch, threads));
+}
+
+/// First row of slice `s` of `count` near-equal slices of `batch` rows (slice s is [begin(s), begin(s+1))).
+inline Index slice_begin(Index batch, Index count, Index s) noexcept {
+    return batch / count * s + std::min(s, batch % count);
+}
+
+/// Runs `body(s)` for s in [0, count): slices 1.. on new threads, slice 0 on the caller. Samples of a batch never
+/// interact in a recurrence, so slices need no synchronisation until the join. If the system refuses a thread,
+/// that slice runs on the caller instead (same result, less parallelism). `body` must not throw.
+template <class Body>
+void run_slices(Index count, Body&& body) {
+    std::vector<std::thread> workers;
+    std::vector<Index> inline_slices;
+    if (count > 1) workers.reserve(static_cast<std::size_t>(count - 1));
+    for (Index s = 1; s < count; ++s) {
+        try {
+            workers.emplace_back([&body, s] { body(s); });
+        } catch (const std::system_error&) {
+            inline_slices.push_back(s);
+        }
+    }
+    body(Index{0});
+    for (Index s : inline_slices) body(s);
+    for (auto& w : workers) w.join();
+}
+
+}  // namespace detail
+ELMAN_NAMESPACE_END
+// #include <elman/detail/errors.hpp>
+// Helpers that build the library's exception messages (argument name, expected vs. actual).
+
+// #include <elman/config.hpp>
+// #include <elman/shape.hpp>
+
+#include <stdexcept>
+#include <string>
+
+ELMAN_NAMESPACE_BEGIN
+namespace detail {
+
+/// "(None, None, 8)"-style text for an expected shape where unknown extents are negative.
+inline std::string expected_shape_string(std::initializer_list<Index> dims) {
+    std::string s = "(";
+    bool first = true;
+    for (Index d : dims) {
+        if (!first) s += ", ";
+        first = false;
+        s += d < 0 ? std::string("None") : std::to_string(d);
+    }
+    if (dims.size() == 1) s += ",";
+    return s + ")";
+}
+
+[[noreturn]] inline void throw_shape_error(const std::string& layer, const char* argument, const std::string& expected,
+                                           const Shape& found, const std::string& extra = {}) {
+    throw std::invalid_argument("SimpleRNN '" + layer + "': `" + argument + "` has an incompatible shape: expected shape=" +
+                                expected + ", found shape=" + found.to_string() + (extra.empty() ? "" : " (" + extra + ")"));
+}
+
+[[noreturn]] inline void throw_invalid(const std::string& layer, const char* argument, const std::string& what) {
+    throw std::invalid_argument("SimpleRNN '" + layer + "': `" + argument + "` " + what);
+}
+
+}  // namespace detail
+ELMAN_NAMESPACE_END
+// #include <elman/detail/packed_gemm.hpp>
+// The recurrence's matrix product with weights packed once: Z = bias + A · W for a few rows of A.
+//
+// Why not Eigen's GEMM: every Eigen product re-packs its weight operand, and a recurrence multiplies by the same
+// [K, U] weights at every timestep. For small batches (B = 1..16) that re-packing costs as much as the arithmetic.
+// Here the weights are packed once (at prepare time) into column panels of NR = 2 SIMD packets:
+//
+//     panel p = W[:, p*NR .. p*NR+NR)  stored k-major:  Wp[p][k][0..NR)    (last panel zero-padded)
+//
+// and a register-blocked micro-kernel keeps an MR x NR tile of Z in registers while it walks k, broadcasting one
+// A value per row and loading one panel row per k. The bias is the accumulators' starting value (fused bias).
+// Each Z element is summed in plain k order (bias first), whatever the batch size, the row block or the thread:
+// results are bit-identical for any batch split.
+
+// #include <elman/config.hpp>
+
+#include <Eigen/Core>
+
+#include <cstddef>
+#include <utility>
+
+ELMAN_NAMESPACE_BEGIN
+namespace detail {
+
+template <class Scalar>
+struct PackedGemmTraits {
+    using Packet = typename Eigen::internal::packet_traits<Scalar>::type;
+    static constexpr int packet_size = Eigen::internal::unpacket_traits<Packet>::size;
+    /// Columns per panel: two packets, so each broadcast A value feeds two independent FMAs.
+    static constexpr int nr = 2 * packet_size;
+    /// Rows per register tile: 2*MR accumulators + 2 weight packets + 1 broadcast must fit the register file
+    /// (32 vector registers with AVX-512, 16 with SSE/AVX).
+    static constexpr int mr = EIGEN_ARCH_DEFAULT_NUMBER_OF_REGISTERS >= 32 ? 12 : 6;
+};
+
+/// Weights `W [K, U]` packed into zero-padded panels plus the bias padded to the panel width.
+template <class Scalar>
+class PackedWeights {
+  public:
+    using Traits = PackedGemmTraits<Scalar>;
+    static constexpr int nr = Traits::nr;
+
+    Index depth() const noexcept { return depth_; }
+    Index units() const noexcept { return units_; }
+    Index panels() const noexcept { return panels_; }
+    /// Row stride of a Z buffer this product writes: U rounded up to whole panels.
+    Index padded_units() const noexcept { return panels_ * nr; }
+    const Scalar* panel(Index p) const noexcept { return packed_.data() + p * depth_ * nr; }
+    const Scalar* bias() const noexcept { return bias_.data(); }
+
+    /// Packs the stacked weights: rows [0, top.rows()) from `top`, the next rows from `bottom` (either may have
+    /// zero rows), so `[x h] · [W; U]` is one product. `bias` has U entries or is empty (no bias).
+    template <class Top, class Bottom, class Bias>
+    void pack(const Eigen::MatrixBase<Top>& top, const Eigen::MatrixBase<Bottom>& bottom,
+              const Eigen::MatrixBase<Bias>& bias) {
+        units_ = top.rows() > 0 ? top.cols() : bottom.cols();
+        depth_ = top.rows() + bottom.rows();
+        panels_ = (units_ + nr - 1) / nr;
+        packed_.setZero(panels_ * depth_ * nr);
+        bias_.setZero(panels_ * nr);
+        for (Index p = 0; p < panels_; ++p) {
+            const Index cols = std::min<Index>(nr, units_ - p * nr);
+            Scalar* dst = packed_.data() + p * depth_ * nr;
+            for (Index k = 0; k < depth_; ++k)
+                for (Index j = 0; j < cols; ++j)
+                    dst[k * nr + j] = k < top.rows() ? top(k, p * nr + j) : bottom(k - top.rows(), p * nr + j);
+        }
+        for (Index j = 0; j < bias.size(); ++j) bias_[j] = bias(j);
+    }
+
+  private:
+    Index depth_ = 0, units_ = 0, panels_ = 0;
+    // Eigen's aligned storage: panels start on packet boundaries, so the kernel uses aligned loads.
+    Eigen::Matrix<Scalar, Eigen::Dynamic, 1> packed_, bias_;
+};
+
+// One MR x NR register tile: z[i, 0..NR) = bias + sum_k a[i, k] * panel[k, 0..NR) for i < MR.
+template <class Scalar, int MR, std::size_t... I>
+EIGEN_ALWAYS_INLINE void packed_tile(const Scalar* a, Index lda, const Scalar* panel, const Scalar* bias, Index depth,
+                                     Scalar* z, Index ldz, std::index_sequence<I...>) noexcept {
+    using namespace Eigen::internal;
+    using Packet = typename PackedGemmTraits<Scalar>::Packet;
+    constexpr int P = PackedGemmTraits<Scalar>::packet_size;
+    constexpr int NR = PackedGemmTraits<Scalar>::nr;
+    const Packet b0 = pload<Packet>(bias), b1 = pload<Packet>(bias + P);
+    Packet acc0[MR] = {((void)I, b0)...};
+    Packet acc1[MR] = {((void)I, b1)...};
+    for (Index k = 0; k < depth; ++k) {
+        const Packet w0 = pload<Packet>(panel + k * NR), w1 = pload<Packet>(panel + k * NR + P);
+        // Straight-line code over the rows (fold expression): the accumulators stay in registers.
+        ((acc0[I] = pmadd(pset1<Packet>(a[static_cast<Index>(I) * lda + k]), w0, acc0[I]),
+          acc1[I] = pmadd(pset1<Packet>(a[static_cast<Index>(I) * lda + k]), w1, acc1[I])),
+         ...);
+    }
+    ((pstoreu(z + static_cast<Index>(I) * ldz, acc0[I]), pstoreu(z + static_cast<Index>(I) * ldz + P, acc1[I])), ...);
+}
+
+template <class Scalar, int MR>
+EIGEN_ALWAYS_INLINE void packed_rows(const Scalar* a, Index lda, const PackedWeights<Scalar>& w, Scalar* z,
+                                     Index ldz) noexcept {
+    for (Index p = 0; p < w.panels(); ++p) {
+        packed_tile<Scalar, MR>(a, lda, w.panel(p), w.bias() + p * PackedWeights<Scalar>::nr, w.depth(),
+                                z + p * PackedWeights<Scalar>::nr, ldz, std::make_index_sequence<MR>{});
+    }
+}
+
+// The leftover rows (fewer than MR) dispatch to a tile of exactly that height.
+template <class Scalar, int R>
+void packed_remainder(Index rows, const Scalar* a, Index lda, const PackedWeights<Scalar>& w, Scalar* z,
+                      Index ldz) noexcept {
+    if constexpr (R > 0) {
+        if (rows == R) {
+            packed_rows<Scalar, R>(a, lda, w, z, ldz);
+        } else {
+            packed_remainder<Scalar, R - 1>(rows, a, lda, w, z, ldz);
+        }
+    } else {
+        (void)rows, (void)a, (void)lda, (void)w, (void)z, (void)ldz;
+    }
+}
+
+/// Z[rows, padded_units] (row stride ldz >= padded_units) = bias + A[rows, depth] (row stride lda) · W.
+/// Columns U..padded_units of Z receive zeros-padded garbage-free values (bias padding 0, weights padding 0).
+template <class Scalar>
+void packed_gemm(Index rows, const Scalar* a, Index lda, const PackedWeights<Scalar>& w, Scalar* z,
+                 Index ldz) noexcept {
+    constexpr int MR = PackedGemmTraits<Scalar>::mr;
+    Index i = 0;
+    for (; i + MR <= rows; i += MR) packed_rows<Scalar, MR>(a + i * lda, lda, w, z + i * ldz, ldz);
+    packed_remainder<Scalar, MR - 1>(rows - i, a + i * lda, lda, w, z + i * ldz, ldz);
+}
+
+}  // namespace detail
+ELMAN_NAMESPACE_END
+// #include <elman/mask.hpp>
+// #include <elman/random.hpp>
+// #include <elman/shape.hpp>
+// #include <elman/simple_rnn_call.hpp>
+// The call arguments, the typed result and the recorded forward pass of SimpleRNN.
+
+// #include <elman/config.hpp>
+// #include <elman/mask.hpp>
+// #include <elman/tensor.hpp>
+
+#include <Eigen/Core>
+
+#include <optional>
+
+ELMAN_NAMESPACE_BEGIN
+
+template <class Scalar>
+struct ForwardTrace;
+
+/// Keras' call arguments: `layer(inputs, mask=None, training=None, initial_state=None)`.
+template <class Scalar>
+struct CallArgs {
+    /// `[B, T]` (or `[B, T, 1]`) timestep mask of any arithmetic dtype; non-zero keeps a step. Empty = none.
+    MaskView mask{};
+    /// Training call: applies dropout / recurrent_dropout. Keras' `None` is inference, as a bare eager call.
+    bool training = false;
+    /// `[B, U]` state before the first processed step (so with go_backwards it feeds source step T-1).
+    std::optional<TensorView<const Scalar>> initial_state{};
+    /// When set, the call records what backpropagation needs into this trace.
+    ForwardTrace<Scalar>* trace = nullptr;
+};
+
+/// What a call returns. `output` is the last output `[B, U]`, or the whole sequence `[B, T, U]` (in processing
+/// order) with `return_sequences`; `state` is the final state `[B, U]`, present exactly when `return_state`.
+template <class Scalar>
+struct Result {
+    Tensor<Scalar> output;
+    std::optional<Tensor<Scalar>> state;
+};
+
+/// Everything a call computed that backpropagation through time needs, in processing order p = 0..T-1
+/// (source step s(p) = p, or T-1-p with go_backwards). Row blocks are `[B, U]` per step: rows p*B .. p*B+B-1.
+template <class Scalar>
+struct ForwardTrace {
+    using Matrix = RowMajorMatrix<Scalar>;
+    Index batch = 0, timesteps = 0, features = 0, units = 0;
+    bool go_backwards = false;
+    bool time_major = false;
+    bool return_sequences = false;
+    bool zero_output_for_mask = false;
+    /// Inputs after input dropout, in source layout `[B*T, F]` (rows b*T+t, or t*B+b when time_major).
+    Matrix inputs;
+    /// `[(T+1)*B, U]`: block p is h_{p-1}, the state entering step p (block 0 = initial state); block T is the final state.
+    Matrix states;
+    /// `[T*B, U]`: pre-activations z_p = x~ W + b + h~_{p-1} U.
+    Matrix preactivations;
+    /// `[T*B, U]`: cell outputs c_p = act(z_p) (computed for masked rows too).
+    Matrix activations;
+    /// `[T, B]` step mask in processing order (1 = step taken); empty when the call had no mask.
+    Eigen::Array<bool, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> step_mask;
+    /// `[B, F]` input-dropout and `[B, U]` recurrent-dropout multipliers; empty when not applied.
+    Matrix dropout_mask;
+    Matrix recurrent_dropout_mask;
+};
+
+ELMAN_NAMESPACE_END
+// #include <elman/simple_rnn_options.hpp>
+// Constructor arguments of SimpleRNN, under their Keras names.
+
+// #include <elman/config.hpp>
+// #include <elman/constraints.hpp>
+// #include <elman/initializers.hpp>
+// #include <elman/regularizers.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+ELMAN_NAMESPACE_BEGIN
+
+/// Every `tf.keras.layers.SimpleRNN` argument except `units` and `activation` (those are the constructor's
+/// first argument and the class' template parameter). Defaults are Keras'. With C++20 designated
+/// initializers: `SimpleRNN<float> rnn(4, {.return_sequences = true, .return_state = true});`
+struct SimpleRNNOptions {
+    bool use_bias = true;
+    Initializer kernel_initializer = Initializer::glorot_uniform();
+    Initializer recurrent_initializer = Initializer::orthogonal();
+    Initializer bias_initializer = Initializer::zeros();
+    std::optional<Regularizer> kernel_regularizer{};
+    std::optional<Regularizer> recurrent_regularizer{};
+    std::optional<Regularizer> bias_regularizer{};
+    std::optional<Regularizer> activity_regularizer{};
+    std::optional<Constraint> kernel_constraint{};
+    std::optional<Constraint> recurrent_constraint{};
+    std::optional<Constraint> bias_constraint{};
+    /// Fraction of input features dropped in training calls; clipped to [0, 1] as Keras does (NaN -> 0).
+    double dropout = 0.0;
+    /// Fraction of recurrent units dropped in training calls; clipped like `dropout`.
+    double recurrent_dropout = 0.0;
+    bool return_sequences = false;
+    bool return_state = false;
+    bool go_backwards = false;
+    bool stateful = false;
+    /// Keras' performance switch; accepted and reported, results are identical either way (see README).
+    bool unroll = false;
+    /// Keras hidden kwarg: inputs/outputs are `[T, B, ...]` instead of `[B, T, ...]`.
+    bool time_major = false;
+    /// Keras hidden kwarg: masked positions of the output are 0 instead of the previous output.
+    bool zero_output_for_mask = false;
+    /// Keras `input_dim` / last entry of `input_shape`: builds the weights at construction when > 0.
+    Index input_dim = 0;
+    /// Keras `batch_size` / first entry of `batch_input_shape`: the static batch a stateful layer needs
+    /// before its first call (0 = unknown; a stateful layer then takes it from its first call).
+    Index batch_size = 0;
+    /// Keras layer name, used in error messages and configs.
+    std::string name = "simple_rnn";
+    /// Seed of the dropout masks (TF 2.4 has none; Keras 3's `seed`). Unset = nondeterministic.
+    std::optional<std::uint64_t> seed{};
+};
+
+ELMAN_NAMESPACE_END
+// #include <elman/tensor.hpp>
+
+#include <Eigen/Core>
+
+#include <algorithm>
+#include <cmath>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+ELMAN_NAMESPACE_BEGIN
+
+/// The Elman recurrence `h_t = act(x_t · W + b + h_{t-1} · U)` over `[batch, timesteps, features]` inputs, with
+/// every behaviour of Keras' SimpleRNN: masking (select, output carry starting at zero), go_backwards (the
+/// returned sequence stays in processing order), initial_state, dropout / recurrent_dropout in training calls,
+/// stateful layers with reset_states, return_sequences and return_state.
+///
+/// Weights use Keras' layout, so they move both ways unchanged: kernel `[F, U]` (row i = input feature i),
+/// recurrent_kernel `[U, U]`, bias `[U]` (only when use_bias).
+///
+/// Errors: invalid arguments throw std::invalid_argument (std::logic_error for calls that make no sense in the
+/// layer's state, std::length_error for sizes that overflow) naming the argument and the expected vs. actual
+/// shape; a call that throws leaves weights and stored state exactly as they were.
+///
+/// Performance: `set_threads(n)` splits the batch across n threads (bit-identical to one thread);
+/// `set_backend(...)` picks the product code (backend.hpp); `SimpleRNNStream` (stream.hpp) steps one timestep
+/// at a time without allocating. docs/performance.md has the measurements.
+///
+/// @tparam Scalar      float or double.
+/// @tparam Activation  one of the types in activations.hpp (Keras names) or a user functor with the same shape.
+/// @tparam Units       `units` fixed at compile time, or Eigen::Dynamic (default). When fixed, the constructor
+///                     refuses any other count and the streaming step (stream.hpp) uses fixed-size Eigen
+///                     matrices with fully unrolled loops: the C++ counterpart of Keras' `unroll=True`.
+/// @tparam Features    input features fixed at compile time, or Eigen::Dynamic (default); checked at build.
+template <class Scalar = float, class Activation = Tanh, int Units = Eigen::Dynamic, int Features = Eigen::Dynamic>
+class SimpleRNN {
+    static_assert(std::is_floating_point<Scalar>::value, "SimpleRNN: Scalar must be a floating-point type");
+    static_assert(Units == Eigen::Dynamic || Units > 0, "SimpleRNN: Units must be positive or Eigen::Dynamic");
+    static_assert(Features == Eigen::Dynamic || Features >= 0, "SimpleRNN: Features must be >= 0 or Eigen::Dynamic");
+
+  public:
+    using scalar_type = Scalar;
+    using activation_type = Activation;
+    using Options = SimpleRNNOptions;
+    using Matrix = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>;
+    using RowMatrix = RowMajorMatrix<Scalar>;
+    using RowVector = Eigen::Matrix<Scalar, 1, Eigen::Dynamic>;
+    using ResultType = Result<Scalar>;
+    using Args = CallArgs<Scalar>;
+    using Trace = ForwardTrace<Scalar>;
+    static constexpr int units_at_compile_time = Units;
+    static constexpr int features_at_compile_time = Features;
+
+    /// Keras `SimpleRNN(units, activation, **options)`. `units` must be positive. Dropout rates are clipped to
+    /// [0, 1] (NaN -> 0). Weights are built here when `options.input_dim > 0`, else on the first call.
+    explicit SimpleRNN(Index units, Options options = {}, Activation activation = {})
+        : options_(std::move(options)), activation_(std::move(activation)), units_(units),
+          rng_(options_.seed ? Random(*options_.seed) : Random::nondeterministic()) {
+        if (units <= 0) {
+            throw std::invalid_argument("SimpleRNN '" + options_.name +
+                                        "': `units` must be a positive integer, got " + std::to_string(units));
+        }
+        Shape({units, units}).size();  // throws std::length_error for absurd unit counts
+        if (Units != Eigen::Dynamic && units != Units) {
+            detail::throw_invalid(options_.name, "units", "must equal the compile-time Units " + std::to_string(Units) +
+                                                              ", got " + std::to_string(units));
+        }
+        options_.dropout = clip_rate(options_.dropout);
+        options_.recurrent_dropout = clip_rate(options_.recurrent_dropout);
+        if (options_.batch_size < 0) detail::throw_invalid(options_.name, "batch_size", "must be >= 0, got " + std::to_string(options_.batch_size));
+        if (options_.input_dim < 0) detail::throw_invalid(options_.name, "input_dim", "must be >= 0, got " + std::to_string(options_.input_dim));
+        if (options_.input_dim > 0) build(options_.input_dim);
+    }
+
+    // ---- configuration (Keras names) -------------------------------------------------------------------------
+    Index units() const noexcept { return units_; }
+    const Options& options() const noexcept { return options_; }
+    const Activation& activation() const noexcept { return activation_; }
+    static constexpr const char* activation_name() { return elman::activation_name<Activation>(); }
+    const std::string& name() const noexcept { return options_.name; }
+    bool use_bias() const noexcept { return options_.use_bias; }
+    double dropout() const noexcept { return options_.dropout; }
+    double recurrent_dropout() const noexcept { return options_.recurrent_dropout; }
+    bool return_sequences() const noexcept { return options_.return_sequences; }
+    bool return_state() const noexcept { return options_.return_state; }
+    bool go_backwards() const noexcept { return options_.go_backwards; }
+    bool stateful() const noexcept { return options_.stateful; }
+    bool unroll() const noexcept { return options_.unroll; }
+    bool time_major() const noexcept { return options_.time_major; }
+
+    /// Reseed the dropout-mask generator (for reproducible training runs).
+    void seed_dropout(std::uint64_t seed) noexcept { rng_.reseed(seed); }
+
+    // ---- weights ------------------------------------------------------------------------------------------------
+    bool built() const noexcept { return input_dim_ > 0 || built_empty_; }
+    /// Input feature count the weights were built for (0 before build).
+    Index input_dim() const noexcept { return input_dim_; }
+
+    /// Keras `build`: creates kernel `[F, U]`, recurrent_kernel `[U, U]` and bias `[U]` with the initializers.
+    /// Weights are built once; building again with another `input_dim` throws.
+    void build(Index input_dim) {
+        if (built()) {
+            if (input_dim != input_dim_) {
+                detail::throw_invalid(options_.name, "input_dim",
+                                      "does not match the built weights: expected " + std::to_string(input_dim_) +
+                                          ", got " + std::to_string(input_dim));
+            }
+            return;
+        }
+        if (input_dim < 0) detail::throw_invalid(options_.name, "input_dim", "must be >= 0, got " + std::to_string(input_dim));
+        check_compile_time_features(input_dim);
+        Shape({input_dim, units_}).size();
+        RowMatrix kernel(input_dim, units_), recurrent(units_, units_);
+        RowVector bias(options_.use_bias ? units_ : 0);
+        options_.kernel_initializer.fill(kernel.data(), Shape{input_dim, units_});
+        options_.recurrent_initializer.fill(recurrent.data(), Shape{units_, units_});
+        if (options_.use_bias) options_.bias_initializer.fill(bias.data(), Shape{units_});
+        kernel_ = kernel;
+        recurrent_kernel_ = recurrent;
+        bias_ = bias;
+        input_dim_ = input_dim;
+        built_empty_ = input_dim == 0;
+        if (options_.stateful && options_.batch_size > 0 && !has_state_) create_zero_state(options_.batch_size);
+    }
+
+    /// kernel `[F, U]`, recurrent_kernel `[U, U]`, bias `[U]` (empty without use_bias), as Eigen objects.
+    const Matrix& kernel() const noexcept { return kernel_; }
+    const Matrix& recurrent_kernel() const noexcept { return recurrent_kernel_; }
+    const RowVector& bias() const noexcept { return bias_; }
+
+    /// Mutable access for optimizers (shapes must not change).
+    Matrix& kernel_mutable() noexcept { return kernel_; }
+    Matrix& recurrent_kernel_mutable() noexcept { return recurrent_kernel_; }
+    RowVector& bias_mutable() noexcept { return bias_; }
+
+    /// Keras `get_weights()`: `[kernel, recurrent_kernel, bias]` (bias only with use_bias), row-major numpy
+    /// layout; empty before the layer is built.
+    std::vector<Tensor<Scalar>> get_weights() const {
+        std::vector<Tensor<Scalar>> weights;
+        if (!built()) return weights;
+        weights.push_back(Tensor<Scalar>::from_matrix(kernel_));
+        weights.push_back(Tensor<Scalar>::from_matrix(recurrent_kernel_));
+        if (options_.use_bias) weights.push_back(Tensor<Scalar>::from_vector(bias_));
+        return weights;
+    }
+
+    /// Keras `set_weights(weights)`: same order, count and shapes as get_weights, checked before anything is
+    /// changed. On a layer that is not built yet, the kernel's first dimension builds it (where Keras would
+    /// refuse), so Keras arrays can be loaded straight into a fresh layer.
+    void set_weights(const std::vector<TensorView<const Scalar>>& weights) {
+        const std::size_t expected = options_.use_bias ? 3u : 2u;
+        if (weights.size() != expected) {
+            throw std::invalid_argument("You called `set_weights(weights)` on layer \"" + options_.name +
+                                        "\" with a weight list of length " + std::to_string(weights.size()) +
+                                        ", but the layer was expecting " + std::to_string(expected) + " weights.");
+        }
+        const Index features = built() ? input_dim_ : (weights[0].rank() == 2 ? weights[0].dim(0) : -1);
+        check_weight_shape(Shape{features, units_}, weights[0].shape());
+        check_weight_shape(Shape{units_, units_}, weights[1].shape());
+        if (options_.use_bias) check_weight_shape(Shape{units_}, weights[2].shape());
+        // All checks passed: nothing below throws except allocation on first build.
+        check_compile_time_features(features);
+        if (!built()) build_uninitialized(features);
+        kernel_ = weights[0].matrix();
+        recurrent_kernel_ = weights[1].matrix();
+        if (options_.use_bias) bias_ = Eigen::Map<const RowVector>(weights[2].data(), units_);
+    }
+    void set_weights(const std::vector<Tensor<Scalar>>& weights) {
+        std::vector<TensorView<const Scalar>> views(weights.begin(), weights.end());
+        set_weights(views);
+    }
+
+    /// Sum of the kernel, recurrent and bias regularizer penalties on the current weights (Keras `layer.losses`
+    /// without the activity term); 0 before build.
+    Scalar regularization_loss() const {
+        Scalar total(0);
+        if (!built()) return total;
+        if (options_.kernel_regularizer) total += (*options_.kernel_regularizer)(kernel_);
+        if (options_.recurrent_regularizer) total += (*options_.recurrent_regularizer)(recurrent_kernel_);
+        if (options_.bias_regularizer && options_.use_bias) total += (*options_.bias_regularizer)(bias_);
+        return total;
+    }
+
+    /// Keras' activity regularization of a call's result: the penalty of every returned tensor divided by its
+    /// first dimension (the batch, or T for time-major sequences, as Keras does). 0 without a regularizer.
+    Scalar activity_regularization_loss(const ResultType& result) const {
+        if (!options_.activity_regularizer) return Scalar(0);
+        auto term = [&](const Tensor<Scalar>& t) {
+            return t.dim(0) == 0 ? Scalar(0) : (*options_.activity_regularizer)(t.matrix()) / static_cast<Scalar>(t.dim(0));
+        };
+        Scalar total = term(result.output);
+        if (result.state) total += term(*result.state);
+        return total;
+    }
+
+    // ---- call -----------------------------------------------------------------------------------------------------
+    /// Keras `layer(inputs, mask=, training=, initial_state=)`. `inputs` is `[B, T, F]` row-major (`[T, B, F]` when
+    /// time_major), viewed without copying. Builds the weights on the first call.
+    ResultType operator()(TensorView<const Scalar> inputs, const Args& args = {}) {
+        ResultType result;
+        call(inputs, args, result);
+        return result;
+    }
+    ResultType call(TensorView<const Scalar> inputs, const Args& args = {}) { return (*this)(inputs, args); }
+
+    /// Same as operator(), writing into `result` so repeated calls of one shape reuse its buffers.
+    void call(TensorView<const Scalar> inputs, const Args& args, ResultType& result) {
+        const CallShape shape = validate_call(inputs, args);
+        // ---- nothing below throws (except std::bad_alloc) ----
+        if (!built()) build(shape.features);
+        if (options_.stateful && !has_state_) create_zero_state(shape.batch);
+        run(inputs, args, shape, result);
+    }
+
+    // ---- stateful -------------------------------------------------------------------------------------------------
+    /// The stored state `[B, U]` of a stateful layer (empty matrix before it exists).
+    const RowMatrix& states() const noexcept { return state_; }
+
+    /// Keras `reset_states()`: stored state := zeros. Throws std::logic_error when the layer is not stateful or
+    /// its batch size is still unknown.
+    void reset_states() {
+        const Index batch = require_stateful_batch();
+        create_zero_state(batch);
+    }
+
+    /// Keras `reset_states(states)`: stored state := `states` (`[B, U]` exactly). As in Keras, if the state
+    /// buffer does not exist yet it is created as zeros and `states` is ignored.
+    void reset_states(TensorView<const Scalar> states) { reset_states(std::vector<TensorView<const Scalar>>{states}); }
+
+    /// List form of `reset_states(states)` (Keras accepts a 1-element list; any other count is an error).
+    void reset_states(const std::vector<TensorView<const Scalar>>& states) {
+        const Index batch = require_stateful_batch();
+        if (!has_state_) {
+            create_zero_state(batch);
+            return;
+        }
+        if (states.size() != 1) {
+            throw std::invalid_argument("Layer " + options_.name + " expects 1 states, but it received " +
+                                        std::to_string(states.size()) + " state values.");
+        }
+        const Shape expected{batch, units_};
+        if (states[0].shape() != expected) {
+            throw std::invalid_argument("State 0 is incompatible with layer " + options_.name +
+                                        ": expected shape=" + expected.to_string() +
+                                        ", found shape=" + states[0].shape().to_string());
+        }
+        state_ = states[0].matrix();
+    }
+
+    // ---- performance controls ---------------------------------------------------------------------------------
+    /// Threads a whole-sequence call may use (default 1). The batch is split into `threads` near-equal row
+    /// slices, each run on its own std::thread (the caller runs the first), so samples never wait for each
+    /// other; a call with batch B uses min(B, threads) threads. Results are bit-identical to one thread with
+    /// the packed backend, whose sums do not depend on the slice (the gemm backend and dropout calls always run
+    /// on one thread, as Eigen's/BLAS' summation order may depend on the row count). Throws
+    /// std::invalid_argument for n < 1.
+    void set_threads(int threads) {
+        if (threads < 1) detail::throw_invalid(options_.name, "threads", "must be >= 1, got " + std::to_string(threads));
+        threads_ = threads;
+    }
+    int threads() const noexcept { return threads_; }
+
+    /// Compute path of whole-sequence calls (see backend.hpp); `default_backend` unless changed.
+    void set_backend(Backend backend) noexcept { backend_ = backend; }
+    Backend backend() const noexcept { return backend_; }
+
+  private:
+    struct CallShape {
+        Index batch, timesteps, features;
+    };
+    // Packed backend workspace of one batch slice.
+    struct SliceWork {
+        RowMatrix stacked;    // [rows, F+U]: x_t in the first F columns, h_{t-1} in the last U
+        RowMatrix z;          // [rows, padded U]: pre-activations
+        RowMatrix candidate;  // [rows, U]: act(z), only with a mask (else written straight into `stacked`)
+        RowMatrix carry;      // [rows, U]: Keras' output carry, only with a mask
+    };
+
+    void check_compile_time_features(Index features) const {
+        if (Features != Eigen::Dynamic && features != Features) {
+            detail::throw_invalid(options_.name, "input_dim", "must equal the compile-time Features " +
+                                                                  std::to_string(Features) + ", got " + std::to_string(features));
+        }
+    }
+
+    static double clip_rate(double rate) {
+        if (std::isnan(rate)) return 0.0;  // Python's max(0., nan) is 0
+        return std::min(1.0, std::max(0.0, rate));
+    }
+
+    void check_weight_shape(const Shape& expected, const Shape& provided) const {
+        if (expected != provided || expected[0] < 0) {
+            throw std::invalid_argument("SimpleRNN '" + options_.name + "': layer weight shape " +
+                                        (expected[0] < 0 ? std::string("(F, U)") : expected.to_string()) +
+                                        " not compatible with provided weight shape " + provided.to_string());
+        }
+    }
+
+    void build_uninitialized(Index input_dim) {
+        kernel_.resize(input_dim, units_);
+        recurrent_kernel_.resize(units_, units_);
+        bias_.resize(options_.use_bias ? units_ : 0);
+        input_dim_ = input_dim;
+        built_empty_ = input_dim == 0;
+        if (options_.stateful && options_.batch_size > 0 && !has_state_) create_zero_state(options_.batch_size);
+    }
+
+    void create_zero_state(Index batch) {
+        state_.setZero(batch, units_);
+        has_state_ = true;
+        stateful_batch_ = batch;
+    }
+
+    Index known_stateful_batch() const noexcept { return stateful_batch_ > 0 ? stateful_batch_ : options_.batch_size; }
+
+    Index require_stateful_batch() const {
+        if (!options_.stateful) throw std::logic_error("SimpleRNN '" + options_.name + "': Layer must be stateful.");
+        const Index batch = known_stateful_batch();
+        if (batch <= 0) {
+            throw std::logic_error("SimpleRNN '" + options_.name +
+                                   "': If a RNN is stateful, it needs to know its batch size. Pass "
+                                   "`options.batch_size` (Keras `batch_input_shape`) or call the layer once first.");
+        }
+        return batch;
+    }
+
+    CallShape validate_call(const TensorView<const Scalar>& inputs, const Args& args) const {
+        const std::string& name = options_.name;
+        if (inputs.rank() != 3) {
+            throw std::invalid_argument("SimpleRNN '" + name + "': `inputs` must have rank 3 (" +
+                                        (options_.time_major ? "[timesteps, batch, features]" : "[batch, timesteps, features]") +
+                                        "), expected ndim=3, found ndim=" + std::to_string(inputs.rank()) +
+                                        ". Full shape received: " + inputs.shape().to_string());
+        }
+        const Index batch = options_.time_major ? inputs.dim(1) : inputs.dim(0);
+        const Index timesteps = options_.time_major ? inputs.dim(0) : inputs.dim(1);
+        const Index features = inputs.dim(2);
+        const Index stateful_batch = options_.stateful ? known_stateful_batch() : -1;
+        auto expected_inputs = [&] {
+            const Index b = stateful_batch > 0 ? stateful_batch : -1;
+            const Index f = built() ? input_dim_ : -1;
+            return options_.time_major ? detail::expected_shape_string({-1, b, f})
+                                       : detail::expected_shape_string({b, -1, f});
+        };
+        if (batch < 0 || timesteps < 0 || features < 0) {
+            detail::throw_shape_error(name, "inputs", expected_inputs(), inputs.shape(), "negative extent");
+        }
+        if (built() && features != input_dim_) {
+            detail::throw_shape_error(name, "inputs", expected_inputs(), inputs.shape(),
+                                      "feature dimension must equal the built input_dim " + std::to_string(input_dim_));
+        }
+        if (!built() && Features != Eigen::Dynamic && features != Features) {
+            detail::throw_shape_error(name, "inputs", expected_inputs(), inputs.shape(),
+                                      "feature dimension must equal the compile-time Features " + std::to_string(Features));
+        }
+        if (timesteps == 0) {
+            detail::throw_shape_error(name, "inputs", expected_inputs(), inputs.shape(),
+                                      "timesteps must be >= 1: Keras cannot run a RNN over an empty sequence");
+        }
+        if (stateful_batch > 0 && batch != stateful_batch) {
+            detail::throw_shape_error(name, "inputs", expected_inputs(), inputs.shape(),
+                                      "a stateful layer keeps its batch size " + std::to_string(stateful_batch));
+        }
+        if (options_.stateful && batch == 0) {
+            detail::throw_shape_error(name, "inputs", expected_inputs(), inputs.shape(), "a stateful layer needs batch >= 1");
+        }
+        // Sizes of everything the call allocates; throws std::length_error on overflow.
+        Shape({batch, timesteps, std::max(features, units_)}).size();
+        if (features > 0 && !built()) Shape({features, units_}).size();
+
+        if (!args.mask.empty()) {
+            const Shape& m = args.mask.shape();
+            const Index d0 = options_.time_major ? timesteps : batch, d1 = options_.time_major ? batch : timesteps;
+            const bool ok = (m.rank() == 2 && m[0] == d0 && m[1] == d1) ||
+                            (m.rank() == 3 && m[0] == d0 && m[1] == d1 && m[2] == 1);
+            if (!ok) {
+                detail::throw_shape_error(name, "mask", detail::expected_shape_string({d0, d1}), m,
+                                          "one flag per sample and timestep; [B, T, 1] is accepted too");
+            }
+        }
+        if (args.initial_state) {
+            const Shape expected{batch, units_};
+            if (args.initial_state->shape() != expected) {
+                detail::throw_shape_error(name, "initial_state", expected.to_string(), args.initial_state->shape(),
+                                          "one state row of `units` values per sample");
+            }
+        }
+        if (args.training && (options_.dropout >= 1.0 || options_.recurrent_dropout >= 1.0)) {
+            const bool input_rate = options_.dropout >= 1.0;
+            detail::throw_invalid(name, input_rate ? "dropout" : "recurrent_dropout",
+                                  "rate must be a scalar tensor or a float in the range [0, 1), got 1 (a training "
+                                  "call cannot drop every unit)");
+        }
+        return {batch, timesteps, features};
+    }
+
+    // Rows of the [B*T, ·] batch-major (or [T*B, ·] time-major) layout holding step t of every sample: the first
+    // row and the distance between consecutive samples' rows.
+    Index first_row(Index t, const CallShape& s) const noexcept { return options_.time_major ? t * s.batch : t; }
+    Index row_stride(const CallShape& s) const noexcept { return options_.time_major ? 1 : s.timesteps; }
+
+    void draw_dropout_mask(RowMatrix& mask, Index rows, Index cols, double rate) {
+        mask.resize(rows, cols);
+        const Scalar kept = static_cast<Scalar>(1.0 / (1.0 - rate));
+        for (Index i = 0; i < rows; ++i)
+            for (Index j = 0; j < cols; ++j) mask(i, j) = rng_.uniform() >= rate ? kept : Scalar(0);
+    }
+
+    void run(const TensorView<const Scalar>& inputs, const Args& args, const CallShape& s, ResultType& result) {
+        using StridedMap = Eigen::Map<RowMatrix, 0, Eigen::OuterStride<>>;
+        using ConstStridedMap = Eigen::Map<const RowMatrix, 0, Eigen::OuterStride<>>;
+        const Index B = s.batch, T = s.timesteps, F = s.features, U = units_;
+        const bool use_input_dropout = args.training && options_.dropout > 0.0;
+        const bool use_recurrent_dropout = args.training && options_.recurrent_dropout > 0.0;
+        const bool masked = !args.mask.empty();
+        Trace* trace = args.trace;
+        if (backend_ == Backend::packed && !use_input_dropout && !use_recurrent_dropout) {
+            run_packed(inputs, args, s, result);
+            return;
+        }
+
+        // Dropout masks: drawn once per call, reused at every timestep (Keras' per-call cache).
+        if (use_input_dropout) draw_dropout_mask(dropout_mask_, B, F, options_.dropout);
+        if (use_recurrent_dropout) draw_dropout_mask(recurrent_dropout_mask_, B, U, options_.recurrent_dropout);
+
+        // Input projection of every timestep in one matrix product: P = x~ W + b, rows laid out like the inputs.
+        const Eigen::Map<const RowMatrix> x = inputs.matrix();
+        if (use_input_dropout) {
+            dropped_inputs_.resize(x.rows(), F);
+            for (Index b = 0; b < B; ++b)
+                for (Index t = 0; t < T; ++t) {
+                    const Index row = first_row(t, s) + b * row_stride(s);
+                    dropped_inputs_.row(row) = x.row(row).cwiseProduct(dropout_mask_.row(b));
+                }
+            projection_.noalias() = dropped_inputs_ * kernel_;
+        } else {
+            projection_.noalias() = x * kernel_;
+        }
+        if (options_.use_bias) projection_.rowwise() += bias_;
+
+        // Initial state h_{-1}: explicit initial_state, zeros, or the stored state of a stateful layer (TF 2.4:
+        // a stored state with any non-zero entry wins over an explicit initial_state).
+        state_work_.resize(B, U);
+        if (options_.stateful && !(args.initial_state && state_.isZero(0))) {
+            state_work_ = state_;
+        } else if (args.initial_state) {
+            state_work_ = args.initial_state->matrix();
+        } else {
+            state_work_.setZero();
+        }
+        candidate_.resize(B, U);
+        preactivation_.resize(B, U);
+        if (use_recurrent_dropout) dropped_state_.resize(B, U);
+        if (masked) output_carry_.setZero(B, U);  // Keras: the output carry starts at zero, not at h_{-1}
+
+        if (trace) begin_trace(*trace, s, args, use_input_dropout ? dropped_inputs_ : RowMatrix(x));
+
+        // Output buffers.
+        result.output.resize(options_.return_sequences
+                                 ? (options_.time_major ? Shape{T, B, U} : Shape{B, T, U})
+                                 : Shape{B, U});
+
+        for (Index p = 0; p < T; ++p) {
+            const Index t = options_.go_backwards ? T - 1 - p : p;
+            const ConstStridedMap projected(projection_.data() + first_row(t, s) * U, B, U,
+                                            Eigen::OuterStride<>(row_stride(s) * U));
+            if (trace) trace->states.middleRows(p * B, B) = state_work_;
+            if (use_recurrent_dropout) {
+                dropped_state_ = state_work_.cwiseProduct(recurrent_dropout_mask_);
+                preactivation_.noalias() = dropped_state_ * recurrent_kernel_;
+            } else {
+                preactivation_.noalias() = state_work_ * recurrent_kernel_;
+            }
+            preactivation_ += projected;
+            activation_.forward(preactivation_.array(), candidate_.array());
+            if (trace) {
+                trace->preactivations.middleRows(p * B, B) = preactivation_;
+                trace->activations.middleRows(p * B, B) = candidate_;
+            }
+            if (masked) {
+                // Select, not blend: a masked row keeps state and output exactly (NaN-safe).
+                for (Index b = 0; b < B; ++b) {
+                    const bool keep = args.mask.keep(options_.time_major ? t * B + b : b * T + t);
+                    if (trace) trace->step_mask(p, b) = keep;
+                    if (keep) {
+                        state_work_.row(b) = candidate_.row(b);
+                        output_carry_.row(b) = candidate_.row(b);
+                    } else if (options_.zero_output_for_mask) {
+                        output_carry_.row(b).setZero();
+                    }
+                }
+            } else {
+                state_work_.swap(candidate_);
+            }
+            if (options_.return_sequences) {
+                StridedMap out(result.output.data() + first_row(p, s) * U, B, U, Eigen::OuterStride<>(row_stride(s) * U));
+                out = masked ? output_carry_ : state_work_;
+            }
+        }
+        if (trace) trace->states.middleRows(T * B, B) = state_work_;
+
+        if (!options_.return_sequences) result.output.matrix() = masked ? output_carry_ : state_work_;
+        if (options_.return_state) {
+            if (!result.state) result.state.emplace();
+            result.state->resize(Shape{B, U});
+            result.state->matrix() = state_work_;
+        } else {
+            result.state.reset();
+        }
+        if (options_.stateful) state_ = state_work_;
+    }
+
+    // Packed backend (no dropout): per step one fused product z = [x_t h_{t-1}] · [W; U] + b on weights packed
+    // once per call, so there is no [B*T, U] projection buffer and no per-step re-packing. Batch slices run
+    // independently, on threads_ threads.
+    void run_packed(const TensorView<const Scalar>& inputs, const Args& args, const CallShape& s, ResultType& result) {
+        const Index B = s.batch, T = s.timesteps, F = s.features, U = units_;
+        const Eigen::Map<const RowMatrix> x = inputs.matrix();
+        packed_.pack(kernel_, recurrent_kernel_, bias_);  // bias_ is empty without use_bias
+
+        // Initial state h_{-1}, exactly as the gemm path chooses it.
+        state_work_.resize(B, U);
+        if (options_.stateful && !(args.initial_state && state_.isZero(0))) {
+            state_work_ = state_;
+        } else if (args.initial_state) {
+            state_work_ = args.initial_state->matrix();
+        } else {
+            state_work_.setZero();
+        }
+        if (args.trace) begin_trace(*args.trace, s, args, RowMatrix(x));
+        result.output.resize(options_.return_sequences
+                                 ? (options_.time_major ? Shape{T, B, U} : Shape{B, T, U})
+                                 : Shape{B, U});
+
+        // Every allocation happens here, before any thread starts: the slice bodies cannot throw.
+        const Index count = detail::slice_count(B, threads_);
+        slices_.resize(static_cast<std::size_t>(count));
+        for (Index c = 0; c < count; ++c) {
+            const Index rows = detail::slice_begin(B, count, c + 1) - detail::slice_begin(B, count, c);
+            SliceWork& w = slices_[static_cast<std::size_t>(c)];
+            w.stacked.resize(rows, F + U);
+            w.z.resize(rows, packed_.padded_units());
+            if (!args.mask.empty()) {
+                w.candidate.resize(rows, U);
+                w.carry.setZero(rows, U);  // Keras: the output carry starts at zero, not at h_{-1}
+            }
+        }
+        auto body = [&](Index c) noexcept {
+            const Index b0 = detail::slice_begin(B, count, c);
+            run_packed_slice(slices_[static_cast<std::size_t>(c)], b0, detail::slice_begin(B, count, c + 1) - b0, x,
+                             args, s, result);
+        };
+        if (count == 1) {
+            body(0);
+        } else {
+            detail::run_slices(count, body);
+        }
+
+        if (options_.return_state) {
+            if (!result.state) result.state.emplace();
+            result.state->resize(Shape{B, U});
+            result.state->matrix() = state_work_;
+        } else {
+            result.state.reset();
+        }
+        if (options_.stateful) state_ = state_work_;
+    }
+
+    // Rows [b0, b0 + rows) of the batch through every timestep; reads and writes only those rows of
+    // state_work_, the output and the trace, so slices can run concurrently.
+    void run_packed_slice(SliceWork& w, Index b0, Index rows, const Eigen::Map<const RowMatrix>& x, const Args& args,
+                          const CallShape& s, ResultType& result) noexcept {
+        using RowMap = Eigen::Map<RowVector>;
+        const Index B = s.batch, T = s.timesteps, F = s.features, U = units_, K = F + U;
+        const bool masked = !args.mask.empty();
+        Trace* trace = args.trace;
+        auto h = w.stacked.rightCols(U);
+        h = state_work_.middleRows(b0, rows);
+        for (Index p = 0; p < T; ++p) {
+            const Index t = options_.go_backwards ? T - 1 - p : p;
+            for (Index i = 0; F > 0 && i < rows; ++i)
+                w.stacked.row(i).head(F) = x.row(first_row(t, s) + (b0 + i) * row_stride(s));
+            if (trace) trace->states.middleRows(p * B + b0, rows) = h;
+            detail::packed_gemm<Scalar>(rows, w.stacked.data(), K, packed_, w.z.data(), w.z.cols());
+            const auto z = w.z.leftCols(U);
+            if (trace) trace->preactivations.middleRows(p * B + b0, rows) = z;
+            if (masked) {
+                activation_.forward(z.array(), w.candidate.array());
+                if (trace) trace->activations.middleRows(p * B + b0, rows) = w.candidate;
+                // Select, not blend: a masked row keeps state and output exactly (NaN-safe).
+                for (Index i = 0; i < rows; ++i) {
+                    const Index b = b0 + i;
+                    const bool keep = args.mask.keep(options_.time_major ? t * B + b : b * T + t);
+                    if (trace) trace->step_mask(p, b) = keep;
+                    if (keep) {
+                        h.row(i) = w.candidate.row(i);
+                        w.carry.row(i) = w.candidate.row(i);
+                    } else if (options_.zero_output_for_mask) {
+                        w.carry.row(i).setZero();
+                    }
+                }
+            } else {
+                activation_.forward(z.array(), h.array());  // z and h are distinct buffers
+                if (trace) trace->activations.middleRows(p * B + b0, rows) = h;
+            }
+            if (options_.return_sequences) {
+                for (Index i = 0; i < rows; ++i) {
+                    RowMap out(result.output.data() + (first_row(p, s) + (b0 + i) * row_stride(s)) * U, U);
+                    if (masked) {
+                        out = w.carry.row(i);
+                    } else {
+                        out = h.row(i);
+                    }
+                }
+            }
+        }
+        if (trace) trace->states.middleRows(T * B + b0, rows) = h;
+        state_work_.middleRows(b0, rows) = h;
+        if (!options_.return_sequences) {
+            if (masked) {
+                result.output.matrix().middleRows(b0, rows) = w.carry;
+            } else {
+                result.output.matrix().middleRows(b0, rows) = h;
+            }
+        }
+    }
+
+    void begin_trace(Trace& trace, const CallShape& s, const Args& args, const RowMatrix& inputs) const {
+        const Index B = s.batch, T = s.timesteps, U = units_;
+        trace.batch = B;
+        trace.timesteps = T;
+        trace.features = s.features;
+        trace.units = U;
+        trace.go_backwards = options_.go_backwards;
+        trace.time_major = options_.time_major;
+        trace.return_sequences = options_.return_sequences;
+        trace.zero_output_for_mask = options_.zero_output_for_mask;
+        trace.inputs = inputs;
+        trace.states.resize((T + 1) * B, U);
+        trace.preactivations.resize(T * B, U);
+        trace.activations.resize(T * B, U);
+        if (!args.mask.empty()) {
+            trace.step_mask.resize(T, B);
+        } else {
+            trace.step_mask.resize(0, 0);
+        }
+        const bool input_dropout = args.training && options_.dropout > 0.0;
+        const bool recurrent_dropout = args.training && options_.recurrent_dropout > 0.0;
+        if (input_dropout) {
+            trace.dropout_mask = dropout_mask_;
+        } else {
+            trace.dropout_mask.resize(0, 0);
+        }
+        if (recurrent_dropout) {
+            trace.recurrent_dropout_mask = recurrent_dropout_mask_;
+        } else {
+            trace.recurrent_dropout_mask.resize(0, 0);
+        }
+    }
+
+    Options options_;
+    Activation activation_;
+    Index units_;
+    Index input_dim_ = 0;
+    bool built_empty_ = false;  // built with input_dim 0 (Keras allows it)
+    Matrix kernel_, recurrent_kernel_;
+    RowVector bias_;
+
+    // Stateful layers: the stored state and its batch size.
+    RowMatrix state_;
+    bool has_state_ = false;
+    Index stateful_batch_ = 0;
+
+    Random rng_;
+    int threads_ = 1;
+    Backend backend_ = default_backend;
+
+    // Per-call workspaces (members so repeated calls of one shape do not allocate).
+    RowMatrix projection_, dropped_inputs_, state_work_, candidate_, preactivation_, dropped_state_, output_carry_;
+    RowMatrix dropout_mask_, recurrent_dropout_mask_;
+    // Packed backend: the stacked weights [W; U] and bias in panels, and one workspace per batch slice.
+    detail::PackedWeights<Scalar> packed_;
+    std::vector<SliceWork> slices_;
+};
+
+ELMAN_NAMESPACE_END
+// #include <elman/simple_rnn_call.hpp>
+// #include <elman/simple_rnn_options.hpp>
+// #include <elman/tensor.hpp>
+// #include <elman/version.hpp>
