@@ -26,7 +26,7 @@ namespace detail {
 template <class Scalar>
 struct PackedGemmTraits {
     using Packet = typename Eigen::internal::packet_traits<Scalar>::type;
-    static constexpr int packet_size = Eigen::internal::unpacket_traits<Packet>::size;
+    static constexpr int packet_size = Eigen::internal::packet_traits<Scalar>::size;
     /// Columns per panel: two packets, so each broadcast A value feeds two independent FMAs.
     static constexpr int nr = 2 * packet_size;
     /// Rows per register tile: 2*MR accumulators + 2 weight packets + 1 broadcast must fit the register file

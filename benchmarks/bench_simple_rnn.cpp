@@ -1,0 +1,126 @@
+// Google Benchmark suite: SimpleRNN inference over the issue-5 shapes, float and double, 1 and 2 threads,
+// both backends, plus the streaming step. Counters: GFLOP/s = 2·B·T·U·(F+U) per call / time.
+//
+//   cmake -S . -B build-bench -G Ninja -DCMAKE_BUILD_TYPE=Release -DELMAN_BUILD_BENCHMARKS=ON -DELMAN_BENCH_NATIVE=ON
+//   cmake --build build-bench --target elman_bench && build-bench/benchmarks/elman_bench
+//
+// Peers (oneDNN, PyTorch, OpenBLAS) are measured in the same run by tools/bench/compare.sh, not here.
+#include <elman/elman.hpp>
+#include <elman/stream.hpp>
+
+#include <benchmark/benchmark.h>
+
+#include <cmath>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace {
+
+using elman::Index;
+
+struct ShapeSpec {
+    const char* name;
+    Index batch, timesteps, features, units;
+};
+
+// The issue's shapes `B T F U`.
+constexpr ShapeSpec shapes[] = {
+    {"S1", 1, 1, 16, 32},      {"S2", 1, 100, 32, 64},     {"S3", 32, 50, 64, 128},
+    {"S4", 64, 100, 256, 256}, {"S5", 256, 100, 256, 512}, {"S6", 16, 200, 128, 1024},
+};
+
+double flops(Index b, Index t, Index f, Index u) { return 2.0 * double(b) * double(t) * double(u) * double(f + u); }
+
+// Deterministic values in [-scale, scale] (the peers in tools/bench use the same formula).
+template <class Scalar>
+std::vector<Scalar> pattern(Index n, std::uint64_t salt, double scale) {
+    std::vector<Scalar> v(static_cast<std::size_t>(n));
+    for (Index i = 0; i < n; ++i) {
+        const auto k = (static_cast<std::uint64_t>(i) * 2654435761u + salt * 97u) % 2001u;
+        v[static_cast<std::size_t>(i)] = static_cast<Scalar>((double(k) / 1000.0 - 1.0) * scale);
+    }
+    return v;
+}
+
+template <class Layer>
+void set_pattern_weights(Layer& layer, Index f, Index u) {
+    using Scalar = typename Layer::scalar_type;
+    std::vector<elman::Tensor<Scalar>> w{
+        elman::Tensor<Scalar>({f, u}, pattern<Scalar>(f * u, 1, 0.5 / std::sqrt(double(std::max<Index>(f, 1))))),
+        elman::Tensor<Scalar>({u, u}, pattern<Scalar>(u * u, 2, 0.5 / std::sqrt(double(u)))),
+        elman::Tensor<Scalar>({u}, pattern<Scalar>(u, 3, 0.1))};
+    layer.set_weights(w);
+}
+
+// Whole-sequence inference call (return_sequences, as the peers produce every output).
+template <class Scalar>
+void forward(benchmark::State& state, ShapeSpec s, int threads, elman::Backend backend) {
+    elman::SimpleRNNOptions o;
+    o.return_sequences = true;
+    elman::SimpleRNN<Scalar> layer(s.units, o);
+    set_pattern_weights(layer, s.features, s.units);
+    layer.set_threads(threads);
+    layer.set_backend(backend);
+    const elman::Tensor<Scalar> x({s.batch, s.timesteps, s.features},
+                                  pattern<Scalar>(s.batch * s.timesteps * s.features, 4, 1.0));
+    elman::Result<Scalar> result;
+    for (auto _ : state) {
+        layer.call(x, {}, result);
+        benchmark::DoNotOptimize(result.output.data());
+        benchmark::ClobberMemory();
+    }
+    state.counters["GFLOP/s"] = benchmark::Counter(flops(s.batch, s.timesteps, s.features, s.units) * 1e-9,
+                                                   benchmark::Counter::kIsIterationInvariantRate);
+}
+
+// One streaming step of S1 (`1 1 16 32`), dynamic or compile-time sizes.
+template <class Scalar, int Units, int Features>
+void stream_step(benchmark::State& state) {
+    elman::SimpleRNNOptions o;
+    o.input_dim = 16;
+    elman::SimpleRNN<Scalar, elman::Tanh, Units, Features> layer(32, o);
+    set_pattern_weights(layer, 16, 32);
+    elman::SimpleRNNStream<Scalar, elman::Tanh, Units, Features> stream(layer);
+    const auto x = pattern<Scalar>(16, 4, 1.0);
+    for (auto _ : state) {
+        benchmark::DoNotOptimize(stream.step(x.data()).data());
+        benchmark::ClobberMemory();
+    }
+    state.counters["GFLOP/s"] =
+        benchmark::Counter(flops(1, 1, 16, 32) * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
+}
+
+template <class Scalar>
+void register_forward(const char* scalar_name) {
+    for (const auto& s : shapes) {
+        for (int threads : {1, 2}) {
+            for (auto backend : {elman::Backend::packed, elman::Backend::gemm}) {
+                if (backend == elman::Backend::gemm && threads > 1) continue;  // the gemm path is single-threaded
+                const std::string name = std::string("forward/") + scalar_name + "/" + s.name + "/" +
+                                         (backend == elman::Backend::packed ? "packed" : "gemm") +
+                                         "/threads:" + std::to_string(threads);
+                benchmark::RegisterBenchmark(name.c_str(),
+                                             [=](benchmark::State& st) { forward<Scalar>(st, s, threads, backend); })
+                    ->UseRealTime()
+                    ->Unit(benchmark::kMicrosecond);
+            }
+        }
+    }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    register_forward<float>("float");
+    register_forward<double>("double");
+    benchmark::RegisterBenchmark("stream_step/float/S1/dynamic", stream_step<float, Eigen::Dynamic, Eigen::Dynamic>);
+    benchmark::RegisterBenchmark("stream_step/float/S1/fixed", stream_step<float, 32, 16>);
+    benchmark::RegisterBenchmark("stream_step/double/S1/dynamic", stream_step<double, Eigen::Dynamic, Eigen::Dynamic>);
+    benchmark::RegisterBenchmark("stream_step/double/S1/fixed", stream_step<double, 32, 16>);
+    benchmark::Initialize(&argc, argv);
+    if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+    benchmark::RunSpecifiedBenchmarks();
+    benchmark::Shutdown();
+    return 0;
+}
