@@ -1,0 +1,151 @@
+// SPDX-License-Identifier: MIT
+// TensorFlow.js Layers format: model.json (Keras model config + weights manifest) and its binary shards.
+#pragma once
+
+#include <elman/config.hpp>
+#include <elman/io/error.hpp>
+#include <elman/io/file.hpp>
+#include <elman/io/json.hpp>
+#include <elman/io/layer_config.hpp>
+#include <elman/io/loaded_layer.hpp>
+#include <elman/io/model_topology.hpp>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+ELMAN_NAMESPACE_BEGIN
+namespace io {
+
+/// Supplies the bytes of a weight shard named in the manifest (a path relative to model.json).
+using ShardReader = std::function<std::string(const std::string& relative_path)>;
+
+/// Reads one SimpleRNN layer from a tfjs `model.json` text and its shards. The manifest's groups are
+/// concatenated in order (tfjs splits the byte stream into shards anywhere); each weight's bytes follow the
+/// previous one's. The layer's weights are found by name prefix `<layer>/` and ordered by role. Only
+/// float32 weights are accepted (tfjs' quantized or int weights throw). Every inconsistency (missing or
+/// unsafe shard paths, shard sizes that do not add up, shapes that disagree with the config) throws
+/// FormatError naming `source`.
+template <class Scalar>
+LoadedLayer<Scalar> read_tfjs(std::string_view model_json, const std::string& source, const ShardReader& read_shard,
+                              const LayerSelector& selector = {}) {
+    const json::Value root = json::parse(model_json, source);
+    if (!root.is_object()) throw FormatError(source, "model.json must hold a JSON object");
+    const json::Value* topology = root.find("modelTopology");
+    if (!topology) throw FormatError(source, "no `modelTopology` (not a tfjs Layers model.json)");
+    if (const json::Value* fmt = root.find("format"); fmt && fmt->is_string() && fmt->as_string() != "layers-model") {
+        throw FormatError(source, "format is \"" + fmt->as_string() + "\", expected \"layers-model\" (a graph model has no Keras layers)");
+    }
+    const FoundLayer found = find_simple_rnn_layer(*topology, selector, source);
+    LoadedLayer<Scalar> out;
+    out.source = source;
+    out.config = parse_layer_config(*found.entry, source);
+
+    const json::Value* manifest = root.find("weightsManifest");
+    if (!manifest || !manifest->is_array()) throw FormatError(source, "no `weightsManifest` list");
+    const std::string prefix = found.name + "/";
+    std::vector<std::string> names;
+    std::vector<Tensor<Scalar>> tensors;
+    for (const json::Value& group : manifest->items()) {
+        const json::Value* paths = group.find("paths");
+        const json::Value* weights = group.find("weights");
+        if (!paths || !paths->is_array() || !weights || !weights->is_array()) {
+            throw FormatError(source, "a weightsManifest group lacks `paths` or `weights` lists");
+        }
+        // The group's byte stream: its shards in order.
+        std::string data;
+        bool loaded = false;
+        std::size_t offset = 0;
+        for (const json::Value& spec : weights->items()) {
+            const json::Value* name = spec.find("name");
+            const json::Value* shape = spec.find("shape");
+            const json::Value* dtype = spec.find("dtype");
+            if (!name || !name->is_string() || !shape || !shape->is_array()) {
+                throw FormatError(source, "a weight spec lacks a string `name` or a `shape` list");
+            }
+            const std::string& wname = name->as_string();
+            const std::string dt = dtype && dtype->is_string() ? dtype->as_string() : "";
+            if (spec.contains("quantization")) throw FormatError(source, "weight '" + wname + "' is quantized; save the model unquantized");
+            if (shape->size() > static_cast<std::size_t>(Shape::max_rank)) {
+                throw FormatError(source, "weight '" + wname + "' has rank " + std::to_string(shape->size()));
+            }
+            Index extents[Shape::max_rank] = {0, 0, 0, 0};
+            for (std::size_t i = 0; i < shape->size(); ++i) {
+                const json::Value& e = (*shape)[i];
+                if (!e.is_integer() || e.as_integer() < 0 || e.as_integer() > (1LL << 40)) {
+                    throw FormatError(source, "weight '" + wname + "' has an invalid shape entry");
+                }
+                extents[i] = static_cast<Index>(e.as_integer());
+            }
+            Shape s;
+            switch (shape->size()) {
+                case 0: break;
+                case 1: s = Shape{extents[0]}; break;
+                case 2: s = Shape{extents[0], extents[1]}; break;
+                case 3: s = Shape{extents[0], extents[1], extents[2]}; break;
+                default: s = Shape{extents[0], extents[1], extents[2], extents[3]}; break;
+            }
+            std::size_t width = 4;  // float32, int32 and bool (1 byte) are tfjs' weight dtypes
+            if (dt == "bool") width = 1;
+            else if (dt != "float32" && dt != "int32") throw FormatError(source, "weight '" + wname + "' has unsupported dtype '" + dt + "'");
+            Index count = 0;
+            try {
+                count = s.size();
+            } catch (const std::exception&) {
+                throw FormatError(source, "weight '" + wname + "' has an overflowing shape " + s.to_string());
+            }
+            const bool mine = wname.compare(0, prefix.size(), prefix) == 0;
+            if (mine && !loaded) {
+                for (const json::Value& p : paths->items()) {
+                    if (!p.is_string() || p.as_string().empty() || p.as_string()[0] == '/' ||
+                        p.as_string().find("..") != std::string::npos) {
+                        throw FormatError(source, "weightsManifest has an unsafe or invalid shard path");
+                    }
+                    data += read_shard(p.as_string());
+                    if (data.size() > max_file_bytes) throw FormatError(source, "weight shards exceed the size limit");
+                }
+                loaded = true;
+            }
+            if (static_cast<std::size_t>(count) > (std::size_t(1) << 40) / width) {
+                throw FormatError(source, "weight '" + wname + "' is absurdly large");
+            }
+            const std::size_t bytes = static_cast<std::size_t>(count) * width;
+            if (mine) {
+                if (dt != "float32") throw FormatError(source, "weight '" + wname + "' has dtype '" + dt + "', expected float32");
+                if (offset + bytes > data.size()) {
+                    throw FormatError(source, "weight shards hold " + std::to_string(data.size()) + " bytes but weight '" + wname +
+                                                  "' needs bytes " + std::to_string(offset) + ".." + std::to_string(offset + bytes) + " (truncated shard?)");
+                }
+                Tensor<Scalar> t(s);
+                detail::decode_floats(reinterpret_cast<const unsigned char*>(data.data() + offset), static_cast<std::size_t>(count), 4,
+                                      true, t.data(), source, "weight '" + wname + "'");
+                names.push_back(wname);
+                tensors.push_back(std::move(t));
+            }
+            offset += bytes;
+        }
+        if (loaded && offset != data.size()) {
+            throw FormatError(source, "weight shards hold " + std::to_string(data.size()) + " bytes but the manifest describes " +
+                                          std::to_string(offset));
+        }
+    }
+    if (names.empty()) throw FormatError(source, "weightsManifest has no weights for layer '" + found.name + "'");
+    const detail::WeightSlots slots = detail::weight_slots(names, source, found.name);
+    out.weights.push_back(std::move(tensors[slots.kernel]));
+    out.weights.push_back(std::move(tensors[slots.recurrent_kernel]));
+    if (slots.has_bias) out.weights.push_back(std::move(tensors[slots.bias]));
+    detail::check_weights(out);
+    return out;
+}
+
+/// Reads one SimpleRNN layer from a tfjs model directory's `model.json` (shards resolved next to it).
+template <class Scalar>
+LoadedLayer<Scalar> load_tfjs(const std::string& model_json_path, const LayerSelector& selector = {}) {
+    const std::size_t slash = model_json_path.find_last_of('/');
+    const std::string dir = slash == std::string::npos ? std::string() : model_json_path.substr(0, slash + 1);
+    return read_tfjs<Scalar>(read_file(model_json_path, std::size_t(64) << 20), model_json_path,
+                             [&](const std::string& rel) { return read_file(dir + rel); }, selector);
+}
+
+}  // namespace io
+ELMAN_NAMESPACE_END

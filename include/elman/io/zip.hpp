@@ -1,0 +1,235 @@
+// SPDX-License-Identifier: MIT
+// The subset of ZIP that numpy's .npz uses: read stored / deflated (with zlib) entries, write stored entries.
+#pragma once
+
+#include <elman/config.hpp>
+#include <elman/io/error.hpp>
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#if defined(ELMAN_HAVE_ZLIB)
+#include <zlib.h>
+#endif
+
+ELMAN_NAMESPACE_BEGIN
+namespace io {
+namespace detail {
+
+inline std::uint32_t crc32(const unsigned char* data, std::size_t n, std::uint32_t crc = 0) {
+    static const std::array<std::uint32_t, 256> table = [] {
+        std::array<std::uint32_t, 256> t{};
+        for (std::uint32_t i = 0; i < 256; ++i) {
+            std::uint32_t c = i;
+            for (int k = 0; k < 8; ++k) c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+            t[i] = c;
+        }
+        return t;
+    }();
+    crc = ~crc;
+    for (std::size_t i = 0; i < n; ++i) crc = table[(crc ^ data[i]) & 0xFF] ^ (crc >> 8);
+    return ~crc;
+}
+
+/// One archive member: its name and its (decompressed, CRC-checked) bytes.
+struct ZipEntry {
+    std::string name;
+    std::string data;
+};
+
+/// Bounds-checked little-endian reads from the archive image.
+class ZipCursor {
+  public:
+    ZipCursor(std::string_view bytes, const std::string& source) : b_(bytes), source_(source) {}
+    [[noreturn]] void fail(const std::string& what) const { throw FormatError(source_, "bad ZIP/.npz archive: " + what); }
+    void need(std::uint64_t offset, std::uint64_t len, const char* what) const {
+        if (offset > b_.size() || len > b_.size() - offset) fail(std::string(what) + " lies outside the file (truncated?)");
+    }
+    std::uint64_t le(std::uint64_t offset, int n, const char* what) const {
+        need(offset, static_cast<std::uint64_t>(n), what);
+        std::uint64_t v = 0;
+        for (int i = n - 1; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(b_[offset + static_cast<std::uint64_t>(i)]);
+        return v;
+    }
+    std::string_view bytes() const { return b_; }
+
+  private:
+    std::string_view b_;
+    const std::string& source_;
+};
+
+inline std::string inflate_entry(std::string_view compressed, std::uint64_t size, const std::string& source,
+                                 const std::string& name) {
+#if defined(ELMAN_HAVE_ZLIB)
+    std::string out(static_cast<std::size_t>(size), '\0');
+    z_stream zs{};
+    if (inflateInit2(&zs, -MAX_WBITS) != Z_OK) throw FormatError(source, "zlib initialisation failed");
+    zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(compressed.data()));
+    zs.avail_in = static_cast<uInt>(compressed.size());
+    zs.next_out = reinterpret_cast<Bytef*>(&out[0]);
+    zs.avail_out = static_cast<uInt>(out.size());
+    const int rc = inflate(&zs, Z_FINISH);
+    const std::uint64_t produced = zs.total_out;
+    inflateEnd(&zs);
+    if (rc != Z_STREAM_END || produced != size) {
+        throw FormatError(source, "entry '" + name + "': corrupt deflate data (" +
+                                      (rc == Z_STREAM_END ? "wrong size" : "zlib error " + std::to_string(rc)) + ")");
+    }
+    return out;
+#else
+    (void)compressed;
+    (void)size;
+    throw FormatError(source, "entry '" + name + "' is deflate-compressed (np.savez_compressed), but elman was "
+                              "built without zlib: define ELMAN_HAVE_ZLIB and link zlib (CMake: elman::zlib), or "
+                              "save with np.savez");
+#endif
+}
+
+/// Every member of a ZIP archive (ZIP64 as numpy writes it included). Rejects encryption, methods other
+/// than stored/deflate, duplicate names, CRC mismatches and any offset or size outside the file; sizes are
+/// checked before allocating (deflate cannot expand more than 1032:1).
+inline std::vector<ZipEntry> read_zip(std::string_view bytes, const std::string& source) {
+    ZipCursor z(bytes, source);
+    if (bytes.size() < 22) z.fail("file too small to be an archive");
+    // End of central directory: the last signature within the final 22 + 65535 bytes.
+    std::uint64_t eocd = bytes.size();
+    const std::uint64_t lowest = bytes.size() > 22 + 65535 ? bytes.size() - 22 - 65535 : 0;
+    for (std::uint64_t p = bytes.size() - 22 + 1; p-- > lowest;) {
+        if (z.le(p, 4, "end record") == 0x06054b50u) {
+            eocd = p;
+            break;
+        }
+    }
+    if (eocd == bytes.size()) z.fail("no end-of-central-directory record (not a ZIP file, or truncated)");
+    std::uint64_t count = z.le(eocd + 10, 2, "end record");
+    std::uint64_t cd_size = z.le(eocd + 12, 4, "end record");
+    std::uint64_t cd_offset = z.le(eocd + 16, 4, "end record");
+    if ((count == 0xFFFF || cd_size == 0xFFFFFFFFu || cd_offset == 0xFFFFFFFFu) && eocd >= 20 &&
+        z.le(eocd - 20, 4, "zip64 locator") == 0x07064b50u) {
+        const std::uint64_t z64 = z.le(eocd - 20 + 8, 8, "zip64 locator");
+        if (z.le(z64, 4, "zip64 end record") != 0x06064b50u) z.fail("bad ZIP64 end record");
+        count = z.le(z64 + 32, 8, "zip64 end record");
+        cd_size = z.le(z64 + 40, 8, "zip64 end record");
+        cd_offset = z.le(z64 + 48, 8, "zip64 end record");
+    }
+    z.need(cd_offset, cd_size, "central directory");
+    if (count > cd_size / 46) z.fail("entry count " + std::to_string(count) + " does not fit the central directory");
+    std::vector<ZipEntry> entries;
+    std::uint64_t p = cd_offset;
+    for (std::uint64_t i = 0; i < count; ++i) {
+        if (z.le(p, 4, "central directory entry") != 0x02014b50u) z.fail("bad central directory entry signature");
+        const std::uint64_t flags = z.le(p + 8, 2, "central directory entry");
+        const std::uint64_t method = z.le(p + 10, 2, "central directory entry");
+        const std::uint64_t crc = z.le(p + 16, 4, "central directory entry");
+        std::uint64_t csize = z.le(p + 20, 4, "central directory entry");
+        std::uint64_t usize = z.le(p + 24, 4, "central directory entry");
+        const std::uint64_t name_len = z.le(p + 28, 2, "central directory entry");
+        const std::uint64_t extra_len = z.le(p + 30, 2, "central directory entry");
+        const std::uint64_t comment_len = z.le(p + 32, 2, "central directory entry");
+        std::uint64_t local = z.le(p + 42, 4, "central directory entry");
+        z.need(p + 46, name_len + extra_len + comment_len, "central directory entry");
+        std::string name(bytes.substr(p + 46, name_len));
+        // ZIP64 extra field: 64-bit values for exactly the fields stored as 0xFFFFFFFF, in this order.
+        for (std::uint64_t e = p + 46 + name_len; e + 4 <= p + 46 + name_len + extra_len;) {
+            const std::uint64_t id = z.le(e, 2, "extra field"), len = z.le(e + 2, 2, "extra field");
+            if (e + 4 + len > p + 46 + name_len + extra_len) z.fail("extra field of '" + name + "' overruns its entry");
+            if (id == 0x0001) {
+                std::uint64_t q = e + 4;
+                auto take = [&](std::uint64_t& field) {
+                    if (field != 0xFFFFFFFFu) return;
+                    if (q + 8 > e + 4 + len) z.fail("short ZIP64 extra field in '" + name + "'");
+                    field = z.le(q, 8, "extra field");
+                    q += 8;
+                };
+                take(usize);
+                take(csize);
+                take(local);
+            }
+            e += 4 + len;
+        }
+        p += 46 + name_len + extra_len + comment_len;
+        if (flags & 1u) z.fail("entry '" + name + "' is encrypted");
+        for (const ZipEntry& seen : entries)
+            if (seen.name == name) z.fail("duplicate entry '" + name + "'");
+        if (z.le(local, 4, "local header") != 0x04034b50u) z.fail("bad local header of '" + name + "'");
+        const std::uint64_t data = local + 30 + z.le(local + 26, 2, "local header") + z.le(local + 28, 2, "local header");
+        z.need(data, csize, "entry data");
+        const std::string_view raw = bytes.substr(data, csize);
+        ZipEntry entry;
+        entry.name = std::move(name);
+        if (method == 0) {
+            if (csize != usize) z.fail("stored entry '" + entry.name + "' has different sizes");
+            entry.data = std::string(raw);
+        } else if (method == 8) {
+            if (usize > csize * 1032 + 1024) z.fail("entry '" + entry.name + "' claims an impossible size " + std::to_string(usize));
+            entry.data = inflate_entry(raw, usize, source, entry.name);
+        } else {
+            z.fail("entry '" + entry.name + "' uses compression method " + std::to_string(method) + " (only stored and deflate)");
+        }
+        if (crc32(reinterpret_cast<const unsigned char*>(entry.data.data()), entry.data.size()) != crc) {
+            z.fail("CRC mismatch in entry '" + entry.name + "' (corrupt file)");
+        }
+        entries.push_back(std::move(entry));
+    }
+    return entries;
+}
+
+inline void put_le(std::string& out, std::uint64_t v, int n) {
+    for (int i = 0; i < n; ++i) out += static_cast<char>((v >> (8 * i)) & 0xFF);
+}
+
+/// A ZIP archive of stored (uncompressed) members, readable by Python's zipfile / numpy.load.
+inline std::string write_zip(const std::vector<ZipEntry>& entries, const std::string& target) {
+    std::string out, directory;
+    for (const ZipEntry& e : entries) {
+        if (e.data.size() >= 0xFFFFFFFFu || out.size() >= 0xFFFFFFFFu || e.name.size() > 0xFFFF) {
+            throw FormatError(target, "entry '" + e.name + "' is too large for a non-ZIP64 archive");
+        }
+        const std::uint32_t crc = crc32(reinterpret_cast<const unsigned char*>(e.data.data()), e.data.size());
+        const std::uint64_t offset = out.size();
+        auto common = [&](std::string& s) {
+            put_le(s, 20, 2);  // version needed: 2.0
+            put_le(s, 0, 2);   // flags
+            put_le(s, 0, 2);   // method: stored
+            put_le(s, 0, 2);   // time
+            put_le(s, 0x21, 2);  // date: 1980-01-01
+            put_le(s, crc, 4);
+            put_le(s, e.data.size(), 4);
+            put_le(s, e.data.size(), 4);
+            put_le(s, e.name.size(), 2);
+            put_le(s, 0, 2);  // extra length
+        };
+        put_le(out, 0x04034b50u, 4);
+        common(out);
+        out += e.name;
+        out += e.data;
+        put_le(directory, 0x02014b50u, 4);
+        put_le(directory, 20, 2);  // version made by
+        common(directory);
+        put_le(directory, 0, 2);  // comment length
+        put_le(directory, 0, 2);  // disk
+        put_le(directory, 0, 2);  // internal attributes
+        put_le(directory, 0, 4);  // external attributes
+        put_le(directory, offset, 4);
+        directory += e.name;
+    }
+    const std::uint64_t cd_offset = out.size();
+    out += directory;
+    put_le(out, 0x06054b50u, 4);
+    put_le(out, 0, 2);
+    put_le(out, 0, 2);
+    put_le(out, entries.size(), 2);
+    put_le(out, entries.size(), 2);
+    put_le(out, directory.size(), 4);
+    put_le(out, cd_offset, 4);
+    put_le(out, 0, 2);
+    return out;
+}
+
+}  // namespace detail
+}  // namespace io
+ELMAN_NAMESPACE_END
