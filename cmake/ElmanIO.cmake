@@ -28,6 +28,13 @@ if(ELMAN_WITH_HDF5)
 endif()
 message(STATUS "elman io: zlib ${ZLIB_FOUND}, HDF5 ${HDF5_FOUND}")
 
+# libFuzzer targets for the parsers (fuzz/CMakeLists.txt); opt-in, clang only.
+option(ELMAN_BUILD_FUZZERS "Build the libFuzzer targets in fuzz/ (needs clang++ and libclang-rt-14-dev)" OFF)
+if(ELMAN_BUILD_FUZZERS)
+  include("${CMAKE_CURRENT_LIST_DIR}/ElmanWarnings.cmake")
+  add_subdirectory("${CMAKE_CURRENT_LIST_DIR}/../fuzz" "${PROJECT_BINARY_DIR}/fuzz")
+endif()
+
 # Once tests and examples exist (end of the top-level directory), link what they may use.
 function(elman_io_wire_targets)
   foreach(_t elman_tests example_keras_import)

@@ -36,7 +36,14 @@ struct LayerConfig {
     std::string dtype = "float32";
     /// Static sequence length from `batch_input_shape` / `input_shape` (0 = None); kept for the round trip.
     Index timesteps = 0;
+    /// Keras `trainable`; informational (elman trains whatever it is asked to), kept for the round trip.
+    bool trainable = true;
 };
+
+/// Largest weight count ((input_dim + units + 1) x units) or stateful state (batch_size x units) a config may
+/// ask for; 2^28 values (1 GiB as float32) is far beyond any real SimpleRNN, and refusing more keeps a
+/// hostile config from allocating unbounded memory.
+inline constexpr long long max_config_values = 1LL << 28;
 
 namespace detail {
 
@@ -368,7 +375,13 @@ inline json::Value constraint_json(const std::optional<Constraint>& con) {
     using K = Constraint::Kind;
     switch (con->kind()) {
         case K::MaxNorm:
-            c.set("max_value", con->max_value());
+            // Keras' default is the int 2 and get_config writes max_value back as given: an integral value
+            // is written as an integer, like `{"max_value": 2, "axis": 0}`.
+            if (std::floor(con->max_value()) == con->max_value() && std::abs(con->max_value()) < 9.0e15) {
+                c.set("max_value", static_cast<long long>(con->max_value()));
+            } else {
+                c.set("max_value", con->max_value());
+            }
             c.set("axis", con->axis());
             break;
         case K::NonNeg: break;
@@ -409,7 +422,7 @@ inline LayerConfig parse_layer_config(const json::Value& value, const std::strin
     SimpleRNNOptions& o = lc.options;
     o.name = r.get_string("name", o.name);
     if (o.name.empty()) r.fail_key("name", "must not be empty");
-    r.get_bool("trainable", true);
+    lc.trainable = r.get_bool("trainable", true);
     r.ignore("enable_caching_device");
     r.ignore("implementation");  // Keras' from_config drops it too
     if (const json::Value* dt = r.get("dtype")) {
@@ -489,6 +502,17 @@ inline LayerConfig parse_layer_config(const json::Value& value, const std::strin
     if (const json::Value* b = r.get("batch_size"); b && !b->is_null()) o.batch_size = extent("batch_size", *b);
     r.finish();
     if (o.time_major && o.stateful) r.fail("time_major stateful layers are not supported by Keras either");
+    // Building the layer allocates (input_dim + units + 1) x units weights and, when stateful with a static
+    // batch, a batch_size x units state: refuse sizes no real SimpleRNN has before anything is allocated.
+    const long long params = (static_cast<long long>(o.input_dim) + u + 1) * u;
+    if (params > max_config_values) {
+        r.fail("input dimension " + std::to_string(o.input_dim) + " and units " + std::to_string(u) + " need " +
+               std::to_string(params) + " weights, more than the limit of " + std::to_string(max_config_values));
+    }
+    if (o.stateful && static_cast<long long>(o.batch_size) * u > max_config_values) {
+        r.fail("stateful batch_size " + std::to_string(o.batch_size) + " x units " + std::to_string(u) +
+               " state values exceed the limit of " + std::to_string(max_config_values));
+    }
     return lc;
 }
 
@@ -504,7 +528,7 @@ inline json::Value to_config(const LayerConfig& lc) {
     const SimpleRNNOptions& o = lc.options;
     json::Value c = json::Value::object();
     c.set("name", o.name);
-    c.set("trainable", true);
+    c.set("trainable", lc.trainable);
     if (o.input_dim > 0 || o.batch_size > 0 || lc.timesteps > 0) {
         json::Value shape = json::Value::array();
         shape.push_back(o.batch_size > 0 ? json::Value(static_cast<long long>(o.batch_size)) : json::Value());

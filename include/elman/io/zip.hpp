@@ -7,6 +7,8 @@
 
 #include <array>
 #include <cstdint>
+#include <iterator>
+#include <map>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -90,8 +92,9 @@ inline std::string inflate_entry(std::string_view compressed, std::uint64_t size
 }
 
 /// Every member of a ZIP archive (ZIP64 as numpy writes it included). Rejects encryption, methods other
-/// than stored/deflate, duplicate names, CRC mismatches and any offset or size outside the file; sizes are
-/// checked before allocating (deflate cannot expand more than 1032:1).
+/// than stored/deflate, duplicate names, CRC mismatches, any offset or size outside the file and members whose
+/// local header + data overlap another's (so no two entries can decode the same bytes, and the total output is
+/// bounded by the file size: stored 1:1, deflate at most 1032:1); sizes are checked before allocating.
 inline std::vector<ZipEntry> read_zip(std::string_view bytes, const std::string& source) {
     ZipCursor z(bytes, source);
     if (bytes.size() < 22) z.fail("file too small to be an archive");
@@ -119,6 +122,7 @@ inline std::vector<ZipEntry> read_zip(std::string_view bytes, const std::string&
     z.need(cd_offset, cd_size, "central directory");
     if (count > cd_size / 46) z.fail("entry count " + std::to_string(count) + " does not fit the central directory");
     std::vector<ZipEntry> entries;
+    std::map<std::uint64_t, std::uint64_t> spans;  // start -> end of every member's local header + data
     std::uint64_t p = cd_offset;
     for (std::uint64_t i = 0; i < count; ++i) {
         if (z.le(p, 4, "central directory entry") != 0x02014b50u) z.fail("bad central directory entry signature");
@@ -158,6 +162,14 @@ inline std::vector<ZipEntry> read_zip(std::string_view bytes, const std::string&
         if (z.le(local, 4, "local header") != 0x04034b50u) z.fail("bad local header of '" + name + "'");
         const std::uint64_t data = local + 30 + z.le(local + 26, 2, "local header") + z.le(local + 28, 2, "local header");
         z.need(data, csize, "entry data");
+        {
+            const std::uint64_t end = data + csize;
+            auto next = spans.lower_bound(local);
+            const bool overlaps_next = next != spans.end() && next->first < (end > local ? end : local + 1);
+            const bool overlaps_prev = next != spans.begin() && std::prev(next)->second > local;
+            if (overlaps_next || overlaps_prev) z.fail("entry '" + name + "' overlaps another entry");
+            spans.emplace(local, end);
+        }
         const std::string_view raw = bytes.substr(data, csize);
         ZipEntry entry;
         entry.name = std::move(name);
