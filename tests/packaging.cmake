@@ -55,6 +55,11 @@ math(EXPR _elman_version_integer
 add_test(NAME consumer.abi_two_versions COMMAND elman_abi_two_versions ${_elman_version_integer})
 
 # --- find_package -----------------------------------------------------------------------------------------------
+# Every consumer project configures from scratch (a stale CMakeCache.txt would keep old option values).
+add_test(NAME consumer.clean
+  COMMAND ${CMAKE_COMMAND} -E rm -rf ${_elman_consumers}/build_tree ${_elman_consumers}/install_tree
+          ${_elman_consumers}/rejects_${_elman_next_major}.0 ${_elman_consumers}/rejects_0.9 ${_elman_consumers}/subdir)
+set_tests_properties(consumer.clean PROPERTIES FIXTURES_SETUP elman_consumers_clean)
 add_test(NAME consumer.find_package.build_tree
   COMMAND ${CMAKE_CTEST_COMMAND} --build-and-test ${CMAKE_CURRENT_SOURCE_DIR}/cmake_import ${_elman_consumers}/build_tree
           ${_elman_generator}
@@ -103,12 +108,19 @@ add_test(NAME consumer.add_subdirectory
           --build-options ${_elman_consumer_options} -DELMAN_SOURCE_DIR=${PROJECT_SOURCE_DIR}
           --test-command ${CMAKE_CTEST_COMMAND} --output-on-failure)
 
+set_tests_properties(consumer.find_package.build_tree consumer.add_subdirectory PROPERTIES
+  FIXTURES_REQUIRED elman_consumers_clean)
+if(ELMAN_INSTALL)
+  set_tests_properties(consumer.find_package.install_tree ${_elman_install_consumers} PROPERTIES
+    FIXTURES_REQUIRED "elman_installed;elman_consumers_clean")
+endif()
+
 get_property(_elman_packaging_tests DIRECTORY PROPERTY TESTS)
 list(FILTER _elman_packaging_tests INCLUDE REGEX "^(consumer|amalgamation)\\.")
 set_tests_properties(${_elman_packaging_tests} PROPERTIES LABELS packaging TIMEOUT 900)
 # The consumer projects build with their own flags, not this configuration's; tools/test.sh runs them in the
 # gcc-release and clang-cxx20 configurations only (label `consumer`), the cheap checks everywhere.
-list(FILTER _elman_packaging_tests INCLUDE REGEX "^consumer\\.(find_package|install|pkg_config|add_subdirectory)")
+list(FILTER _elman_packaging_tests INCLUDE REGEX "^consumer\\.(find_package|install|pkg_config|add_subdirectory|clean)")
 set_tests_properties(${_elman_packaging_tests} PROPERTIES LABELS "packaging;consumer")
 
 # --- formatting -------------------------------------------------------------------------------------------------
