@@ -12,6 +12,8 @@ packages=(
     catch2 nlohmann-json3-dev
     # tools/check_format.sh (pinned to clang-format 14)
     clang-format-14
+    # include/elman/io: compressed .npz and Keras .h5 (optional and auto-detected, but CI should test them)
+    zlib1g-dev libhdf5-dev
 )
 
 missing=()
