@@ -10,8 +10,6 @@ packages=(
     libeigen3-dev
     # tests
     catch2 nlohmann-json3-dev
-    # optional io backends, so CI tests compressed .npz and Keras .h5 (cmake/ElmanIO.cmake auto-detects them)
-    zlib1g-dev libhdf5-dev
     # tools/check_format.sh (pinned to clang-format 14)
     clang-format-14
     # include/elman/io: compressed .npz and Keras .h5 (optional and auto-detected, but CI should test them)
