@@ -520,6 +520,14 @@ inline LayerConfig parse_layer_config(const json::Value& value, const std::strin
 inline LayerConfig parse_layer_config(std::string_view text, const std::string& source) {
     return parse_layer_config(json::parse(text, source), source);
 }
+/// Text overloads for std::string and string literals (json::Value converts from both, so without these a
+/// call with JSON text would be ambiguous).
+inline LayerConfig parse_layer_config(const std::string& text, const std::string& source) {
+    return parse_layer_config(std::string_view(text), source);
+}
+inline LayerConfig parse_layer_config(const char* text, const std::string& source) {
+    return parse_layer_config(std::string_view(text), source);
+}
 
 /// Keras `get_config()` of a layer described by `lc`: the keys, order, defaults and `{"class_name", "config"}`
 /// forms of TF 2.4 (spec §13), so Keras' `SimpleRNN.from_config` and `model_from_json` accept it.

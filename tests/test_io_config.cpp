@@ -1,0 +1,339 @@
+// Keras / tfjs SimpleRNN config JSON (spec §13): TF 2.4's exact get_config() text round-trips byte for byte,
+// tfjs' spelling and the string forms of initializers, regularizers and constraints read as Keras does, every
+// bad config is a FormatError naming the file and what is wrong, and the JSON reader's edge cases.
+#include <elman/io/json.hpp>
+#include <elman/io/layer_config.hpp>
+#include <elman/io/loaded_layer.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <limits>
+#include <string>
+
+namespace {
+
+namespace io = elman::io;
+namespace json = elman::io::json;
+using Catch::Contains;
+using Catch::StartsWith;
+
+// SimpleRNN(4, input_shape=(5, 3)).get_config() in TF 2.4, as json.dumps writes it.
+const std::string keras_default =
+    R"({"name": "simple_rnn", "trainable": true, "batch_input_shape": [null, 5, 3], "dtype": "float32", )"
+    R"("return_sequences": false, "return_state": false, "go_backwards": false, "stateful": false, "unroll": false, )"
+    R"("time_major": false, "units": 4, "activation": "tanh", "use_bias": true, )"
+    R"("kernel_initializer": {"class_name": "GlorotUniform", "config": {"seed": null}}, )"
+    R"("recurrent_initializer": {"class_name": "Orthogonal", "config": {"gain": 1.0, "seed": null}}, )"
+    R"("bias_initializer": {"class_name": "Zeros", "config": {}}, "kernel_regularizer": null, )"
+    R"("recurrent_regularizer": null, "bias_regularizer": null, "activity_regularizer": null, )"
+    R"("kernel_constraint": null, "recurrent_constraint": null, "bias_constraint": null, "dropout": 0.0, )"
+    R"("recurrent_dropout": 0.0})";
+
+// SimpleRNN(3, activation=None, stateful=True, batch_input_shape=(2, 5, 3), zero_output_for_mask=True,
+// kernel_regularizer=l2(0.01), ..., kernel_constraint=max_norm(), ...) in TF 2.4: every non-default form.
+const std::string keras_full =
+    R"({"name": "rnn_full", "trainable": false, "batch_input_shape": [2, 5, 3], "dtype": "float32", )"
+    R"("return_sequences": true, "return_state": true, "go_backwards": true, "stateful": true, "unroll": true, )"
+    R"("time_major": false, "zero_output_for_mask": true, "units": 3, "activation": "linear", "use_bias": false, )"
+    R"("kernel_initializer": {"class_name": "VarianceScaling", "config": {"scale": 2.0, "mode": "fan_out", "distribution": "uniform", "seed": 7}}, )"
+    R"("recurrent_initializer": {"class_name": "Identity", "config": {"gain": 0.5}}, )"
+    R"("bias_initializer": {"class_name": "RandomUniform", "config": {"minval": -0.05, "maxval": 0.05, "seed": 42}}, )"
+    R"("kernel_regularizer": {"class_name": "L2", "config": {"l2": 0.009999999776482582}}, )"
+    R"("recurrent_regularizer": {"class_name": "L1L2", "config": {"l1": 0.0010000000474974513, "l2": 0.0}}, )"
+    R"("bias_regularizer": {"class_name": "L1", "config": {"l1": 0.10000000149011612}}, )"
+    R"("activity_regularizer": {"class_name": "L1L2", "config": {"l1": 0.009999999776482582, "l2": 0.009999999776482582}}, )"
+    R"("kernel_constraint": {"class_name": "MaxNorm", "config": {"max_value": 2, "axis": 0}}, )"
+    R"("recurrent_constraint": {"class_name": "UnitNorm", "config": {"axis": 1}}, )"
+    R"("bias_constraint": {"class_name": "MinMaxNorm", "config": {"min_value": 0.0, "max_value": 1.5, "rate": 0.5, "axis": 0}}, )"
+    R"("dropout": 0.25, "recurrent_dropout": 0.5})";
+
+std::string error_of(const std::string& text, const std::string& source = "cfg.json") {
+    try {
+        io::parse_layer_config(text, source);
+    } catch (const io::FormatError& e) {
+        return e.what();
+    }
+    return "(no error)";
+}
+
+std::string json_error(const std::string& text) {
+    try {
+        json::parse(text, "t.json");
+    } catch (const io::FormatError& e) {
+        return e.what();
+    }
+    return "(no error)";
+}
+
+// `keras_default` with one member replaced (or removed when `value` is empty) / one member added.
+std::string with(const std::string& key, const std::string& value) {
+    json::Value v = json::parse(keras_default);
+    json::Value out = json::Value::object();
+    bool replaced = false;
+    for (std::size_t i = 0; i < v.size(); ++i) {
+        if (v.keys()[i] == key) {
+            replaced = true;
+            if (!value.empty()) out.set(key, json::parse(value));
+        } else {
+            out.set(v.keys()[i], v[i]);
+        }
+    }
+    if (!replaced) out.set(key, json::parse(value));
+    return json::dump(out);
+}
+
+// The config `name` serialises to, for a string form given in `key`.
+std::string serialized_as(const std::string& key, const std::string& value) {
+    const io::LayerConfig lc = io::parse_layer_config(with(key, value), "cfg.json");
+    return json::dump(*io::to_config(lc).find(key));
+}
+
+}  // namespace
+
+TEST_CASE("TF 2.4 get_config() JSON round-trips byte for byte", "[io][config]") {
+    for (const std::string* text : {&keras_default, &keras_full}) {
+        const json::Value parsed = json::parse(*text);
+        const io::LayerConfig lc = io::parse_layer_config(parsed, "cfg.json");
+        const json::Value back = io::to_config(lc);
+        // Key for key, in Keras' order, with the same int/float spelling.
+        REQUIRE(back.keys() == parsed.keys());
+        for (std::size_t i = 0; i < parsed.size(); ++i) {
+            INFO(parsed.keys()[i]);
+            CHECK(json::dump(back[i]) == json::dump(parsed[i]));
+        }
+        CHECK(json::dump(back) == *text);
+        // The layer entry form of a model config reads the same.
+        const json::Value entry = io::to_layer_json(lc);
+        CHECK(json::dump(entry) == R"({"class_name": "SimpleRNN", "config": )" + *text + "}");
+        CHECK(json::dump(io::to_config(io::parse_layer_config(entry, "m.json"))) == *text);
+    }
+}
+
+TEST_CASE("Keras config values land in the layer options", "[io][config]") {
+    const io::LayerConfig d = io::parse_layer_config(keras_default, "cfg.json");
+    CHECK(d.units == 4);
+    CHECK(d.activation == "tanh");
+    CHECK(d.options.input_dim == 3);
+    CHECK(d.timesteps == 5);
+    CHECK(d.options.batch_size == 0);
+    CHECK(d.trainable);
+    CHECK(d.options.kernel_initializer.class_name() == "GlorotUniform");
+    CHECK(d.options.recurrent_initializer.class_name() == "Orthogonal");
+    CHECK(!d.options.kernel_regularizer);
+    CHECK(!d.options.kernel_constraint);
+
+    const io::LayerConfig f = io::parse_layer_config(keras_full, "cfg.json");
+    CHECK(f.units == 3);
+    CHECK(f.activation == "linear");
+    CHECK(!f.trainable);
+    CHECK(f.options.stateful);
+    CHECK(f.options.batch_size == 2);
+    CHECK(f.options.zero_output_for_mask);
+    CHECK(!f.options.use_bias);
+    CHECK(f.options.dropout == 0.25);
+    CHECK(f.options.recurrent_dropout == 0.5);
+    REQUIRE(f.options.kernel_regularizer);
+    CHECK(std::string(f.options.kernel_regularizer->class_name()) == "L2");
+    CHECK(static_cast<float>(f.options.kernel_regularizer->l2()) == 0.01f);
+    REQUIRE(f.options.kernel_constraint);
+    CHECK(f.options.kernel_constraint->max_value() == 2.0);
+    REQUIRE(f.options.recurrent_constraint);
+    CHECK(f.options.recurrent_constraint->axis() == 1);
+    CHECK(f.options.bias_initializer.seed() == std::optional<std::uint64_t>(42));
+    // The config builds a working layer.
+    const elman::Index built = io::visit_layer<float>(f, [](auto& layer) { return layer.input_dim(); });
+    CHECK(built == 3);
+}
+
+TEST_CASE("None activation and regularizer factors behave like Keras", "[io][config]") {
+    // activation None serialises as "linear"; a factor given as 0.01 is stored as float32 and written back so.
+    const io::LayerConfig lc = io::parse_layer_config(with("activation", "null"), "cfg.json");
+    CHECK(lc.activation == "linear");
+    CHECK(json::dump(*io::to_config(lc).find("activation")) == R"("linear")");
+    CHECK(serialized_as("kernel_regularizer", R"({"class_name": "L2", "config": {"l2": 0.01}})") ==
+          R"({"class_name": "L2", "config": {"l2": 0.009999999776482582}})");
+}
+
+TEST_CASE("TensorFlow.js' spelling of a SimpleRNN config reads as Keras'", "[io][config]") {
+    // What tfjs-layers' model.save writes: no time_major, integer dropout, camelCase names where tfjs uses them.
+    const std::string tfjs =
+        R"({"class_name":"SimpleRNN","config":{"name":"rnn_hs","trainable":true,"batch_input_shape":[null,null,4],)"
+        R"("dtype":"float32","units":5,"activation":"hardSigmoid","use_bias":true,)"
+        R"("kernel_initializer":{"class_name":"VarianceScaling","config":{"scale":1,"mode":"fanAvg","distribution":"truncatedNormal","seed":null}},)"
+        R"("recurrent_initializer":{"class_name":"Orthogonal","config":{"gain":1,"seed":null}},)"
+        R"("bias_initializer":{"class_name":"Zeros","config":{}},"kernel_regularizer":null,"recurrent_regularizer":null,)"
+        R"("bias_regularizer":null,"activity_regularizer":null,"kernel_constraint":"maxNorm","recurrent_constraint":"nonNeg",)"
+        R"("bias_constraint":"unitNorm","dropout":0,"recurrent_dropout":0,"return_sequences":true,"return_state":false,)"
+        R"("go_backwards":false,"stateful":false,"unroll":false}})";
+    const io::LayerConfig lc = io::parse_layer_config(tfjs, "model.json");
+    CHECK(lc.activation == "hard_sigmoid");
+    CHECK(lc.units == 5);
+    CHECK(lc.options.input_dim == 4);
+    CHECK(lc.options.return_sequences);
+    CHECK(lc.options.kernel_initializer.class_name() == "VarianceScaling");
+    CHECK(lc.options.kernel_initializer.mode() == elman::Initializer::FanMode::FanAvg);
+    REQUIRE(lc.options.kernel_constraint);
+    CHECK(std::string(lc.options.kernel_constraint->class_name()) == "MaxNorm");
+    // Written back in Keras' form and order, which Keras reads.
+    const std::string keras = json::dump(io::to_config(lc));
+    CHECK_THAT(keras, StartsWith(R"({"name": "rnn_hs", "trainable": true, "batch_input_shape": [null, null, 4], "dtype": "float32", "return_sequences": true,)"));
+    CHECK_THAT(keras, Contains(R"("activation": "hard_sigmoid")"));
+    CHECK_THAT(keras, Contains(R"("kernel_constraint": {"class_name": "MaxNorm", "config": {"max_value": 2, "axis": 0}})"));
+    CHECK_THAT(keras, Contains(R"("dropout": 0.0, "recurrent_dropout": 0.0})"));
+    CHECK(json::dump(io::to_config(io::parse_layer_config(keras, "k.json"))) == keras);
+}
+
+TEST_CASE("string forms of initializers, regularizers and constraints", "[io][config]") {
+    CHECK(serialized_as("kernel_initializer", R"("glorot_uniform")") == R"({"class_name": "GlorotUniform", "config": {"seed": null}})");
+    CHECK(serialized_as("kernel_initializer", R"("glorotUniform")") == R"({"class_name": "GlorotUniform", "config": {"seed": null}})");
+    CHECK(serialized_as("kernel_initializer", R"("he_normal")") == R"({"class_name": "HeNormal", "config": {"seed": null}})");
+    CHECK(serialized_as("kernel_initializer", R"("leCunNormal")") == R"({"class_name": "LecunNormal", "config": {"seed": null}})");
+    CHECK(serialized_as("recurrent_initializer", R"("orthogonal")") == R"({"class_name": "Orthogonal", "config": {"gain": 1.0, "seed": null}})");
+    CHECK(serialized_as("recurrent_initializer", R"("identity")") == R"({"class_name": "Identity", "config": {"gain": 1.0}})");
+    CHECK(serialized_as("bias_initializer", R"("ones")") == R"({"class_name": "Ones", "config": {}})");
+    CHECK(serialized_as("bias_initializer", R"("Zeros")") == R"({"class_name": "Zeros", "config": {}})");
+    CHECK(serialized_as("kernel_regularizer", R"("l2")") == R"({"class_name": "L2", "config": {"l2": 0.009999999776482582}})");
+    CHECK(serialized_as("kernel_regularizer", R"("l1")") == R"({"class_name": "L1", "config": {"l1": 0.009999999776482582}})");
+    CHECK(serialized_as("kernel_regularizer", R"("l1_l2")") ==
+          R"({"class_name": "L1L2", "config": {"l1": 0.009999999776482582, "l2": 0.009999999776482582}})");
+    CHECK(serialized_as("kernel_constraint", R"("max_norm")") == R"({"class_name": "MaxNorm", "config": {"max_value": 2, "axis": 0}})");
+    CHECK(serialized_as("kernel_constraint", R"("non_neg")") == R"({"class_name": "NonNeg", "config": {}})");
+    CHECK(serialized_as("kernel_constraint", R"("unit_norm")") == R"({"class_name": "UnitNorm", "config": {"axis": 0}})");
+    CHECK(serialized_as("kernel_constraint", R"("min_max_norm")") ==
+          R"({"class_name": "MinMaxNorm", "config": {"min_value": 0.0, "max_value": 1.0, "rate": 1.0, "axis": 0}})");
+    // A `{"class_name"}` object without `config` means the defaults, as a name does.
+    CHECK(serialized_as("kernel_constraint", R"({"class_name": "NonNeg"})") == R"({"class_name": "NonNeg", "config": {}})");
+    CHECK(serialized_as("activation", R"("relu")") == R"("relu")");
+}
+
+TEST_CASE("bad configs are FormatErrors naming the file and the problem", "[io][config]") {
+    CHECK_THAT(error_of(with("activation", R"("mish")")), StartsWith("cfg.json: ") && Contains("mish"));
+    CHECK_THAT(error_of(with("activation", "3")), StartsWith("cfg.json: ") && Contains("activation"));
+    CHECK_THAT(error_of(with("colour", R"("blue")")), StartsWith("cfg.json: ") && Contains("unknown key `colour`"));
+    CHECK_THAT(error_of(with("units", R"("4")")), Contains("`units` must be an integer, got a string"));
+    CHECK_THAT(error_of(with("units", "4.5")), Contains("`units` must be an integer"));
+    CHECK_THAT(error_of(with("units", "0")), Contains("`units` must be a positive integer"));
+    CHECK_THAT(error_of(with("units", "-3")), Contains("`units` must be a positive integer"));
+    CHECK_THAT(error_of(with("units", "1e400")), Contains("`units` must be an integer"));
+    CHECK_THAT(error_of(with("units", "")), Contains("missing `units`"));
+    CHECK_THAT(error_of(with("use_bias", "1")), Contains("`use_bias` must be true or false, got a number"));
+    CHECK_THAT(error_of(with("return_sequences", R"("yes")")), Contains("`return_sequences` must be true or false"));
+    CHECK_THAT(error_of(with("dropout", R"("0.5")")), Contains("`dropout` must be a number, got a string"));
+    CHECK_THAT(error_of(with("name", "7")), Contains("`name` must be a string"));
+    CHECK_THAT(error_of(with("batch_input_shape", "[null, 3]")), Contains("`batch_input_shape` must be a list of 3 extents"));
+    CHECK_THAT(error_of(with("batch_input_shape", "[null, 5, -3]")), Contains("`batch_input_shape` has an invalid extent -3"));
+    CHECK_THAT(error_of(with("kernel_initializer", "5")), Contains("`kernel_initializer` must be a name or"));
+    CHECK_THAT(error_of(with("kernel_initializer", R"("fancy")")), Contains("kernel_initializer") && Contains("fancy"));
+    CHECK_THAT(error_of(with("kernel_initializer", R"({"class_name": "GlorotUniform", "config": {"seed": null, "gain": 2}})")),
+               Contains("unknown key `gain`"));
+    CHECK_THAT(error_of(with("kernel_initializer", R"({"config": {}})")), Contains("missing or empty `class_name`"));
+    CHECK_THAT(error_of(with("kernel_regularizer", R"({"class_name": "L3", "config": {}})")), Contains("unknown regularizer"));
+    CHECK_THAT(error_of(with("kernel_regularizer", R"({"class_name": "L2", "config": {"l2": "big"}})")),
+               Contains("`l2` must be a number, got a string"));
+    CHECK_THAT(error_of(with("kernel_regularizer", R"({"class_name": "L2", "config": {"l2": NaN}})")), Contains("kernel_regularizer"));
+    CHECK_THAT(error_of(with("kernel_constraint", R"({"class_name": "MaxNorm", "config": {"axis": 5}})")),
+               Contains("`axis` must be -2, -1, 0 or 1"));
+    CHECK_THAT(error_of(with("bias_constraint", R"("radial")")), Contains("bias_constraint"));
+    CHECK_THAT(error_of(R"({"class_name": "LSTM", "config": {"units": 3}})"), Contains("expected \"SimpleRNN\""));
+    CHECK_THAT(error_of(R"({"class_name": "SimpleRNN"})"), Contains("missing `config`"));
+    CHECK_THAT(error_of("[1, 2]"), StartsWith("cfg.json: ") && Contains("expected a JSON object, got an array"));
+    CHECK_THAT(error_of(R"({"units": 4,})"), StartsWith("cfg.json: malformed JSON at byte 12"));
+    // Sizes no SimpleRNN has are refused before anything is allocated.
+    CHECK_THAT(error_of(with("batch_input_shape", "[null, null, 2000000000]")), Contains("more than the limit"));
+    CHECK_THAT(error_of(with("units", "100000")), Contains("more than the limit"));
+    CHECK_THAT(error_of(with("stateful", "true").replace(keras_default.find("[null, 5, 3]") , 12, "[2000000000, 5, 3]")),
+               Contains("state values exceed the limit"));
+}
+
+TEST_CASE("every truncation of a config is a clean JSON error", "[io][config][json]") {
+    for (std::size_t n = 0; n < keras_full.size(); ++n) {
+        INFO(n);
+        CHECK_THROWS_AS(io::parse_layer_config(keras_full.substr(0, n), "cut.json"), io::FormatError);
+    }
+    CHECK_THAT(json_error(keras_default.substr(0, 40)), StartsWith("t.json: malformed JSON at byte 40: unterminated string"));
+}
+
+TEST_CASE("JSON reader edge cases", "[io][json]") {
+    SECTION("nesting is limited, never a stack overflow") {
+        const std::string ok = std::string(256, '[') + std::string(256, ']');
+        CHECK_NOTHROW(json::parse(ok));
+        CHECK_THAT(json_error(std::string(257, '[') + std::string(257, ']')), Contains("nesting deeper than 256 levels"));
+        CHECK_THAT(json_error(std::string(1000000, '[')), Contains("nesting deeper than 256 levels"));
+        CHECK_THAT(json_error(std::string(1000000, '{')), Contains("expected a string key"));
+        json::ParseLimits tight;
+        tight.max_depth = 2;
+        CHECK_THROWS_AS(json::parse(R"({"a": {"b": [1]}})", "t.json", tight), io::FormatError);
+        tight.max_bytes = 4;
+        CHECK_THAT(std::string([&] {
+                       try {
+                           json::parse("[1, 2]", "t.json", tight);
+                       } catch (const io::FormatError& e) {
+                           return std::string(e.what());
+                       }
+                       return std::string();
+                   }()),
+                   Contains("exceeds the limit of 4 bytes"));
+    }
+    SECTION("duplicate keys are rejected") {
+        CHECK_THAT(json_error(R"({"a": 1, "b": 2, "a": 3})"), Contains("duplicate key \"a\""));
+        CHECK_THAT(error_of(R"({"units": 4, "units": 5})"), Contains("duplicate key \"units\""));
+    }
+    SECTION("NaN and Infinity as Python writes them") {
+        const json::Value v = json::parse(R"([NaN, Infinity, -Infinity])");
+        CHECK(std::isnan(v[0].as_number()));
+        CHECK(v[1].as_number() == std::numeric_limits<double>::infinity());
+        CHECK(v[2].as_number() == -std::numeric_limits<double>::infinity());
+        CHECK(json::dump(v) == "[NaN, Infinity, -Infinity]");
+        CHECK_THAT(json_error("[nan]"), Contains("unexpected character 'n'"));
+        CHECK_THAT(json_error("[-NaN]"), Contains("invalid number"));
+        CHECK_THAT(json_error("[Inf]"), Contains("unexpected character 'I'"));
+    }
+    SECTION("unicode escapes") {
+        CHECK(json::parse(R"("caf\u00e9")").as_string() == "caf\xC3\xA9");
+        CHECK(json::parse(R"("\u20AC")").as_string() == "\xE2\x82\xAC");
+        CHECK(json::parse(R"("\ud83d\ude00")").as_string() == "\xF0\x9F\x98\x80");
+        CHECK(json::parse(R"("\u0000")").as_string() == std::string(1, '\0'));
+        CHECK(json::dump(json::Value(std::string("a\0b\x1f", 4))) == R"("a\u0000b\u001f")");
+        CHECK_THAT(json_error(R"("\ud83d")"), Contains("high surrogate not followed by a low surrogate"));
+        CHECK_THAT(json_error(R"("\ud83d\u0041")"), Contains("high surrogate not followed by a low surrogate"));
+        CHECK_THAT(json_error(R"("\ude00")"), Contains("lone low surrogate"));
+        CHECK_THAT(json_error(R"("\u12G4")"), Contains("invalid hex digit"));
+        CHECK_THAT(json_error(R"("\u12)"), Contains("truncated \\u escape"));
+        CHECK_THAT(json_error(R"("\x41")"), Contains("invalid escape '\\x'"));
+        CHECK_THAT(json_error("\"a\tb\""), Contains("unescaped control character"));
+    }
+    SECTION("huge and tiny numbers") {
+        CHECK(json::parse("9223372036854775807").as_integer() == std::numeric_limits<long long>::max());
+        CHECK(json::parse("-9223372036854775808").as_integer() == std::numeric_limits<long long>::min());
+        const json::Value big = json::parse("18446744073709551616");
+        CHECK(!big.is_integer());
+        CHECK(big.as_number() == 18446744073709551616.0);
+        CHECK(json::parse("1e400").as_number() == std::numeric_limits<double>::infinity());
+        CHECK(json::parse("-1e400").as_number() == -std::numeric_limits<double>::infinity());
+        CHECK(json::parse("1e-400").as_number() == 0.0);
+        CHECK(std::signbit(json::parse("-1e-400").as_number()));
+        CHECK(json::parse(std::string(400, '9')).as_number() == std::numeric_limits<double>::infinity());
+        CHECK(json::parse("0." + std::string(400, '0') + "1").as_number() == 0.0);
+        CHECK(json::dump(json::parse("[4, 4.0, 0.1, 1e+20, -0.0]")) == "[4, 4.0, 0.1, 1e+20, -0.0]");
+        CHECK_THAT(json_error("01"), Contains("leading zero"));
+        CHECK_THAT(json_error("1."), Contains("no digits after '.'"));
+        CHECK_THAT(json_error("1e"), Contains("no digits in the exponent"));
+        CHECK_THAT(json_error("-"), Contains("invalid number"));
+        CHECK_THAT(json_error("+1"), Contains("unexpected character '+'"));
+    }
+    SECTION("truncated input and trailing data") {
+        CHECK_THAT(json_error(""), Contains("unexpected end of input, expected a value"));
+        CHECK_THAT(json_error("   "), Contains("unexpected end of input"));
+        CHECK_THAT(json_error("[1, 2"), Contains("unexpected end of input inside an array"));
+        CHECK_THAT(json_error(R"({"a": 1)"), Contains("unexpected end of input inside an object"));
+        CHECK_THAT(json_error(R"({"a")"), Contains("expected ':'"));
+        CHECK_THAT(json_error(R"("abc)"), Contains("unterminated string"));
+        CHECK_THAT(json_error("tru"), Contains("unexpected character 't'"));
+        CHECK_THAT(json_error("[1, 2,]"), Contains("unexpected character ']'"));
+        CHECK_THAT(json_error("{} {}"), Contains("unexpected data after the JSON value"));
+        CHECK_THAT(json_error(std::string("[1]\0", 4)), Contains("unexpected data after the JSON value"));
+        CHECK_THAT(json_error("\xff"), Contains("unexpected character '\\xff'"));
+        CHECK_NOTHROW(json::parse("\xEF\xBB\xBF[1]"));
+    }
+}
