@@ -3,7 +3,10 @@
 // separate executable in tests/no_alloc/.
 #include "support.hpp"
 
+// The single-header build (ELMAN_SINGLE_HEADER) has only elman/elman.hpp, which includes stream.hpp.
+#if __has_include(<elman/stream.hpp>)
 #include <elman/stream.hpp>
+#endif
 
 #include <catch2/catch.hpp>
 

@@ -290,7 +290,7 @@ class SimpleRNN {
     struct SliceWork {
         RowMatrix stacked;    // [rows, F+U]: x_t in the first F columns, h_{t-1} in the last U
         RowMatrix z;          // [rows, padded U]: pre-activations
-        RowMatrix candidate;  // [rows, U]: act(z), only with a mask (else written straight into `stacked`)
+        RowMatrix candidate;  // [rows, padded U]: act(z)
         RowMatrix carry;      // [rows, U]: Keras' output carry, only with a mask
     };
 
@@ -558,10 +558,8 @@ class SimpleRNN {
             SliceWork& w = slices_[static_cast<std::size_t>(c)];
             w.stacked.resize(rows, F + U);
             w.z.resize(rows, packed_.padded_units());
-            if (!args.mask.empty()) {
-                w.candidate.resize(rows, U);
-                w.carry.setZero(rows, U);  // Keras: the output carry starts at zero, not at h_{-1}
-            }
+            w.candidate.resize(rows, packed_.padded_units());
+            if (!args.mask.empty()) w.carry.setZero(rows, U);  // Keras: the output carry starts at zero, not at h_{-1}
         }
         auto body = [&](Index c) noexcept {
             const Index b0 = detail::slice_begin(B, count, c);
@@ -602,24 +600,28 @@ class SimpleRNN {
             detail::packed_gemm<Scalar>(rows, w.stacked.data(), K, packed_, w.z.data(), w.z.cols());
             const auto z = w.z.leftCols(U);
             if (trace) trace->preactivations.middleRows(p * B + b0, rows) = z;
+            auto candidate = w.candidate.leftCols(U);
+            // z and candidate rows all start at the same offset from a packet boundary (row stride = whole
+            // panels), in every slice: Eigen then splits each row into the same packet and scalar parts, so
+            // activations whose packet and scalar versions round differently (exp, logistic) still give
+            // bit-identical results for any thread count.
+            activation_.forward(z.array(), candidate.array());
+            if (trace) trace->activations.middleRows(p * B + b0, rows) = candidate;
             if (masked) {
-                activation_.forward(z.array(), w.candidate.array());
-                if (trace) trace->activations.middleRows(p * B + b0, rows) = w.candidate;
                 // Select, not blend: a masked row keeps state and output exactly (NaN-safe).
                 for (Index i = 0; i < rows; ++i) {
                     const Index b = b0 + i;
                     const bool keep = args.mask.keep(options_.time_major ? t * B + b : b * T + t);
                     if (trace) trace->step_mask(p, b) = keep;
                     if (keep) {
-                        h.row(i) = w.candidate.row(i);
-                        w.carry.row(i) = w.candidate.row(i);
+                        h.row(i) = candidate.row(i);
+                        w.carry.row(i) = candidate.row(i);
                     } else if (options_.zero_output_for_mask) {
                         w.carry.row(i).setZero();
                     }
                 }
             } else {
-                activation_.forward(z.array(), h.array());  // z and h are distinct buffers
-                if (trace) trace->activations.middleRows(p * B + b0, rows) = h;
+                h = candidate;
             }
             if (options_.return_sequences) {
                 for (Index i = 0; i < rows; ++i) {

@@ -16,7 +16,11 @@ inline void eigen_assert_failed(const char* what) {
 #define EIGEN_RUNTIME_NO_MALLOC
 #define eigen_assert(x) ((x) ? (void)0 : no_alloc::eigen_assert_failed(#x))
 
+// The single-header build (ELMAN_SINGLE_HEADER) has only elman/elman.hpp, which includes stream.hpp.
+#include <elman/elman.hpp>
+#if __has_include(<elman/stream.hpp>)
 #include <elman/stream.hpp>
+#endif
 
 #include <atomic>
 #include <cstdlib>

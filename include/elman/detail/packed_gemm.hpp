@@ -54,18 +54,20 @@ class PackedWeights {
     template <class Top, class Bottom, class Bias>
     void pack(const Eigen::MatrixBase<Top>& top, const Eigen::MatrixBase<Bottom>& bottom,
               const Eigen::MatrixBase<Bias>& bias) {
+        using PanelMap = Eigen::Map<Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>;
         units_ = top.rows() > 0 ? top.cols() : bottom.cols();
         depth_ = top.rows() + bottom.rows();
         panels_ = (units_ + nr - 1) / nr;
-        packed_.setZero(panels_ * depth_ * nr);
-        bias_.setZero(panels_ * nr);
+        packed_.resize(panels_ * depth_ * nr);  // no-op when the shapes did not change (every call repacks)
+        bias_.resize(panels_ * nr);
         for (Index p = 0; p < panels_; ++p) {
             const Index cols = std::min<Index>(nr, units_ - p * nr);
-            Scalar* dst = packed_.data() + p * depth_ * nr;
-            for (Index k = 0; k < depth_; ++k)
-                for (Index j = 0; j < cols; ++j)
-                    dst[k * nr + j] = k < top.rows() ? top(k, p * nr + j) : bottom(k - top.rows(), p * nr + j);
+            PanelMap dst(packed_.data() + p * depth_ * nr, depth_, nr);
+            dst.topLeftCorner(top.rows(), cols) = top.middleCols(p * nr, cols);
+            dst.bottomLeftCorner(bottom.rows(), cols) = bottom.middleCols(p * nr, cols);
+            dst.rightCols(nr - cols).setZero();  // padding columns: exact zeros, never garbage
         }
+        bias_.setZero();
         for (Index j = 0; j < bias.size(); ++j) bias_[j] = bias(j);
     }
 
@@ -75,34 +77,66 @@ class PackedWeights {
     Eigen::Matrix<Scalar, Eigen::Dynamic, 1> packed_, bias_;
 };
 
-// One MR x NR register tile: z[i, 0..NR) = bias + sum_k a[i, k] * panel[k, 0..NR) for i < MR.
-template <class Scalar, int MR, std::size_t... I>
-EIGEN_ALWAYS_INLINE void packed_tile(const Scalar* a, Index lda, const Scalar* panel, const Scalar* bias, Index depth,
-                                     Scalar* z, Index ldz, std::index_sequence<I...>) noexcept {
+// One MR x (NP * NR) register tile over NP adjacent panels:
+// z[i, 0..NP*NR) = bias + sum_k a[i, k] * panels[k, ...] for i < MR.
+// Few rows give few independent FMA chains (2 per row and panel); more panels per tile keep enough chains in
+// flight to hide the FMA latency without changing any element's summation order.
+template <class Scalar, int MR, int NP, std::size_t... I>
+EIGEN_ALWAYS_INLINE void packed_tile(const Scalar* a, Index lda, const PackedWeights<Scalar>& w, Index p0, Scalar* z,
+                                     Index ldz, std::index_sequence<I...>) noexcept {
     using namespace Eigen::internal;
     using Packet = typename PackedGemmTraits<Scalar>::Packet;
     constexpr int P = PackedGemmTraits<Scalar>::packet_size;
     constexpr int NR = PackedGemmTraits<Scalar>::nr;
-    const Packet b0 = pload<Packet>(bias), b1 = pload<Packet>(bias + P);
-    Packet acc0[MR] = {((void)I, b0)...};
-    Packet acc1[MR] = {((void)I, b1)...};
+    const Index depth = w.depth();
+    const Scalar* panel[NP];
+    Packet acc0[NP][MR], acc1[NP][MR];
+    for (int q = 0; q < NP; ++q) {
+        panel[q] = w.panel(p0 + q);
+        const Scalar* bias = w.bias() + (p0 + q) * NR;
+        ((acc0[q][I] = pload<Packet>(bias)), ...);
+        ((acc1[q][I] = pload<Packet>(bias + P)), ...);
+    }
     for (Index k = 0; k < depth; ++k) {
-        const Packet w0 = pload<Packet>(panel + k * NR), w1 = pload<Packet>(panel + k * NR + P);
-        // Straight-line code over the rows (fold expression): the accumulators stay in registers.
-        ((acc0[I] = pmadd(pset1<Packet>(a[static_cast<Index>(I) * lda + k]), w0, acc0[I]),
-          acc1[I] = pmadd(pset1<Packet>(a[static_cast<Index>(I) * lda + k]), w1, acc1[I])),
+        if constexpr (NP == 1) {
+            // Tall tile: broadcast each row's value as it is used (no registers left to hold MR broadcasts).
+            const Packet w0 = pload<Packet>(panel[0] + k * NR), w1 = pload<Packet>(panel[0] + k * NR + P);
+            ((acc0[0][I] = pmadd(pset1<Packet>(a[static_cast<Index>(I) * lda + k]), w0, acc0[0][I]),
+              acc1[0][I] = pmadd(pset1<Packet>(a[static_cast<Index>(I) * lda + k]), w1, acc1[0][I])),
+             ...);
+        } else {
+            Packet av[MR];
+            ((av[I] = pset1<Packet>(a[static_cast<Index>(I) * lda + k])), ...);
+            for (int q = 0; q < NP; ++q) {
+                const Packet w0 = pload<Packet>(panel[q] + k * NR), w1 = pload<Packet>(panel[q] + k * NR + P);
+                // Straight-line code over the rows (fold expression): the accumulators stay in registers.
+                ((acc0[q][I] = pmadd(av[I], w0, acc0[q][I]), acc1[q][I] = pmadd(av[I], w1, acc1[q][I])), ...);
+            }
+        }
+    }
+    for (int q = 0; q < NP; ++q) {
+        Scalar* zq = z + q * NR;
+        ((pstoreu(zq + static_cast<Index>(I) * ldz, acc0[q][I]),
+          pstoreu(zq + static_cast<Index>(I) * ldz + P, acc1[q][I])),
          ...);
     }
-    ((pstoreu(z + static_cast<Index>(I) * ldz, acc0[I]), pstoreu(z + static_cast<Index>(I) * ldz + P, acc1[I])), ...);
 }
 
+// MR rows across every panel: groups of NP panels, then single panels for the rest.
 template <class Scalar, int MR>
 EIGEN_ALWAYS_INLINE void packed_rows(const Scalar* a, Index lda, const PackedWeights<Scalar>& w, Scalar* z,
                                      Index ldz) noexcept {
-    for (Index p = 0; p < w.panels(); ++p) {
-        packed_tile<Scalar, MR>(a, lda, w.panel(p), w.bias() + p * PackedWeights<Scalar>::nr, w.depth(),
-                                z + p * PackedWeights<Scalar>::nr, ldz, std::make_index_sequence<MR>{});
+    constexpr int NR = PackedWeights<Scalar>::nr;
+    constexpr int NP = MR == 1 ? 4 : MR <= 3 ? 2 : 1;
+    Index p = 0;
+    for (; p + NP <= w.panels(); p += NP)
+        packed_tile<Scalar, MR, NP>(a, lda, w, p, z + p * NR, ldz, std::make_index_sequence<MR>{});
+    if constexpr (NP > 2) {
+        for (; p + 2 <= w.panels(); p += 2)
+            packed_tile<Scalar, MR, 2>(a, lda, w, p, z + p * NR, ldz, std::make_index_sequence<MR>{});
     }
+    for (; p < w.panels(); ++p)
+        packed_tile<Scalar, MR, 1>(a, lda, w, p, z + p * NR, ldz, std::make_index_sequence<MR>{});
 }
 
 // The leftover rows (fewer than MR) dispatch to a tile of exactly that height.

@@ -1,0 +1,228 @@
+// The golden cases of test_golden.cpp (same JSON files, same tolerances) through every compute path:
+// the packed backend on 1 and 3 threads (3 threads must also be bit-identical to 1), the gemm backend (Eigen
+// products, or BLAS when built with ELMAN_USE_BLAS), compile-time Units/Features, and the streaming step
+// (every call without mask or go_backwards, stepped one timestep at a time).
+#include "support.hpp"
+
+// The single-header build (ELMAN_SINGLE_HEADER) has only elman/elman.hpp, which includes stream.hpp.
+#if __has_include(<elman/stream.hpp>)
+#include <elman/stream.hpp>
+#endif
+
+#include <catch2/catch.hpp>
+
+#include <string>
+#include <type_traits>
+#include <vector>
+
+using elman::Index;
+using elman_test::load_json;
+using elman_test::max_relative_error;
+using elman_test::tensor_from_json;
+
+namespace {
+
+enum class Path { packed_1_thread, packed_3_threads, gemm, fixed_size };
+
+const char* path_name(Path p) {
+    switch (p) {
+        case Path::packed_1_thread:
+            return "packed, 1 thread";
+        case Path::packed_3_threads:
+            return "packed, 3 threads";
+        case Path::gemm:
+            return "gemm";
+        case Path::fixed_size:
+            return "fixed size";
+    }
+    return "?";
+}
+
+elman::SimpleRNNOptions options_from_config(const nlohmann::json& config) {
+    elman::SimpleRNNOptions o;
+    o.use_bias = config.at("use_bias").get<bool>();
+    o.return_sequences = config.at("return_sequences").get<bool>();
+    o.return_state = config.at("return_state").get<bool>();
+    o.go_backwards = config.at("go_backwards").get<bool>();
+    o.stateful = config.at("stateful").get<bool>();
+    o.kernel_initializer = elman::Initializer::zeros();
+    o.recurrent_initializer = elman::Initializer::zeros();
+    return o;
+}
+
+// test_golden.cpp's tolerance table.
+double tolerance_for(const nlohmann::json& c, bool float64_reference, bool scalar_is_double) {
+    Index longest = 0;
+    for (const auto& step : c.at("steps"))
+        if (step.at("op") == "call") longest = std::max(longest, step.at("inputs").at("shape")[1].get<Index>());
+    if (float64_reference) {
+        if (scalar_is_double) return 1e-12;
+        return longest > 100 ? 1e-4 : 2e-5;
+    }
+    if (c.value("category", "") == "growth" || longest > 100) return 1e-4;
+    return 2e-5;
+}
+
+struct Counts {
+    int calls = 0, streamed = 0;
+};
+
+// h_{-1} exactly as the layer picks it (TF 2.4: a stateful layer's non-zero stored state beats initial_state).
+template <class Layer, class Scalar>
+elman::Tensor<Scalar> initial_state_of(const Layer& layer, const elman::Tensor<Scalar>* initial_state, Index batch) {
+    if (layer.stateful() && layer.states().rows() == batch && !(initial_state && layer.states().isZero(0)))
+        return elman::Tensor<Scalar>::from_matrix(layer.states());
+    if (initial_state) return *initial_state;
+    return elman::Tensor<Scalar>({batch, layer.units()});
+}
+
+// Steps the call's inputs through a stream; returns (output as the call would return it, final state).
+template <class Layer, class Scalar>
+std::pair<elman::Tensor<Scalar>, elman::Tensor<Scalar>> stream_call(const Layer& layer, const elman::Tensor<Scalar>& x,
+                                                                    const elman::Tensor<Scalar>& h0) {
+    const Index B = x.dim(0), T = x.dim(1), F = x.dim(2), U = layer.units();
+    elman::SimpleRNNStream<Scalar, typename Layer::activation_type, Layer::units_at_compile_time,
+                           Layer::features_at_compile_time>
+        stream(layer, std::max<Index>(B, 1));
+    elman::Tensor<Scalar> seq({B, T, U}), last({B, U});
+    if (B == 0) return {layer.return_sequences() ? seq : last, last};
+    stream.reset(h0);
+    std::vector<Scalar> frame(static_cast<std::size_t>(B * F));
+    for (Index t = 0; t < T; ++t) {
+        for (Index b = 0; b < B; ++b)
+            for (Index f = 0; f < F; ++f) frame[static_cast<std::size_t>(b * F + f)] = x.data()[(b * T + t) * F + f];
+        const auto& h = stream.step(frame.data());
+        for (Index b = 0; b < B; ++b)
+            for (Index u = 0; u < U; ++u) seq.data()[(b * T + t) * U + u] = h(b, u);
+    }
+    last.matrix() = stream.state();
+    return {layer.return_sequences() ? seq : last, last};
+}
+
+template <class Layer>
+Counts run_case_with(Layer& layer, const nlohmann::json& c, double tolerance, Path path) {
+    using Scalar = typename Layer::scalar_type;
+    Counts counts;
+    const auto& w = c.at("weights");
+    std::vector<elman::Tensor<Scalar>> weights{tensor_from_json<Scalar>(w.at("kernel")),
+                                               tensor_from_json<Scalar>(w.at("recurrent_kernel"))};
+    if (!w.at("bias").is_null()) weights.push_back(tensor_from_json<Scalar>(w.at("bias")));
+    layer.set_weights(weights);
+    layer.set_backend(path == Path::gemm ? elman::Backend::gemm : elman::Backend::packed);
+    layer.set_threads(path == Path::packed_3_threads ? 3 : 1);
+
+    for (const auto& step : c.at("steps")) {
+        if (step.at("op") == "reset_states") {
+            if (step.contains("states")) {
+                layer.reset_states(tensor_from_json<Scalar>(step.at("states")));
+            } else {
+                layer.reset_states();
+            }
+            continue;
+        }
+        const auto inputs = tensor_from_json<Scalar>(step.at("inputs"));
+        elman::Tensor<double> mask;
+        elman::Tensor<Scalar> initial_state;
+        typename Layer::Args args;
+        if (!step.at("mask").is_null()) {
+            mask = tensor_from_json<double>(step.at("mask"));
+            args.mask = mask;
+        }
+        if (!step.at("initial_state").is_null()) {
+            initial_state = tensor_from_json<Scalar>(step.at("initial_state"));
+            args.initial_state = initial_state.view();
+        }
+        const auto expected_output = tensor_from_json<double>(step.at("expected_output"));
+        const auto expected_state = tensor_from_json<double>(step.at("expected_state"));
+        const Index batch = inputs.dim(0);
+
+        // The stream first: it reads the layer's stored state as it is before this call.
+        if (path == Path::packed_1_thread && args.mask.empty() && !layer.go_backwards() && layer.built()) {
+            const auto h0 = initial_state_of(layer, args.initial_state ? &initial_state : nullptr, batch);
+            const auto streamed = stream_call(layer, inputs, h0);
+            INFO("streamed call " << counts.calls);
+            CHECK(max_relative_error(streamed.first, expected_output) <= tolerance);
+            CHECK(max_relative_error(streamed.second, expected_state) <= tolerance);
+            ++counts.streamed;
+        }
+
+        const auto result = layer(inputs, args);
+        INFO("call " << counts.calls);
+        CHECK(max_relative_error(result.output, expected_output) <= tolerance);
+        if (result.state) CHECK(max_relative_error(*result.state, expected_state) <= tolerance);
+        if (path == Path::packed_3_threads && !layer.stateful()) {
+            // Same call on one thread: bit-identical.
+            Layer single(layer.units(), layer.options(), layer.activation());
+            single.set_weights(layer.get_weights());
+            CHECK(max_relative_error(single(inputs, args).output, result.output) == 0.0);
+        }
+        ++counts.calls;
+    }
+    return counts;
+}
+
+// Compile-time sizes for the (units, features) pairs of the golden files.
+template <class Scalar, class Act, int U, int F>
+bool try_fixed(const nlohmann::json& c, double tolerance, Counts& counts) {
+    const auto& config = c.at("config");
+    if (config.at("units").get<Index>() != U || c.at("weights").at("kernel").at("shape")[0].get<Index>() != F)
+        return false;
+    elman::SimpleRNN<Scalar, Act, U, F> layer(U, options_from_config(config));
+    counts = run_case_with(layer, c, tolerance, Path::fixed_size);
+    return true;
+}
+
+template <class Scalar, class Act>
+bool run_fixed(const nlohmann::json& c, double tolerance, Counts& counts) {
+    return try_fixed<Scalar, Act, 1, 1>(c, tolerance, counts) || try_fixed<Scalar, Act, 1, 3>(c, tolerance, counts) ||
+           try_fixed<Scalar, Act, 1, 5>(c, tolerance, counts) || try_fixed<Scalar, Act, 3, 2>(c, tolerance, counts) ||
+           try_fixed<Scalar, Act, 4, 1>(c, tolerance, counts) || try_fixed<Scalar, Act, 4, 3>(c, tolerance, counts) ||
+           try_fixed<Scalar, Act, 5, 3>(c, tolerance, counts) || try_fixed<Scalar, Act, 6, 1>(c, tolerance, counts) ||
+           try_fixed<Scalar, Act, 6, 5>(c, tolerance, counts) || try_fixed<Scalar, Act, 8, 4>(c, tolerance, counts) ||
+           try_fixed<Scalar, Act, 32, 16>(c, tolerance, counts) || try_fixed<Scalar, Act, 64, 32>(c, tolerance, counts);
+}
+
+template <class Scalar>
+void run_file(const std::string& file, Path path) {
+    const auto& data = load_json(file);
+    const bool float64_reference = data.at("dtype") == "float64";
+    Counts total;
+    int fixed_cases = 0;
+    for (const auto& c : data.at("cases")) {
+        const double tolerance = tolerance_for(c, float64_reference, std::is_same<Scalar, double>::value);
+        INFO("case " << c.at("name").get<std::string>() << " on path " << path_name(path));
+        const auto& config = c.at("config");
+        const std::string activation = config.at("activation").get<std::string>();
+        Counts counts;
+        if (path == Path::fixed_size) {
+            // Compile-time sizes for the two activations every size appears with (tanh, relu): instantiating
+            // every activation for every size would only slow the build down.
+            const bool ran = activation == "tanh"   ? run_fixed<Scalar, elman::Tanh>(c, tolerance, counts)
+                             : activation == "relu" ? run_fixed<Scalar, elman::Relu>(c, tolerance, counts)
+                                                    : false;
+            fixed_cases += ran ? 1 : 0;
+        } else {
+            elman::visit_activation(activation, [&](auto act) {
+                elman::SimpleRNN<Scalar, decltype(act)> layer(config.at("units").get<Index>(),
+                                                              options_from_config(config));
+                counts = run_case_with(layer, c, tolerance, path);
+            });
+        }
+        total.calls += counts.calls;
+        total.streamed += counts.streamed;
+    }
+    CHECK(total.calls > 0);
+    if (path == Path::packed_1_thread) CHECK(total.streamed > 0);
+    if (path == Path::fixed_size) CHECK(fixed_cases > 0);
+}
+
+}  // namespace
+
+TEMPLATE_TEST_CASE("Golden cases pass on every compute path", "[golden][paths]", float, double) {
+    for (const char* file : {"golden_tfjs.json", "golden_torch_f64.json"}) {
+        for (Path path : {Path::packed_1_thread, Path::packed_3_threads, Path::gemm, Path::fixed_size}) {
+            INFO(file << ", " << path_name(path));
+            run_file<TestType>(file, path);
+        }
+    }
+}

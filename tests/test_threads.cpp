@@ -1,0 +1,108 @@
+// set_threads: the packed backend splits the batch across threads and must give bit-identical results, trace
+// included, for every option that changes the loop (mask, go_backwards, time_major, sequences, state).
+#include "support.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <vector>
+
+using elman::Index;
+using elman::SimpleRNN;
+using elman::Tensor;
+
+namespace {
+
+template <class Scalar>
+Tensor<Scalar> random_tensor(elman::Shape shape, std::uint64_t seed, double lo = -1.0, double hi = 1.0) {
+    Tensor<Scalar> t(shape);
+    elman::Random rng(seed);
+    for (auto& v : t.values()) v = static_cast<Scalar>(rng.uniform(lo, hi));
+    return t;
+}
+
+template <class Scalar>
+struct Run {
+    elman::Result<Scalar> result;
+    elman::ForwardTrace<Scalar> trace;
+};
+
+template <class Scalar>
+Run<Scalar> run(int threads, const elman::SimpleRNNOptions& o, const Tensor<Scalar>& x, const Tensor<double>* mask,
+                const Tensor<Scalar>* h0, Index F, Index U) {
+    SimpleRNN<Scalar> layer(U, o);
+    std::vector<Tensor<Scalar>> w{random_tensor<Scalar>({F, U}, 1), random_tensor<Scalar>({U, U}, 2, -0.3, 0.3),
+                                  random_tensor<Scalar>({U}, 3)};
+    layer.set_weights(w);
+    layer.set_threads(threads);
+    CHECK(layer.threads() == threads);
+    Run<Scalar> r;
+    typename SimpleRNN<Scalar>::Args args;
+    args.trace = &r.trace;
+    if (mask) args.mask = *mask;
+    if (h0) args.initial_state = h0->view();
+    r.result = layer(x, args);
+    return r;
+}
+
+template <class M>
+bool same(const M& a, const M& b) {
+    return a.rows() == b.rows() && a.cols() == b.cols() && (a.array() == b.array()).all();
+}
+
+}  // namespace
+
+TEMPLATE_TEST_CASE("Threads give bit-identical results", "[threads]", float, double) {
+    const Index B = 37, T = 9, F = 20, U = 70;
+    for (int variant = 0; variant < 5; ++variant) {
+        elman::SimpleRNNOptions o;
+        o.return_sequences = variant != 1;
+        o.return_state = true;
+        o.go_backwards = variant == 2;
+        o.time_major = variant == 3;
+        o.zero_output_for_mask = variant == 4;
+        const auto x = o.time_major ? random_tensor<TestType>({T, B, F}, 4) : random_tensor<TestType>({B, T, F}, 4);
+        auto mask =
+            o.time_major ? random_tensor<double>({T, B}, 5, 0.0, 1.0) : random_tensor<double>({B, T}, 5, 0.0, 1.0);
+        for (auto& m : mask.values()) m = m < 0.3 ? 0.0 : 1.0;
+        const auto h0 = random_tensor<TestType>({B, U}, 6);
+        const bool masked = variant >= 2;
+        const auto one = run<TestType>(1, o, x, masked ? &mask : nullptr, &h0, F, U);
+        for (int threads : {2, 3, 8, 64}) {
+            INFO("variant " << variant << ", " << threads << " threads");
+            const auto many = run<TestType>(threads, o, x, masked ? &mask : nullptr, &h0, F, U);
+            CHECK(many.result.output.values() == one.result.output.values());
+            CHECK(many.result.state->values() == one.result.state->values());
+            CHECK(same(many.trace.states, one.trace.states));
+            CHECK(same(many.trace.preactivations, one.trace.preactivations));
+            CHECK(same(many.trace.activations, one.trace.activations));
+            CHECK((many.trace.step_mask == one.trace.step_mask).all());
+        }
+    }
+}
+
+TEST_CASE("Thread count is validated and ignored where it cannot help", "[threads]") {
+    SimpleRNN<float> layer(4);
+    CHECK(layer.threads() == 1);
+    CHECK_THROWS_WITH(layer.set_threads(0), Catch::Contains("threads") && Catch::Contains("got 0"));
+    CHECK(layer.threads() == 1);
+    layer.set_threads(4);
+    // Batch 1 cannot be split; a batch of 0 has nothing to split.
+    const auto x = random_tensor<float>({1, 3, 2}, 7);
+    CHECK(layer(x).output.shape() == elman::Shape{1, 4});
+    CHECK(layer(Tensor<float>({0, 3, 2})).output.shape() == elman::Shape{0, 4});
+}
+
+TEST_CASE("Backends agree to rounding", "[threads][backend]") {
+    elman::SimpleRNNOptions o;
+    o.return_sequences = true;
+    SimpleRNN<double> packed(33, o), gemm(33, o);
+    CHECK(packed.backend() == elman::default_backend);
+    std::vector<Tensor<double>> w{random_tensor<double>({7, 33}, 8), random_tensor<double>({33, 33}, 9, -0.3, 0.3),
+                                  random_tensor<double>({33}, 10)};
+    packed.set_weights(w);
+    gemm.set_weights(w);
+    packed.set_backend(elman::Backend::packed);
+    gemm.set_backend(elman::Backend::gemm);
+    const auto x = random_tensor<double>({5, 11, 7}, 11);
+    CHECK(elman_test::max_relative_error(packed(x).output, gemm(x).output) <= 1e-13);
+}
