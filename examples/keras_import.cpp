@@ -46,12 +46,15 @@ int main(int argc, char** argv) {
     const std::string fixture = "tests/data/io/tfjs/stacked_sharded/model.json";
 #endif
     const std::string path = argc > 1 ? argv[1] : fixture;
-    const elman::io::LayerSelector which = argc > 2 ? elman::io::LayerSelector::by_name(argv[2]) : elman::io::LayerSelector{};
+    const elman::io::LayerSelector which =
+        argc > 2 ? elman::io::LayerSelector::by_name(argv[2]) : elman::io::LayerSelector{};
     try {
         elman::io::LoadedLayer<float> loaded;
         if (ends_with(path, ".npz")) {
             // Weights only: the layer's config comes from the model file given third.
-            if (argc < 4) throw std::invalid_argument("an .npz holds weights only: pass a model.json or .h5 with the config third");
+            if (argc < 4)
+                throw std::invalid_argument(
+                    "an .npz holds weights only: pass a model.json or .h5 with the config third");
             loaded = elman::io::load_npz_weights<float>(path);
             loaded.config = load(argv[3], which).config;
         } else {

@@ -30,7 +30,8 @@ elman::Tensor<Scalar> tensor_from_json(const nlohmann::json& j) {
     const auto& dims = j.at("shape");
     if (dims.size() == 1) shape = {dims[0].get<elman::Index>()};
     if (dims.size() == 2) shape = {dims[0].get<elman::Index>(), dims[1].get<elman::Index>()};
-    if (dims.size() == 3) shape = {dims[0].get<elman::Index>(), dims[1].get<elman::Index>(), dims[2].get<elman::Index>()};
+    if (dims.size() == 3)
+        shape = {dims[0].get<elman::Index>(), dims[1].get<elman::Index>(), dims[2].get<elman::Index>()};
     std::vector<Scalar> values;
     values.reserve(j.at("data").size());
     for (const auto& v : j.at("data")) values.push_back(static_cast<Scalar>(v.get<double>()));

@@ -17,9 +17,10 @@ using Array = Eigen::Array<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMaj
 Array sample_points() {
     // A grid across the interesting ranges (knees of hard_sigmoid, softplus cut-offs, large magnitudes).
     Array z(3, 16);
-    const double values[] = {-40, -20, -14.5, -13, -5, -2.5, -2.4, -1, -0.3, -1e-3, 0.0, 1e-3, 0.3, 1,
-                             2.4, 2.5, 3, 5, 13, 14.5, 20, 40, -0.7, 0.7, 1.5, -1.5, 0.05, -0.05, 8, -8,
-                             0.9, -0.9, 1.1, -1.1, 4, -4, 0.2, -0.2, 6, -6, 10, -10, 0.4, -0.4, 0.6, -0.6, 2, -2};
+    const double values[] = {-40, -20,  -14.5, -13,   -5, -2.5, -2.4, -1,   -0.3, -1e-3, 0.0,  1e-3,
+                             0.3, 1,    2.4,   2.5,   3,  5,    13,   14.5, 20,   40,    -0.7, 0.7,
+                             1.5, -1.5, 0.05,  -0.05, 8,  -8,   0.9,  -0.9, 1.1,  -1.1,  4,    -4,
+                             0.2, -0.2, 6,     -6,    10, -10,  0.4,  -0.4, 0.6,  -0.6,  2,    -2};
     for (Index i = 0; i < z.size(); ++i) z.data()[i] = values[i];
     return z;
 }
@@ -161,7 +162,9 @@ struct LeakyRelu : elman::ElementwiseActivation<LeakyRelu> {
 };
 struct Unnamed {
     template <class Z, class Y>
-    void forward(const Eigen::ArrayBase<Z>& z, Y&& y) const { y = z.sin(); }
+    void forward(const Eigen::ArrayBase<Z>& z, Y&& y) const {
+        y = z.sin();
+    }
 };
 }  // namespace
 
@@ -171,9 +174,8 @@ TEST_CASE("User functors plug in as the Activation parameter, with their state",
     elman::SimpleRNN<double, LeakyRelu> layer(1, {}, leaky);
     CHECK(std::string(layer.activation_name()) == "leaky_relu");
     CHECK(layer.activation().alpha == 0.5);
-    layer.set_weights(std::vector<elman::Tensor<double>>{elman::Tensor<double>({1, 1}, {1.0}),
-                                                         elman::Tensor<double>({1, 1}, {0.0}),
-                                                         elman::Tensor<double>({1}, {0.0})});
+    layer.set_weights(std::vector<elman::Tensor<double>>{
+        elman::Tensor<double>({1, 1}, {1.0}), elman::Tensor<double>({1, 1}, {0.0}), elman::Tensor<double>({1}, {0.0})});
     CHECK(layer(elman::Tensor<double>({1, 1, 1}, {-2.0})).output(0, 0) == -1.0);
     CHECK(std::string(elman::activation_name<Unnamed>()) == "custom");
     elman::SimpleRNN<float, Unnamed> unnamed(2);
@@ -181,12 +183,11 @@ TEST_CASE("User functors plug in as the Activation parameter, with their state",
 }
 
 TEST_CASE("visit_activation maps every TF 2.4 name to its type", "[activations][registry]") {
-    const char* names[] = {"tanh", "linear", "relu", "sigmoid", "hard_sigmoid", "elu", "selu",
-                           "softplus", "softsign", "swish", "gelu", "exponential", "softmax"};
+    const char* names[] = {"tanh",     "linear",   "relu",  "sigmoid", "hard_sigmoid", "elu",    "selu",
+                           "softplus", "softsign", "swish", "gelu",    "exponential",  "softmax"};
     for (const char* name : names) {
-        const std::string resolved = elman::visit_activation(name, [](auto act) {
-            return std::string(decltype(act)::keras_name);
-        });
+        const std::string resolved =
+            elman::visit_activation(name, [](auto act) { return std::string(decltype(act)::keras_name); });
         CHECK(resolved == name);
     }
     CHECK(elman::visit_activation("None", [](auto act) { return std::string(decltype(act)::keras_name); }) == "linear");

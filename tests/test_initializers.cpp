@@ -30,13 +30,26 @@ Moments moments(const elman::Tensor<double>& t) {
 }  // namespace
 
 TEST_CASE("Initializer names resolve like Keras, unknown names throw", "[initializers]") {
-    const std::pair<const char*, const char*> names[] = {
-        {"zeros", "Zeros"}, {"zero", "Zeros"}, {"Ones", "Ones"}, {"one", "Ones"}, {"constant", "Constant"},
-        {"uniform", "RandomUniform"}, {"random_uniform", "RandomUniform"}, {"normal", "RandomNormal"},
-        {"random_normal", "RandomNormal"}, {"truncated_normal", "TruncatedNormal"}, {"variance_scaling", "VarianceScaling"},
-        {"orthogonal", "Orthogonal"}, {"identity", "Identity"}, {"glorot_uniform", "GlorotUniform"},
-        {"glorot_normal", "GlorotNormal"}, {"he_normal", "HeNormal"}, {"he_uniform", "HeUniform"},
-        {"lecun_normal", "LecunNormal"}, {"lecun_uniform", "LecunUniform"}, {"GlorotUniform", "GlorotUniform"}};
+    const std::pair<const char*, const char*> names[] = {{"zeros", "Zeros"},
+                                                         {"zero", "Zeros"},
+                                                         {"Ones", "Ones"},
+                                                         {"one", "Ones"},
+                                                         {"constant", "Constant"},
+                                                         {"uniform", "RandomUniform"},
+                                                         {"random_uniform", "RandomUniform"},
+                                                         {"normal", "RandomNormal"},
+                                                         {"random_normal", "RandomNormal"},
+                                                         {"truncated_normal", "TruncatedNormal"},
+                                                         {"variance_scaling", "VarianceScaling"},
+                                                         {"orthogonal", "Orthogonal"},
+                                                         {"identity", "Identity"},
+                                                         {"glorot_uniform", "GlorotUniform"},
+                                                         {"glorot_normal", "GlorotNormal"},
+                                                         {"he_normal", "HeNormal"},
+                                                         {"he_uniform", "HeUniform"},
+                                                         {"lecun_normal", "LecunNormal"},
+                                                         {"lecun_uniform", "LecunUniform"},
+                                                         {"GlorotUniform", "GlorotUniform"}};
     for (const auto& n : names) CHECK(Initializer::from_name(n.first).class_name() == n.second);
     CHECK_THROWS_WITH(Initializer::from_name("foo"), Catch::Contains("Unknown initializer: foo"));
     CHECK_THROWS_WITH(Initializer::from_name("Glorot_Uniform"), Catch::Contains("Unknown initializer"));
@@ -89,7 +102,8 @@ TEST_CASE("Orthogonal gives orthonormal rows or columns, scaled by gain", "[init
     for (const Shape& shape : {Shape{6, 6}, Shape{8, 3}, Shape{3, 8}, Shape{1, 1}}) {
         const auto w = Initializer::orthogonal(1.5, 42).make<double>(shape);
         const auto m = w.matrix();
-        const Eigen::MatrixXd gram = shape[0] >= shape[1] ? Eigen::MatrixXd(m.transpose() * m) : Eigen::MatrixXd(m * m.transpose());
+        const Eigen::MatrixXd gram =
+            shape[0] >= shape[1] ? Eigen::MatrixXd(m.transpose() * m) : Eigen::MatrixXd(m * m.transpose());
         INFO(shape.to_string());
         CHECK((gram - 2.25 * Eigen::MatrixXd::Identity(gram.rows(), gram.cols())).cwiseAbs().maxCoeff() < 1e-12);
     }
@@ -125,7 +139,8 @@ TEST_CASE("Regularizers: Keras names, float32 factors, no 1/2 factor, gradients"
     CHECK(elman::Regularizer::from_name("L1L2").l1() == 0.0);
     CHECK(elman::Regularizer::from_name("L1L2").l2() == 0.0);
     CHECK_THROWS_WITH(elman::Regularizer::from_name("l3"), Catch::Contains("Unknown regularizer: l3"));
-    CHECK_THROWS_WITH(elman::Regularizer::L2(std::nan("")), Catch::Contains("not a valid regularization penalty number"));
+    CHECK_THROWS_WITH(elman::Regularizer::L2(std::nan("")),
+                      Catch::Contains("not a valid regularization penalty number"));
     CHECK_THROWS_AS(elman::Regularizer::L1(INFINITY), std::invalid_argument);
     Eigen::MatrixXd w(2, 2);
     w << 1, -2, 0, 3;

@@ -177,33 +177,48 @@ TEST_CASE("TensorFlow.js' spelling of a SimpleRNN config reads as Keras'", "[io]
     CHECK(std::string(lc.options.kernel_constraint->class_name()) == "MaxNorm");
     // Written back in Keras' form and order, which Keras reads.
     const std::string keras = json::dump(io::to_config(lc));
-    CHECK_THAT(keras, StartsWith(R"({"name": "rnn_hs", "trainable": true, "batch_input_shape": [null, null, 4], "dtype": "float32", "return_sequences": true,)"));
+    CHECK_THAT(
+        keras,
+        StartsWith(
+            R"({"name": "rnn_hs", "trainable": true, "batch_input_shape": [null, null, 4], "dtype": "float32", "return_sequences": true,)"));
     CHECK_THAT(keras, Contains(R"("activation": "hard_sigmoid")"));
-    CHECK_THAT(keras, Contains(R"("kernel_constraint": {"class_name": "MaxNorm", "config": {"max_value": 2, "axis": 0}})"));
+    CHECK_THAT(keras,
+               Contains(R"("kernel_constraint": {"class_name": "MaxNorm", "config": {"max_value": 2, "axis": 0}})"));
     CHECK_THAT(keras, Contains(R"("dropout": 0.0, "recurrent_dropout": 0.0})"));
     CHECK(json::dump(io::to_config(io::parse_layer_config(keras, "k.json"))) == keras);
 }
 
 TEST_CASE("string forms of initializers, regularizers and constraints", "[io][config]") {
-    CHECK(serialized_as("kernel_initializer", R"("glorot_uniform")") == R"({"class_name": "GlorotUniform", "config": {"seed": null}})");
-    CHECK(serialized_as("kernel_initializer", R"("glorotUniform")") == R"({"class_name": "GlorotUniform", "config": {"seed": null}})");
-    CHECK(serialized_as("kernel_initializer", R"("he_normal")") == R"({"class_name": "HeNormal", "config": {"seed": null}})");
-    CHECK(serialized_as("kernel_initializer", R"("leCunNormal")") == R"({"class_name": "LecunNormal", "config": {"seed": null}})");
-    CHECK(serialized_as("recurrent_initializer", R"("orthogonal")") == R"({"class_name": "Orthogonal", "config": {"gain": 1.0, "seed": null}})");
-    CHECK(serialized_as("recurrent_initializer", R"("identity")") == R"({"class_name": "Identity", "config": {"gain": 1.0}})");
+    CHECK(serialized_as("kernel_initializer", R"("glorot_uniform")") ==
+          R"({"class_name": "GlorotUniform", "config": {"seed": null}})");
+    CHECK(serialized_as("kernel_initializer", R"("glorotUniform")") ==
+          R"({"class_name": "GlorotUniform", "config": {"seed": null}})");
+    CHECK(serialized_as("kernel_initializer", R"("he_normal")") ==
+          R"({"class_name": "HeNormal", "config": {"seed": null}})");
+    CHECK(serialized_as("kernel_initializer", R"("leCunNormal")") ==
+          R"({"class_name": "LecunNormal", "config": {"seed": null}})");
+    CHECK(serialized_as("recurrent_initializer", R"("orthogonal")") ==
+          R"({"class_name": "Orthogonal", "config": {"gain": 1.0, "seed": null}})");
+    CHECK(serialized_as("recurrent_initializer", R"("identity")") ==
+          R"({"class_name": "Identity", "config": {"gain": 1.0}})");
     CHECK(serialized_as("bias_initializer", R"("ones")") == R"({"class_name": "Ones", "config": {}})");
     CHECK(serialized_as("bias_initializer", R"("Zeros")") == R"({"class_name": "Zeros", "config": {}})");
-    CHECK(serialized_as("kernel_regularizer", R"("l2")") == R"({"class_name": "L2", "config": {"l2": 0.009999999776482582}})");
-    CHECK(serialized_as("kernel_regularizer", R"("l1")") == R"({"class_name": "L1", "config": {"l1": 0.009999999776482582}})");
+    CHECK(serialized_as("kernel_regularizer", R"("l2")") ==
+          R"({"class_name": "L2", "config": {"l2": 0.009999999776482582}})");
+    CHECK(serialized_as("kernel_regularizer", R"("l1")") ==
+          R"({"class_name": "L1", "config": {"l1": 0.009999999776482582}})");
     CHECK(serialized_as("kernel_regularizer", R"("l1_l2")") ==
           R"({"class_name": "L1L2", "config": {"l1": 0.009999999776482582, "l2": 0.009999999776482582}})");
-    CHECK(serialized_as("kernel_constraint", R"("max_norm")") == R"({"class_name": "MaxNorm", "config": {"max_value": 2, "axis": 0}})");
+    CHECK(serialized_as("kernel_constraint", R"("max_norm")") ==
+          R"({"class_name": "MaxNorm", "config": {"max_value": 2, "axis": 0}})");
     CHECK(serialized_as("kernel_constraint", R"("non_neg")") == R"({"class_name": "NonNeg", "config": {}})");
-    CHECK(serialized_as("kernel_constraint", R"("unit_norm")") == R"({"class_name": "UnitNorm", "config": {"axis": 0}})");
+    CHECK(serialized_as("kernel_constraint", R"("unit_norm")") ==
+          R"({"class_name": "UnitNorm", "config": {"axis": 0}})");
     CHECK(serialized_as("kernel_constraint", R"("min_max_norm")") ==
           R"({"class_name": "MinMaxNorm", "config": {"min_value": 0.0, "max_value": 1.0, "rate": 1.0, "axis": 0}})");
     // A `{"class_name"}` object without `config` means the defaults, as a name does.
-    CHECK(serialized_as("kernel_constraint", R"({"class_name": "NonNeg"})") == R"({"class_name": "NonNeg", "config": {}})");
+    CHECK(serialized_as("kernel_constraint", R"({"class_name": "NonNeg"})") ==
+          R"({"class_name": "NonNeg", "config": {}})");
     CHECK(serialized_as("activation", R"("relu")") == R"("relu")");
 }
 
@@ -221,17 +236,22 @@ TEST_CASE("bad configs are FormatErrors naming the file and the problem", "[io][
     CHECK_THAT(error_of(with("return_sequences", R"("yes")")), Contains("`return_sequences` must be true or false"));
     CHECK_THAT(error_of(with("dropout", R"("0.5")")), Contains("`dropout` must be a number, got a string"));
     CHECK_THAT(error_of(with("name", "7")), Contains("`name` must be a string"));
-    CHECK_THAT(error_of(with("batch_input_shape", "[null, 3]")), Contains("`batch_input_shape` must be a list of 3 extents"));
-    CHECK_THAT(error_of(with("batch_input_shape", "[null, 5, -3]")), Contains("`batch_input_shape` has an invalid extent -3"));
+    CHECK_THAT(error_of(with("batch_input_shape", "[null, 3]")),
+               Contains("`batch_input_shape` must be a list of 3 extents"));
+    CHECK_THAT(error_of(with("batch_input_shape", "[null, 5, -3]")),
+               Contains("`batch_input_shape` has an invalid extent -3"));
     CHECK_THAT(error_of(with("kernel_initializer", "5")), Contains("`kernel_initializer` must be a name or"));
     CHECK_THAT(error_of(with("kernel_initializer", R"("fancy")")), Contains("kernel_initializer") && Contains("fancy"));
-    CHECK_THAT(error_of(with("kernel_initializer", R"({"class_name": "GlorotUniform", "config": {"seed": null, "gain": 2}})")),
-               Contains("unknown key `gain`"));
+    CHECK_THAT(
+        error_of(with("kernel_initializer", R"({"class_name": "GlorotUniform", "config": {"seed": null, "gain": 2}})")),
+        Contains("unknown key `gain`"));
     CHECK_THAT(error_of(with("kernel_initializer", R"({"config": {}})")), Contains("missing or empty `class_name`"));
-    CHECK_THAT(error_of(with("kernel_regularizer", R"({"class_name": "L3", "config": {}})")), Contains("unknown regularizer"));
+    CHECK_THAT(error_of(with("kernel_regularizer", R"({"class_name": "L3", "config": {}})")),
+               Contains("unknown regularizer"));
     CHECK_THAT(error_of(with("kernel_regularizer", R"({"class_name": "L2", "config": {"l2": "big"}})")),
                Contains("`l2` must be a number, got a string"));
-    CHECK_THAT(error_of(with("kernel_regularizer", R"({"class_name": "L2", "config": {"l2": NaN}})")), Contains("kernel_regularizer"));
+    CHECK_THAT(error_of(with("kernel_regularizer", R"({"class_name": "L2", "config": {"l2": NaN}})")),
+               Contains("kernel_regularizer"));
     CHECK_THAT(error_of(with("kernel_constraint", R"({"class_name": "MaxNorm", "config": {"axis": 5}})")),
                Contains("`axis` must be -2, -1, 0 or 1"));
     CHECK_THAT(error_of(with("bias_constraint", R"("radial")")), Contains("bias_constraint"));
@@ -242,7 +262,7 @@ TEST_CASE("bad configs are FormatErrors naming the file and the problem", "[io][
     // Sizes no SimpleRNN has are refused before anything is allocated.
     CHECK_THAT(error_of(with("batch_input_shape", "[null, null, 2000000000]")), Contains("more than the limit"));
     CHECK_THAT(error_of(with("units", "100000")), Contains("more than the limit"));
-    CHECK_THAT(error_of(with("stateful", "true").replace(keras_default.find("[null, 5, 3]") , 12, "[2000000000, 5, 3]")),
+    CHECK_THAT(error_of(with("stateful", "true").replace(keras_default.find("[null, 5, 3]"), 12, "[2000000000, 5, 3]")),
                Contains("state values exceed the limit"));
 }
 
@@ -251,14 +271,16 @@ TEST_CASE("every truncation of a config is a clean JSON error", "[io][config][js
         INFO(n);
         CHECK_THROWS_AS(io::parse_layer_config(keras_full.substr(0, n), "cut.json"), io::FormatError);
     }
-    CHECK_THAT(json_error(keras_default.substr(0, 40)), StartsWith("t.json: malformed JSON at byte 40: unterminated string"));
+    CHECK_THAT(json_error(keras_default.substr(0, 40)),
+               StartsWith("t.json: malformed JSON at byte 40: unterminated string"));
 }
 
 TEST_CASE("JSON reader edge cases", "[io][json]") {
     SECTION("nesting is limited, never a stack overflow") {
         const std::string ok = std::string(256, '[') + std::string(256, ']');
         CHECK_NOTHROW(json::parse(ok));
-        CHECK_THAT(json_error(std::string(257, '[') + std::string(257, ']')), Contains("nesting deeper than 256 levels"));
+        CHECK_THAT(json_error(std::string(257, '[') + std::string(257, ']')),
+                   Contains("nesting deeper than 256 levels"));
         CHECK_THAT(json_error(std::string(1000000, '[')), Contains("nesting deeper than 256 levels"));
         CHECK_THAT(json_error(std::string(1000000, '{')), Contains("expected a string key"));
         json::ParseLimits tight;

@@ -49,8 +49,8 @@ double run_error(const elman::io::LoadedLayer<Scalar>& loaded, const nlohmann::j
                  const std::optional<elman::io::LayerConfig>& fallback = std::nullopt) {
     const auto input = tensor_from_json<Scalar>(expected.at("input"));
     const auto output = tensor_from_json<double>(expected.at("output"));
-    return elman::io::visit_layer(loaded, [&](auto& layer) { return max_relative_error(layer(input).output, output); },
-                                  fallback);
+    return elman::io::visit_layer(
+        loaded, [&](auto& layer) { return max_relative_error(layer(input).output, output); }, fallback);
 }
 
 std::string tfjs_path(const std::string& model) { return io_dir + "tfjs/" + model + "/model.json"; }
@@ -68,18 +68,23 @@ std::string error_of(F&& f) {
 }  // namespace
 
 TEMPLATE_TEST_CASE("tfjs model.json + shards load and reproduce tfjs outputs", "[io][tfjs]", float, double) {
-    struct Case { const char* model; const char* layer; };
+    struct Case {
+        const char* model;
+        const char* layer;
+    };
     for (Case c : {Case{"tanh_sequences", "simple_rnn"}, Case{"hard_sigmoid_no_bias", "rnn_hs"},
                    Case{"stacked_sharded", "encoder"}, Case{"stacked_sharded", "decoder"}}) {
         INFO(c.model << "/" << c.layer);
-        const auto loaded = elman::io::load_tfjs<TestType>(tfjs_path(c.model), elman::io::LayerSelector::by_name(c.layer));
+        const auto loaded =
+            elman::io::load_tfjs<TestType>(tfjs_path(c.model), elman::io::LayerSelector::by_name(c.layer));
         REQUIRE(loaded.config);
         CHECK(loaded.config->options.name == c.layer);
         check_weights_exact(loaded, expected_layer(c.model, c.layer));
         CHECK(run_error(loaded, expected_layer(c.model, c.layer)) <= tolerance);
     }
     // By index among SimpleRNN layers, and the default (the first one).
-    CHECK(elman::io::load_tfjs<TestType>(tfjs_path("stacked_sharded"), elman::io::LayerSelector::by_index(1)).config->options.name == "decoder");
+    CHECK(elman::io::load_tfjs<TestType>(tfjs_path("stacked_sharded"), elman::io::LayerSelector::by_index(1))
+              .config->options.name == "decoder");
     CHECK(elman::io::load_tfjs<TestType>(tfjs_path("stacked_sharded")).config->options.name == "encoder");
     const auto hs = elman::io::load_tfjs<TestType>(tfjs_path("hard_sigmoid_no_bias"));
     CHECK(hs.config->activation == "hard_sigmoid");
@@ -91,10 +96,17 @@ TEMPLATE_TEST_CASE("tfjs model.json + shards load and reproduce tfjs outputs", "
 
 TEST_CASE("tfjs loader errors name the file and the problem", "[io][tfjs]") {
     const std::string model = elman::io::read_file(tfjs_path("stacked_sharded"));
-    const auto shards = [](const std::string& rel) { return elman::io::read_file(io_dir + "tfjs/stacked_sharded/" + rel); };
-    CHECK_THAT(error_of([&] { elman::io::load_tfjs<float>(tfjs_path("stacked_sharded"), elman::io::LayerSelector::by_name("nope")); }),
-               Catch::Contains("model.json") && Catch::Contains("no layer 'nope'") && Catch::Contains("'encoder', 'decoder'"));
-    CHECK_THAT(error_of([&] { elman::io::load_tfjs<float>(tfjs_path("stacked_sharded"), elman::io::LayerSelector::by_index(2)); }),
+    const auto shards = [](const std::string& rel) {
+        return elman::io::read_file(io_dir + "tfjs/stacked_sharded/" + rel);
+    };
+    CHECK_THAT(
+        error_of([&] {
+            elman::io::load_tfjs<float>(tfjs_path("stacked_sharded"), elman::io::LayerSelector::by_name("nope"));
+        }),
+        Catch::Contains("model.json") && Catch::Contains("no layer 'nope'") && Catch::Contains("'encoder', 'decoder'"));
+    CHECK_THAT(error_of([&] {
+                   elman::io::load_tfjs<float>(tfjs_path("stacked_sharded"), elman::io::LayerSelector::by_index(2));
+               }),
                Catch::Contains("SimpleRNN layer #2"));
     // A shard shorter than the manifest says.
     const auto short_shard = [&](const std::string& rel) {
@@ -102,39 +114,56 @@ TEST_CASE("tfjs loader errors name the file and the problem", "[io][tfjs]") {
         if (rel == "group1-shard5of5.bin") s.resize(s.size() - 4);
         return s;
     };
-    CHECK_THAT(error_of([&] { elman::io::read_tfjs<float>(model, "m.json", short_shard, elman::io::LayerSelector::by_name("decoder")); }),
+    CHECK_THAT(error_of([&] {
+                   elman::io::read_tfjs<float>(model, "m.json", short_shard,
+                                               elman::io::LayerSelector::by_name("decoder"));
+               }),
                Catch::Contains("m.json") && Catch::Contains("truncated"));
     // A missing shard: the error names the shard file.
-    CHECK_THAT(error_of([&] { elman::io::read_tfjs<float>(model, "m.json", [](const std::string& rel) { return elman::io::read_file("/nonexistent/" + rel); }); }),
+    CHECK_THAT(error_of([&] {
+                   elman::io::read_tfjs<float>(model, "m.json", [](const std::string& rel) {
+                       return elman::io::read_file("/nonexistent/" + rel);
+                   });
+               }),
                Catch::Contains("/nonexistent/group1-shard1of5.bin"));
     // Malformed JSON, unsafe paths, float64 weights, a config that disagrees with the weights.
-    CHECK_THAT(error_of([&] { elman::io::read_tfjs<float>(model.substr(0, 100), "m.json", shards); }), Catch::Contains("m.json: malformed JSON"));
+    CHECK_THAT(error_of([&] { elman::io::read_tfjs<float>(model.substr(0, 100), "m.json", shards); }),
+               Catch::Contains("m.json: malformed JSON"));
     auto edited = [&](const std::string& from, const std::string& to) {
         std::string m = model;
         const auto pos = m.find(from);
         REQUIRE(pos != std::string::npos);
         return m.replace(pos, from.size(), to);
     };
-    CHECK_THAT(error_of([&] { elman::io::read_tfjs<float>(edited("group1-shard1of5.bin", "../../etc/passwd"), "m.json", shards); }),
+    CHECK_THAT(error_of([&] {
+                   elman::io::read_tfjs<float>(edited("group1-shard1of5.bin", "../../etc/passwd"), "m.json", shards);
+               }),
                Catch::Contains("unsafe"));
-    CHECK_THAT(error_of([&] { elman::io::read_tfjs<float>(edited("\"shape\":[4,5],\"dtype\":\"float32\"", "\"shape\":[4,5],\"dtype\":\"float64\""), "m.json", shards); }),
+    CHECK_THAT(error_of([&] {
+                   elman::io::read_tfjs<float>(
+                       edited("\"shape\":[4,5],\"dtype\":\"float32\"", "\"shape\":[4,5],\"dtype\":\"float64\""),
+                       "m.json", shards);
+               }),
                Catch::Contains("dtype 'float64'"));
     CHECK_THAT(error_of([&] { elman::io::read_tfjs<float>(edited("\"units\":5", "\"units\":6"), "m.json", shards); }),
                Catch::Contains("units=6"));
     CHECK_THAT(error_of([&] { elman::io::read_tfjs<float>(edited("\"relu\"", "\"mish\""), "m.json", shards); }),
                Catch::Contains("m.json") && Catch::Contains("Unknown activation function: mish"));
-    CHECK_THAT(error_of([&] { elman::io::read_tfjs<float>(edited("[4,5]", "[4000000000,5000000000]"), "m.json", shards); }),
-               Catch::Contains("m.json"));
+    CHECK_THAT(
+        error_of([&] { elman::io::read_tfjs<float>(edited("[4,5]", "[4000000000,5000000000]"), "m.json", shards); }),
+        Catch::Contains("m.json"));
 }
 
-TEMPLATE_TEST_CASE(".npz (np.savez and np.savez_compressed) and .npy weights reproduce tfjs outputs", "[io][npz]", float, double) {
+TEMPLATE_TEST_CASE(".npz (np.savez and np.savez_compressed) and .npy weights reproduce tfjs outputs", "[io][npz]",
+                   float, double) {
     for (const char* stem : {"tanh_sequences__simple_rnn", "hard_sigmoid_no_bias__rnn_hs", "stacked_sharded__encoder",
                              "stacked_sharded__decoder"}) {
         const std::string s = stem;
         const std::string model = s.substr(0, s.find("__")), layer = s.substr(s.find("__") + 2);
         INFO(stem);
         // The weights carry no config: take it from the tfjs model.json of the same model.
-        const auto config = elman::io::load_tfjs<TestType>(tfjs_path(model), elman::io::LayerSelector::by_name(layer)).config;
+        const auto config =
+            elman::io::load_tfjs<TestType>(tfjs_path(model), elman::io::LayerSelector::by_name(layer)).config;
         const auto npz = elman::io::load_npz_weights<TestType>(io_dir + "npz/" + s + ".npz");
         CHECK_FALSE(npz.config);
         check_weights_exact(npz, expected_layer(model, layer));
@@ -150,7 +179,8 @@ TEMPLATE_TEST_CASE(".npz (np.savez and np.savez_compressed) and .npy weights rep
     const auto& first = expected_layer("tanh_sequences", "simple_rnn");
     check_weights_exact(elman::io::load_npz_weights<TestType>(io_dir + "npz/named.npz"), first);
     elman::io::LoadedLayer<TestType> from_npy;
-    for (const char* n : {"kernel", "recurrent_kernel", "bias"}) from_npy.weights.push_back(elman::io::load_npy<TestType>(io_dir + "npy/" + n + ".npy"));
+    for (const char* n : {"kernel", "recurrent_kernel", "bias"})
+        from_npy.weights.push_back(elman::io::load_npy<TestType>(io_dir + "npy/" + n + ".npy"));
     check_weights_exact(from_npy, first);
     CHECK(elman::io::load_npy<TestType>(io_dir + "npy/kernel_fortran.npy").values() == from_npy.weights[0].values());
 }
@@ -179,23 +209,30 @@ TEMPLATE_TEST_CASE("a C++ layer saved to .npz / .npy reloads bit for bit", "[io]
 
 TEST_CASE("hostile numpy files are rejected with the file name and the problem", "[io][npz]") {
     const std::string bad = io_dir + "bad/";
-    struct Case { const char* file; const char* message; };
-    for (Case c : {Case{"float64.npy", "float64"}, Case{"int32.npy", "dtype '<i4'"}, Case{"big_endian.npy", "big-endian"},
-                   Case{"truncated.npy", "truncated"}, Case{"absurd_shape.npy", "(1073741824, 1073741824)"},
-                   Case{"huge_rank.npy", "rank 6"}}) {
+    struct Case {
+        const char* file;
+        const char* message;
+    };
+    for (Case c : {Case{"float64.npy", "float64"}, Case{"int32.npy", "dtype '<i4'"},
+                   Case{"big_endian.npy", "big-endian"}, Case{"truncated.npy", "truncated"},
+                   Case{"absurd_shape.npy", "(1073741824, 1073741824)"}, Case{"huge_rank.npy", "rank 6"}}) {
         INFO(c.file);
-        CHECK_THAT(error_of([&] { elman::io::load_npy<float>(bad + c.file); }), Catch::Contains(bad + c.file) && Catch::Contains(c.message));
+        CHECK_THAT(error_of([&] { elman::io::load_npy<float>(bad + c.file); }),
+                   Catch::Contains(bad + c.file) && Catch::Contains(c.message));
     }
     CHECK(elman::io::load_npy<double>(bad + "float64.npy").size() == 12);  // float64 is fine for a double layer
     for (Case c : {Case{"wrong_count.npz", "found 4"}, Case{"shape_mismatch.npz", "recurrent_kernel must be (4, 4)"},
                    Case{"truncated.npz", "archive"}, Case{"corrupt_crc.npz", "CRC mismatch"}}) {
         INFO(c.file);
-        CHECK_THAT(error_of([&] { elman::io::load_npz_weights<float>(bad + c.file); }), Catch::Contains(bad + c.file) && Catch::Contains(c.message));
+        CHECK_THAT(error_of([&] { elman::io::load_npz_weights<float>(bad + c.file); }),
+                   Catch::Contains(bad + c.file) && Catch::Contains(c.message));
     }
-    CHECK_THAT(error_of([&] { elman::io::load_npy<float>(bad + "does_not_exist.npy"); }), Catch::Contains("cannot open"));
+    CHECK_THAT(error_of([&] { elman::io::load_npy<float>(bad + "does_not_exist.npy"); }),
+               Catch::Contains("cannot open"));
     // Every prefix of a valid file fails cleanly (never a crash or an over-read).
     const std::string good = elman::io::read_file(io_dir + "npz/tanh_sequences__simple_rnn.npz");
     for (std::size_t n = 0; n < good.size(); n += 7) {
-        CHECK_THROWS_AS(elman::io::read_npz_weights<float>(std::string_view(good).substr(0, n), "prefix"), elman::io::FormatError);
+        CHECK_THROWS_AS(elman::io::read_npz_weights<float>(std::string_view(good).substr(0, n), "prefix"),
+                        elman::io::FormatError);
     }
 }

@@ -64,7 +64,8 @@ TEST_CASE("fuzz corpus and regressions replay cleanly: tfjs", "[io][fuzz]") { re
 TEST_CASE("fuzz entry points let only FormatError through as a rejection", "[io][fuzz]") {
     // Hostile inputs that must be rejected (FormatError, swallowed by the entry point), not crash.
     const std::string deep(100000, '[');
-    const std::string bomb_header = "\x93NUMPY\x01\x00\x20\x00{'descr': '<f4', 'fortran_order': False, 'shape': (99999999999, 99999999999), }";
+    const std::string bomb_header =
+        "\x93NUMPY\x01\x00\x20\x00{'descr': '<f4', 'fortran_order': False, 'shape': (99999999999, 99999999999), }";
     const auto run = [](EntryPoint entry, const std::string& s) {
         entry(reinterpret_cast<const std::uint8_t*>(s.data()), s.size());
     };
@@ -89,13 +90,15 @@ TEST_CASE("regression inputs are rejected for the reason they were added", "[io]
         return std::string("(no error)");
     };
     // Two central-directory entries sharing one member's bytes (a ZIP bomb needs that) are refused.
-    CHECK_THAT(message("npz/overlapping_members.npz", [](const std::string& b) { elman::io::read_npz<float>(b, "o.npz"); }),
-               Catch::Contains("o.npz: bad ZIP/.npz archive: entry 'brr_0.npy' overlaps another entry"));
+    CHECK_THAT(
+        message("npz/overlapping_members.npz", [](const std::string& b) { elman::io::read_npz<float>(b, "o.npz"); }),
+        Catch::Contains("o.npz: bad ZIP/.npz archive: entry 'brr_0.npy' overlaps another entry"));
     // A stateful config with a static batch of 2e9 would allocate a 2e9 x units state when built.
     CHECK_THAT(message("layer_config/stateful_huge_batch.json",
                        [](const std::string& b) { elman::io::parse_layer_config(b, "s.json"); }),
                Catch::Contains("state values exceed the limit"));
-    CHECK_THAT(message("layer_config/huge_input_dim.json", [](const std::string& b) { elman::io::parse_layer_config(b, "h.json"); }),
+    CHECK_THAT(message("layer_config/huge_input_dim.json",
+                       [](const std::string& b) { elman::io::parse_layer_config(b, "h.json"); }),
                Catch::Contains("more than the limit"));
     CHECK_THAT(message("tfjs/stateful_huge_batch.bin",
                        [](const std::string& b) {

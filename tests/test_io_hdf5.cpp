@@ -40,8 +40,13 @@ std::string h5_error_of(F&& f) {
 
 }  // namespace
 
-TEMPLATE_TEST_CASE("Keras .h5 (model.save and save_weights layouts) reproduces tfjs outputs", "[io][hdf5]", float, double) {
-    struct Case { const char* model; const char* layer; std::size_t index; };
+TEMPLATE_TEST_CASE("Keras .h5 (model.save and save_weights layouts) reproduces tfjs outputs", "[io][hdf5]", float,
+                   double) {
+    struct Case {
+        const char* model;
+        const char* layer;
+        std::size_t index;
+    };
     for (Case c : {Case{"tanh_sequences", "simple_rnn", 0}, Case{"hard_sigmoid_no_bias", "rnn_hs", 0},
                    Case{"stacked_sharded", "encoder", 0}, Case{"stacked_sharded", "decoder", 1}}) {
         INFO(c.model << "/" << c.layer);
@@ -49,18 +54,25 @@ TEMPLATE_TEST_CASE("Keras .h5 (model.save and save_weights layouts) reproduces t
         const auto input = tensor_from_json<TestType>(e.at("input"));
         const auto output = tensor_from_json<double>(e.at("output"));
         // Full model: uniquified names (simple_rnn_1/simple_rnn_cell_1/kernel:0), config from model_config.
-        const auto full = elman::io::load_keras_h5<TestType>(h5_dir + "h5/" + c.model + ".h5", elman::io::LayerSelector::by_index(c.index));
+        const auto full = elman::io::load_keras_h5<TestType>(h5_dir + "h5/" + c.model + ".h5",
+                                                             elman::io::LayerSelector::by_index(c.index));
         REQUIRE(full.config);
         CHECK(full.config->options.name == std::string(c.layer) + "_1");
         for (std::size_t i = 0; i < full.weights.size(); ++i)
             CHECK(full.weights[i].values() == tensor_from_json<TestType>(e.at("weights")[i]).values());
-        const double err = elman::io::visit_layer(full, [&](auto& layer) { return max_relative_error(layer(input).output, output); });
+        const double err =
+            elman::io::visit_layer(full, [&](auto& layer) { return max_relative_error(layer(input).output, output); });
         CHECK(err <= 2e-5);
         // Weights only, selected by name; the config comes from elsewhere (here the tfjs model.json).
-        const auto weights = elman::io::load_keras_h5<TestType>(h5_dir + "h5/" + c.model + "_weights.h5", elman::io::LayerSelector::by_name(c.layer));
+        const auto weights = elman::io::load_keras_h5<TestType>(h5_dir + "h5/" + c.model + "_weights.h5",
+                                                                elman::io::LayerSelector::by_name(c.layer));
         CHECK_FALSE(weights.config);
-        const auto config = elman::io::load_tfjs<TestType>(h5_dir + "tfjs/" + c.model + "/model.json", elman::io::LayerSelector::by_name(c.layer)).config;
-        CHECK(elman::io::visit_layer(weights, [&](auto& layer) { return max_relative_error(layer(input).output, output); }, config) <= 2e-5);
+        const auto config = elman::io::load_tfjs<TestType>(h5_dir + "tfjs/" + c.model + "/model.json",
+                                                           elman::io::LayerSelector::by_name(c.layer))
+                                .config;
+        CHECK(elman::io::visit_layer(
+                  weights, [&](auto& layer) { return max_relative_error(layer(input).output, output); }, config) <=
+              2e-5);
     }
 }
 
@@ -92,16 +104,24 @@ TEMPLATE_TEST_CASE("a C++ layer saved to .h5 reloads bit for bit with its config
 
 TEST_CASE("hostile Keras .h5 files are rejected with the file name and the problem", "[io][hdf5]") {
     const std::string bad = h5_dir + "bad/";
-    struct Case { const char* file; const char* message; };
+    struct Case {
+        const char* file;
+        const char* message;
+    };
     for (Case c : {Case{"h5_float64.h5", "float64"}, Case{"h5_missing_dataset.h5", "missing dataset"},
-                   Case{"h5_wrong_shape.h5", "recurrent_kernel must be (4, 4)"}, Case{"h5_duplicate_names.h5", "duplicate weight"},
-                   Case{"h5_int_weights.h5", "not floating point"}, Case{"h5_bad_config.h5", "malformed JSON"},
-                   Case{"h5_truncated.h5", "h5_truncated.h5"}, Case{"float64.npy", "not an HDF5 file"}}) {
+                   Case{"h5_wrong_shape.h5", "recurrent_kernel must be (4, 4)"},
+                   Case{"h5_duplicate_names.h5", "duplicate weight"}, Case{"h5_int_weights.h5", "not floating point"},
+                   Case{"h5_bad_config.h5", "malformed JSON"}, Case{"h5_truncated.h5", "h5_truncated.h5"},
+                   Case{"float64.npy", "not an HDF5 file"}}) {
         INFO(c.file);
-        CHECK_THAT(h5_error_of([&] { elman::io::load_keras_h5<float>(bad + c.file); }), Catch::Contains(bad + c.file) && Catch::Contains(c.message));
+        CHECK_THAT(h5_error_of([&] { elman::io::load_keras_h5<float>(bad + c.file); }),
+                   Catch::Contains(bad + c.file) && Catch::Contains(c.message));
     }
     CHECK(elman::io::load_keras_h5<double>(bad + "h5_float64.h5").weights.size() == 3);  // fine for a double layer
-    CHECK_THAT(h5_error_of([&] { elman::io::load_keras_h5<float>(h5_dir + "h5/tanh_sequences.h5", elman::io::LayerSelector::by_name("dense")); }),
+    CHECK_THAT(h5_error_of([&] {
+                   elman::io::load_keras_h5<float>(h5_dir + "h5/tanh_sequences.h5",
+                                                   elman::io::LayerSelector::by_name("dense"));
+               }),
                Catch::Contains("no layer 'dense'"));
 }
 #endif  // ELMAN_TEST_WITH_HDF5

@@ -7,9 +7,9 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
-#include <type_traits>
 #include <limits>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 using elman::Index;
@@ -60,7 +60,8 @@ NaiveResult naive_forward(const std::vector<Tensor<double>>& w, const Tensor<dou
             for (Index u = 0; u < U; ++u) {
                 double xw = 0.0, hu = 0.0;
                 for (Index f = 0; f < F; ++f) xw += x(b, t, f) * (dx ? (*dx)(b, f) : 1.0) * w[0](f, u);
-                for (Index k = 0; k < U; ++k) hu += h[static_cast<std::size_t>(k)] * (dh ? (*dh)(b, k) : 1.0) * w[1](k, u);
+                for (Index k = 0; k < U; ++k)
+                    hu += h[static_cast<std::size_t>(k)] * (dh ? (*dh)(b, k) : 1.0) * w[1](k, u);
                 c[static_cast<std::size_t>(u)] = std::tanh(xw + (w.size() > 2 ? w[2](u) : 0.0) + hu);
             }
             const bool keep = !mask || (*mask)(b, t) != 0.0;
@@ -70,7 +71,8 @@ NaiveResult naive_forward(const std::vector<Tensor<double>>& w, const Tensor<dou
             } else if (zero_output_for_mask) {
                 std::fill(y.begin(), y.end(), 0.0);
             }
-            for (Index u = 0; u < U; ++u) r.sequence[static_cast<std::size_t>((b * T + p) * U + u)] = y[static_cast<std::size_t>(u)];
+            for (Index u = 0; u < U; ++u)
+                r.sequence[static_cast<std::size_t>((b * T + p) * U + u)] = y[static_cast<std::size_t>(u)];
         }
         for (Index u = 0; u < U; ++u) {
             r.last[static_cast<std::size_t>(b * U + u)] = y[static_cast<std::size_t>(u)];
@@ -176,8 +178,8 @@ TEST_CASE("Constructor arguments follow Keras normalisation", "[simple_rnn][conf
     CHECK(defaults.get_weights().empty());
 }
 
-TEMPLATE_TEST_CASE("Weights are built from input_dim or on the first call, in Keras layout", "[simple_rnn][weights]", float,
-                   double) {
+TEMPLATE_TEST_CASE("Weights are built from input_dim or on the first call, in Keras layout", "[simple_rnn][weights]",
+                   float, double) {
     SimpleRNNOptions o;
     o.input_dim = 3;
     SimpleRNN<TestType> eager(4, o);
@@ -189,7 +191,8 @@ TEMPLATE_TEST_CASE("Weights are built from input_dim or on the first call, in Ke
     CHECK(w[2].shape() == Shape{4});
     // Default initializers: orthogonal recurrent kernel, zero bias, glorot-uniform kernel within its limit.
     const auto recurrent = w[1].matrix();
-    CHECK((recurrent.transpose() * recurrent - elman::RowMajorMatrix<TestType>::Identity(4, 4)).cwiseAbs().maxCoeff() < 1e-5);
+    CHECK((recurrent.transpose() * recurrent - elman::RowMajorMatrix<TestType>::Identity(4, 4)).cwiseAbs().maxCoeff() <
+          1e-5);
     CHECK(w[2].matrix().cwiseAbs().maxCoeff() == 0);
     CHECK(w[0].matrix().cwiseAbs().maxCoeff() <= std::sqrt(6.0 / 7.0));
 
@@ -217,8 +220,8 @@ TEMPLATE_TEST_CASE("Weights are built from input_dim or on the first call, in Ke
     CHECK(back[2].values() == std::vector<TestType>{10, 20});
 }
 
-TEMPLATE_TEST_CASE("set_weights checks count and shapes before changing anything", "[simple_rnn][weights][errors]", float,
-                   double) {
+TEMPLATE_TEST_CASE("set_weights checks count and shapes before changing anything", "[simple_rnn][weights][errors]",
+                   float, double) {
     SimpleRNNOptions o;
     o.input_dim = 8;
     SimpleRNN<TestType> layer(4, o);
@@ -233,8 +236,8 @@ TEMPLATE_TEST_CASE("set_weights checks count and shapes before changing anything
     CHECK(before.same_as(layer));
 }
 
-TEMPLATE_TEST_CASE("Bad call arguments throw, name the argument and leave the layer unchanged", "[simple_rnn][errors]", float,
-                   double) {
+TEMPLATE_TEST_CASE("Bad call arguments throw, name the argument and leave the layer unchanged", "[simple_rnn][errors]",
+                   float, double) {
     SimpleRNNOptions o;
     o.stateful = true;
     o.batch_size = 2;
@@ -247,8 +250,9 @@ TEMPLATE_TEST_CASE("Bad call arguments throw, name the argument and leave the la
     using Args = typename SimpleRNN<TestType>::Args;
     const Tensor<TestType> rank2({2, 5});
     CHECK_THROWS_WITH(layer(rank2), Catch::Contains("expected ndim=3, found ndim=2") && Catch::Contains("(2, 5)"));
-    CHECK_THROWS_WITH(layer(Tensor<TestType>({2, 4, 6})),
-                      Catch::Contains("`inputs`") && Catch::Contains("expected shape=(2, None, 5), found shape=(2, 4, 6)"));
+    CHECK_THROWS_WITH(
+        layer(Tensor<TestType>({2, 4, 6})),
+        Catch::Contains("`inputs`") && Catch::Contains("expected shape=(2, None, 5), found shape=(2, 4, 6)"));
     CHECK_THROWS_WITH(layer(Tensor<TestType>({2, 0, 5})), Catch::Contains("timesteps must be >= 1"));
     CHECK_THROWS_WITH(layer(Tensor<TestType>({3, 4, 5})),
                       Catch::Contains("expected shape=(2, None, 5), found shape=(3, 4, 5)"));
@@ -256,14 +260,15 @@ TEMPLATE_TEST_CASE("Bad call arguments throw, name the argument and leave the la
         Args args;
         const Tensor<float> mask({2, 3});
         args.mask = mask;
-        CHECK_THROWS_WITH(layer(x, args), Catch::Contains("`mask`") && Catch::Contains("expected shape=(2, 4), found shape=(2, 3)"));
+        CHECK_THROWS_WITH(layer(x, args),
+                          Catch::Contains("`mask`") && Catch::Contains("expected shape=(2, 4), found shape=(2, 3)"));
     }
     {
         Args args;
         const Tensor<TestType> h0({2, 4});
         args.initial_state = h0.view();
-        CHECK_THROWS_WITH(layer(x, args),
-                          Catch::Contains("`initial_state`") && Catch::Contains("expected shape=(2, 3), found shape=(2, 4)"));
+        CHECK_THROWS_WITH(layer(x, args), Catch::Contains("`initial_state`") &&
+                                              Catch::Contains("expected shape=(2, 3), found shape=(2, 4)"));
     }
     CHECK_THROWS_AS(layer(elman::TensorView<const TestType>(x.data(), {2, -4, 5})), std::invalid_argument);
     CHECK(before.same_as(layer));
@@ -281,8 +286,8 @@ TEMPLATE_TEST_CASE("Bad call arguments throw, name the argument and leave the la
     CHECK_FALSE(fresh.built());
 }
 
-TEMPLATE_TEST_CASE("Masks of any dtype and shape [B,T] or [B,T,1]; masked steps are NaN-safe", "[simple_rnn][mask]", float,
-                   double) {
+TEMPLATE_TEST_CASE("Masks of any dtype and shape [B,T] or [B,T,1]; masked steps are NaN-safe", "[simple_rnn][mask]",
+                   float, double) {
     SimpleRNNOptions o;
     o.return_sequences = true;
     SimpleRNN<TestType> layer(3, o);
@@ -312,8 +317,8 @@ TEMPLATE_TEST_CASE("Masks of any dtype and shape [B,T] or [B,T,1]; masked steps 
     for (Index u = 0; u < 3; ++u) CHECK(r5.output(1, 0, u) == 0);
 }
 
-TEMPLATE_TEST_CASE("Masking, go_backwards, initial_state and zero_output_for_mask match spec §4 loops", "[simple_rnn][mask]",
-                   float, double) {
+TEMPLATE_TEST_CASE("Masking, go_backwards, initial_state and zero_output_for_mask match spec §4 loops",
+                   "[simple_rnn][mask]", float, double) {
     for (int variant = 0; variant < 8; ++variant) {
         const bool go_backwards = variant & 1, zero_output = variant & 2, with_h0 = variant & 4;
         SimpleRNNOptions o;
@@ -331,7 +336,8 @@ TEMPLATE_TEST_CASE("Masking, go_backwards, initial_state and zero_output_for_mas
         if (with_h0) args.initial_state = h0.view();
         const auto r = layer(x, args);
         const auto xd = to_double(x), maskd = to_double(mask), h0d = to_double(h0);
-        const auto ref = naive_forward(to_double(layer.get_weights()), xd, &maskd, with_h0 ? &h0d : nullptr, go_backwards, zero_output);
+        const auto ref = naive_forward(to_double(layer.get_weights()), xd, &maskd, with_h0 ? &h0d : nullptr,
+                                       go_backwards, zero_output);
         INFO("variant " << variant);
         CHECK(max_abs_diff(r.output.data(), ref.sequence) < loop_tolerance<TestType>());
         CHECK(max_abs_diff(r.state->data(), ref.state) < loop_tolerance<TestType>());
@@ -343,7 +349,8 @@ TEMPLATE_TEST_CASE("Masking, go_backwards, initial_state and zero_output_for_mas
     }
 }
 
-TEMPLATE_TEST_CASE("time_major inputs give the transposed batch-major results", "[simple_rnn][time_major]", float, double) {
+TEMPLATE_TEST_CASE("time_major inputs give the transposed batch-major results", "[simple_rnn][time_major]", float,
+                   double) {
     SimpleRNNOptions o;
     o.return_sequences = true;
     o.return_state = true;
@@ -386,8 +393,8 @@ TEMPLATE_TEST_CASE("unroll is accepted and changes nothing", "[simple_rnn][unrol
     CHECK(plain(x).output.values() == unrolled(x).output.values());
 }
 
-TEMPLATE_TEST_CASE("Dropout: one mask per call and sample, reused at every step, inverted scaling", "[simple_rnn][dropout]",
-                   float, double) {
+TEMPLATE_TEST_CASE("Dropout: one mask per call and sample, reused at every step, inverted scaling",
+                   "[simple_rnn][dropout]", float, double) {
     SimpleRNNOptions o;
     o.dropout = 0.4;
     o.recurrent_dropout = 0.3;
@@ -428,7 +435,8 @@ TEMPLATE_TEST_CASE("Dropout: one mask per call and sample, reused at every step,
     }
     const elman::RowMajorMatrix<double> dx = trace.dropout_mask.template cast<double>();
     const elman::RowMajorMatrix<double> dh = trace.recurrent_dropout_mask.template cast<double>();
-    const auto ref = naive_forward(to_double(layer.get_weights()), to_double(x), nullptr, nullptr, false, false, &dx, &dh);
+    const auto ref =
+        naive_forward(to_double(layer.get_weights()), to_double(x), nullptr, nullptr, false, false, &dx, &dh);
     CHECK(max_abs_diff(r.output.data(), ref.sequence) < loop_tolerance<TestType>());
     CHECK(max_abs_diff(r.state->data(), ref.state) < loop_tolerance<TestType>());
 
@@ -464,7 +472,8 @@ TEMPLATE_TEST_CASE("Dropout keep rate is 1 - rate", "[simple_rnn][dropout]", flo
     CHECK(kept == Approx(0.75).margin(0.01));  // 20000 draws: 5 sigma ~ 0.015
 }
 
-TEMPLATE_TEST_CASE("Dropout rate 1.0 is accepted at construction and inference, rejected in training", "[simple_rnn][dropout]", float, double) {
+TEMPLATE_TEST_CASE("Dropout rate 1.0 is accepted at construction and inference, rejected in training",
+                   "[simple_rnn][dropout]", float, double) {
     SimpleRNNOptions o;
     o.dropout = 1.5;  // clipped to 1
     o.stateful = true;
@@ -482,8 +491,8 @@ TEMPLATE_TEST_CASE("Dropout rate 1.0 is accepted at construction and inference, 
     CHECK_THROWS_WITH(rec(x, args), Catch::Contains("`recurrent_dropout`"));
 }
 
-TEMPLATE_TEST_CASE("Stateful layers carry the final state and follow Keras' reset_states rules", "[simple_rnn][stateful]",
-                   float, double) {
+TEMPLATE_TEST_CASE("Stateful layers carry the final state and follow Keras' reset_states rules",
+                   "[simple_rnn][stateful]", float, double) {
     SimpleRNN<TestType> not_stateful(3);
     CHECK_THROWS_AS(not_stateful.reset_states(), std::logic_error);
     CHECK_THROWS_WITH(not_stateful.reset_states(), Catch::Contains("Layer must be stateful."));
@@ -534,8 +543,9 @@ TEMPLATE_TEST_CASE("Stateful layers carry the final state and follow Keras' rese
     layer.reset_states(values.view());
     CHECK(Tensor<TestType>::from_matrix(layer.states()).values() == values.values());
     const Tensor<TestType> wrong({3, 3});
-    CHECK_THROWS_WITH(layer.reset_states(wrong.view()),
-                      Catch::Contains("State 0 is incompatible with layer simple_rnn: expected shape=(2, 3), found shape=(3, 3)"));
+    CHECK_THROWS_WITH(
+        layer.reset_states(wrong.view()),
+        Catch::Contains("State 0 is incompatible with layer simple_rnn: expected shape=(2, 3), found shape=(3, 3)"));
     CHECK_THROWS_WITH(layer.reset_states(std::vector<elman::TensorView<const TestType>>{values.view(), values.view()}),
                       Catch::Contains("expects 1 states, but it received 2 state values"));
     CHECK(Tensor<TestType>::from_matrix(layer.states()).values() == values.values());
@@ -546,7 +556,8 @@ TEMPLATE_TEST_CASE("Stateful layers carry the final state and follow Keras' rese
     CHECK(Tensor<TestType>::from_matrix(layer.states()).values() == values.values());
 }
 
-TEMPLATE_TEST_CASE("A stateful layer without batch_size takes the batch of its first call", "[simple_rnn][stateful]", float, double) {
+TEMPLATE_TEST_CASE("A stateful layer without batch_size takes the batch of its first call", "[simple_rnn][stateful]",
+                   float, double) {
     SimpleRNNOptions o;
     o.stateful = true;
     SimpleRNN<TestType> layer(2, o);
@@ -581,7 +592,8 @@ TEMPLATE_TEST_CASE("Views take numpy-layout buffers and Eigen matrices without c
     CHECK_THROWS_AS(elman::TensorView<const TestType>(nullptr, {1, 1, 1}), std::invalid_argument);
 }
 
-TEMPLATE_TEST_CASE("Regularization loss is Keras' sum of penalties on current weights", "[simple_rnn][regularizers]", float, double) {
+TEMPLATE_TEST_CASE("Regularization loss is Keras' sum of penalties on current weights", "[simple_rnn][regularizers]",
+                   float, double) {
     SimpleRNNOptions o;
     o.input_dim = 2;
     o.kernel_regularizer = elman::Regularizer::L1(0.1);
@@ -592,13 +604,15 @@ TEMPLATE_TEST_CASE("Regularization loss is Keras' sum of penalties on current we
     SimpleRNN<TestType, elman::Linear> layer(2, o);
     CHECK(SimpleRNN<TestType>(2).regularization_loss() == 0.0);
     layer.set_weights(std::vector<Tensor<TestType>>{Tensor<TestType>({2, 2}, {1, -2, 3, -4}),
-                                                  Tensor<TestType>({2, 2}, {0.5, 0, 0, -1}),
-                                                  Tensor<TestType>({2}, {-1, 2})});
+                                                    Tensor<TestType>({2, 2}, {0.5, 0, 0, -1}),
+                                                    Tensor<TestType>({2}, {-1, 2})});
     const double f01 = double(0.1f), f02 = double(0.2f), f03 = double(0.3f), f04 = double(0.4f), f05 = double(0.5f);
     const double expected = f01 * 10 + f02 * 1.25 + (f03 * 3 + f04 * 5);
-    CHECK(double(layer.regularization_loss()) == Approx(expected).epsilon(std::is_same<TestType, double>::value ? 1e-12 : 1e-6));
+    CHECK(double(layer.regularization_loss()) ==
+          Approx(expected).epsilon(std::is_same<TestType, double>::value ? 1e-12 : 1e-6));
     // Activity term: every returned tensor's penalty divided by its batch size.
     const auto r = layer(Tensor<TestType>({2, 1, 2}, {1, 0, 0, 1}));
     const double out_sq = double(r.output.matrix().squaredNorm()), state_sq = double(r.state->matrix().squaredNorm());
-    CHECK(double(layer.activity_regularization_loss(r)) == Approx(f05 * (out_sq + state_sq) / 2.0).epsilon(std::is_same<TestType, double>::value ? 1e-12 : 1e-6));
+    CHECK(double(layer.activity_regularization_loss(r)) ==
+          Approx(f05 * (out_sq + state_sq) / 2.0).epsilon(std::is_same<TestType, double>::value ? 1e-12 : 1e-6));
 }

@@ -40,16 +40,22 @@ struct ElementwiseActivation {
 struct Linear : ElementwiseActivation<Linear> {
     static constexpr const char* keras_name = "linear";
     template <class Z, class Y>
-    void forward(const Eigen::ArrayBase<Z>& z, Y&& y) const { y = z; }
+    void forward(const Eigen::ArrayBase<Z>& z, Y&& y) const {
+        y = z;
+    }
     template <class Z, class Y, class D>
-    void derivative(const Eigen::ArrayBase<Z>&, const Eigen::ArrayBase<Y>&, D&& d) const { d.setOnes(); }
+    void derivative(const Eigen::ArrayBase<Z>&, const Eigen::ArrayBase<Y>&, D&& d) const {
+        d.setOnes();
+    }
 };
 
 /// Keras `tanh` (SimpleRNN's default).
 struct Tanh : ElementwiseActivation<Tanh> {
     static constexpr const char* keras_name = "tanh";
     template <class Z, class Y>
-    void forward(const Eigen::ArrayBase<Z>& z, Y&& y) const { y = z.tanh(); }
+    void forward(const Eigen::ArrayBase<Z>& z, Y&& y) const {
+        y = z.tanh();
+    }
     template <class Z, class Y, class D>
     void derivative(const Eigen::ArrayBase<Z>&, const Eigen::ArrayBase<Y>& y, D&& d) const {
         using S = typename Y::Scalar;
@@ -76,7 +82,9 @@ struct Relu : ElementwiseActivation<Relu> {
 struct Sigmoid : ElementwiseActivation<Sigmoid> {
     static constexpr const char* keras_name = "sigmoid";
     template <class Z, class Y>
-    void forward(const Eigen::ArrayBase<Z>& z, Y&& y) const { y = z.logistic(); }
+    void forward(const Eigen::ArrayBase<Z>& z, Y&& y) const {
+        y = z.logistic();
+    }
     template <class Z, class Y, class D>
     void derivative(const Eigen::ArrayBase<Z>&, const Eigen::ArrayBase<Y>& y, D&& d) const {
         using S = typename Y::Scalar;
@@ -171,7 +179,9 @@ struct Softsign : ElementwiseActivation<Softsign> {
 struct Swish : ElementwiseActivation<Swish> {
     static constexpr const char* keras_name = "swish";
     template <class Z, class Y>
-    void forward(const Eigen::ArrayBase<Z>& z, Y&& y) const { y = z * z.logistic(); }
+    void forward(const Eigen::ArrayBase<Z>& z, Y&& y) const {
+        y = z * z.logistic();
+    }
     template <class Z, class Y, class D>
     void derivative(const Eigen::ArrayBase<Z>& z, const Eigen::ArrayBase<Y>&, D&& d) const {
         using S = typename Z::Scalar;
@@ -200,9 +210,13 @@ struct Gelu : ElementwiseActivation<Gelu> {
 struct Exponential : ElementwiseActivation<Exponential> {
     static constexpr const char* keras_name = "exponential";
     template <class Z, class Y>
-    void forward(const Eigen::ArrayBase<Z>& z, Y&& y) const { y = z.exp(); }
+    void forward(const Eigen::ArrayBase<Z>& z, Y&& y) const {
+        y = z.exp();
+    }
     template <class Z, class Y, class D>
-    void derivative(const Eigen::ArrayBase<Z>&, const Eigen::ArrayBase<Y>& y, D&& d) const { d = y; }
+    void derivative(const Eigen::ArrayBase<Z>&, const Eigen::ArrayBase<Y>& y, D&& d) const {
+        d = y;
+    }
 };
 
 /// Keras `softmax` over the units axis of each [B, U] row (not element-wise: backward is the Jacobian

@@ -13,10 +13,10 @@
 #define ELMAN_DETAIL_CONCAT(a, b, c) ELMAN_DETAIL_CONCAT_IMPL(a, b, c)
 #define ELMAN_ABI_NAMESPACE ELMAN_DETAIL_CONCAT(ELMAN_VERSION_MAJOR, ELMAN_VERSION_MINOR, ELMAN_VERSION_PATCH)
 
-#define ELMAN_NAMESPACE_BEGIN                                                                                         \
+#define ELMAN_NAMESPACE_BEGIN                                                                                          \
     namespace elman {                                                                                                  \
     inline namespace ELMAN_ABI_NAMESPACE {
-#define ELMAN_NAMESPACE_END                                                                                           \
+#define ELMAN_NAMESPACE_END                                                                                            \
     }                                                                                                                  \
     }
 

@@ -61,7 +61,8 @@ class Constraint {
         }
         if (is_vector) {
             if (axis_ != 0 && axis_ != -1) {
-                throw std::invalid_argument("Constraint axis " + std::to_string(axis_) + " is out of range for a 1-D weight");
+                throw std::invalid_argument("Constraint axis " + std::to_string(axis_) +
+                                            " is out of range for a 1-D weight");
             }
             w.derived() *= scale_for(static_cast<S>(w.derived().norm()));
             return;
@@ -71,7 +72,8 @@ class Constraint {
         } else if (axis_ == 1 || axis_ == -1) {
             for (Index i = 0; i < w.rows(); ++i) w.row(i) *= scale_for(static_cast<S>(w.row(i).norm()));
         } else {
-            throw std::invalid_argument("Constraint axis " + std::to_string(axis_) + " is out of range for a 2-D weight");
+            throw std::invalid_argument("Constraint axis " + std::to_string(axis_) +
+                                        " is out of range for a 2-D weight");
         }
     }
 
@@ -82,14 +84,17 @@ class Constraint {
     S scale_for(S norm) const {
         const S eps = static_cast<S>(epsilon);
         switch (kind_) {
-            case Kind::MaxNorm: return std::min(std::max(norm, S(0)), static_cast<S>(max_value_)) / (eps + norm);
-            case Kind::UnitNorm: return S(1) / (eps + norm);
+            case Kind::MaxNorm:
+                return std::min(std::max(norm, S(0)), static_cast<S>(max_value_)) / (eps + norm);
+            case Kind::UnitNorm:
+                return S(1) / (eps + norm);
             case Kind::MinMaxNorm: {
                 const S clipped = std::min(std::max(norm, static_cast<S>(min_value_)), static_cast<S>(max_value_));
                 const S desired = static_cast<S>(rate_) * clipped + (S(1) - static_cast<S>(rate_)) * norm;
                 return desired / (eps + norm);
             }
-            case Kind::NonNeg: break;
+            case Kind::NonNeg:
+                break;
         }
         return S(1);
     }

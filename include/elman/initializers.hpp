@@ -24,7 +24,17 @@ ELMAN_NAMESPACE_BEGIN
 /// (bit-reproducing TF's Philox streams is out of scope).
 class Initializer {
   public:
-    enum class Kind { Zeros, Ones, Constant, RandomUniform, RandomNormal, TruncatedNormal, VarianceScaling, Orthogonal, Identity };
+    enum class Kind {
+        Zeros,
+        Ones,
+        Constant,
+        RandomUniform,
+        RandomNormal,
+        TruncatedNormal,
+        VarianceScaling,
+        Orthogonal,
+        Identity
+    };
     enum class FanMode { FanIn, FanOut, FanAvg };
     enum class Distribution { TruncatedNormal, UntruncatedNormal, Uniform };
 
@@ -35,7 +45,8 @@ class Initializer {
         i.value_ = value;
         return i;
     }
-    static Initializer random_uniform(double minval = -0.05, double maxval = 0.05, std::optional<std::uint64_t> seed = {}) {
+    static Initializer random_uniform(double minval = -0.05, double maxval = 0.05,
+                                      std::optional<std::uint64_t> seed = {}) {
         Initializer i(Kind::RandomUniform, "RandomUniform", seed);
         i.a_ = minval;
         i.b_ = maxval;
@@ -47,7 +58,8 @@ class Initializer {
         i.b_ = stddev;
         return i;
     }
-    static Initializer truncated_normal(double mean = 0.0, double stddev = 0.05, std::optional<std::uint64_t> seed = {}) {
+    static Initializer truncated_normal(double mean = 0.0, double stddev = 0.05,
+                                        std::optional<std::uint64_t> seed = {}) {
         Initializer i(Kind::TruncatedNormal, "TruncatedNormal", seed);
         i.a_ = mean;
         i.b_ = stddev;
@@ -58,7 +70,8 @@ class Initializer {
     static Initializer variance_scaling(double scale = 1.0, const std::string& mode = "fan_in",
                                         const std::string& distribution = "truncated_normal",
                                         std::optional<std::uint64_t> seed = {}) {
-        return variance_scaling_named("VarianceScaling", scale, parse_mode(mode), parse_distribution(distribution), seed);
+        return variance_scaling_named("VarianceScaling", scale, parse_mode(mode), parse_distribution(distribution),
+                                      seed);
     }
     static Initializer glorot_uniform(std::optional<std::uint64_t> seed = {}) {
         return variance_scaling_named("GlorotUniform", 1.0, FanMode::FanAvg, Distribution::Uniform, seed);
@@ -94,10 +107,13 @@ class Initializer {
         if (name == "Zeros" || name == "zeros" || name == "zero") return zeros();
         if (name == "Ones" || name == "ones" || name == "one") return ones();
         if (name == "Constant" || name == "constant") return constant();
-        if (name == "RandomUniform" || name == "random_uniform" || name == "uniform") return random_uniform(-0.05, 0.05, seed);
-        if (name == "RandomNormal" || name == "random_normal" || name == "normal") return random_normal(0.0, 0.05, seed);
+        if (name == "RandomUniform" || name == "random_uniform" || name == "uniform")
+            return random_uniform(-0.05, 0.05, seed);
+        if (name == "RandomNormal" || name == "random_normal" || name == "normal")
+            return random_normal(0.0, 0.05, seed);
         if (name == "TruncatedNormal" || name == "truncated_normal") return truncated_normal(0.0, 0.05, seed);
-        if (name == "VarianceScaling" || name == "variance_scaling") return variance_scaling(1.0, "fan_in", "truncated_normal", seed);
+        if (name == "VarianceScaling" || name == "variance_scaling")
+            return variance_scaling(1.0, "fan_in", "truncated_normal", seed);
         if (name == "Orthogonal" || name == "orthogonal") return orthogonal(1.0, seed);
         if (name == "Identity" || name == "identity") return identity();
         if (name == "GlorotUniform" || name == "glorot_uniform") return glorot_uniform(seed);
@@ -114,13 +130,13 @@ class Initializer {
     /// Keras class name used in configs ("GlorotUniform", "Orthogonal", ...).
     const std::string& class_name() const noexcept { return class_name_; }
     const std::optional<std::uint64_t>& seed() const noexcept { return seed_; }
-    double scale() const noexcept { return value_; }      ///< VarianceScaling scale
-    double gain() const noexcept { return value_; }       ///< Orthogonal / Identity gain
-    double value() const noexcept { return value_; }      ///< Constant value
-    double minval() const noexcept { return a_; }         ///< RandomUniform
-    double maxval() const noexcept { return b_; }         ///< RandomUniform
-    double mean() const noexcept { return a_; }           ///< RandomNormal / TruncatedNormal
-    double stddev() const noexcept { return b_; }         ///< RandomNormal / TruncatedNormal
+    double scale() const noexcept { return value_; }  ///< VarianceScaling scale
+    double gain() const noexcept { return value_; }   ///< Orthogonal / Identity gain
+    double value() const noexcept { return value_; }  ///< Constant value
+    double minval() const noexcept { return a_; }     ///< RandomUniform
+    double maxval() const noexcept { return b_; }     ///< RandomUniform
+    double mean() const noexcept { return a_; }       ///< RandomNormal / TruncatedNormal
+    double stddev() const noexcept { return b_; }     ///< RandomNormal / TruncatedNormal
     FanMode mode() const noexcept { return mode_; }
     Distribution distribution() const noexcept { return distribution_; }
 
@@ -133,15 +149,33 @@ class Initializer {
             for (Index i = 0; i < n; ++i) data[i] = static_cast<Scalar>(draw());
         };
         switch (kind_) {
-            case Kind::Zeros: set_each([] { return 0.0; }); return;
-            case Kind::Ones: set_each([] { return 1.0; }); return;
-            case Kind::Constant: set_each([&] { return value_; }); return;
-            case Kind::RandomUniform: set_each([&] { return rng.uniform(a_, b_); }); return;
-            case Kind::RandomNormal: set_each([&] { return a_ + b_ * rng.normal(); }); return;
-            case Kind::TruncatedNormal: set_each([&] { return rng.truncated_normal(a_, b_); }); return;
-            case Kind::VarianceScaling: fill_variance_scaling(data, shape, rng); return;
-            case Kind::Orthogonal: fill_orthogonal(data, shape, rng); return;
-            case Kind::Identity: fill_identity(data, shape); return;
+            case Kind::Zeros:
+                set_each([] { return 0.0; });
+                return;
+            case Kind::Ones:
+                set_each([] { return 1.0; });
+                return;
+            case Kind::Constant:
+                set_each([&] { return value_; });
+                return;
+            case Kind::RandomUniform:
+                set_each([&] { return rng.uniform(a_, b_); });
+                return;
+            case Kind::RandomNormal:
+                set_each([&] { return a_ + b_ * rng.normal(); });
+                return;
+            case Kind::TruncatedNormal:
+                set_each([&] { return rng.truncated_normal(a_, b_); });
+                return;
+            case Kind::VarianceScaling:
+                fill_variance_scaling(data, shape, rng);
+                return;
+            case Kind::Orthogonal:
+                fill_orthogonal(data, shape, rng);
+                return;
+            case Kind::Identity:
+                fill_identity(data, shape);
+                return;
         }
     }
 
@@ -190,13 +224,14 @@ class Initializer {
         if (d == "uniform") return Distribution::Uniform;
         throw std::invalid_argument(
             "Invalid `distribution` argument: expected one of {'normal', 'truncated_normal', 'untruncated_normal', "
-            "'uniform'}, got '" + d + "'");
+            "'uniform'}, got '" +
+            d + "'");
     }
 
     template <class Scalar>
     void fill_variance_scaling(Scalar* data, const Shape& shape, Random& rng) const {
         const auto fans = compute_fans(shape);
-        const double n = mode_ == FanMode::FanIn ? fans.first
+        const double n = mode_ == FanMode::FanIn    ? fans.first
                          : mode_ == FanMode::FanOut ? fans.second
                                                     : (fans.first + fans.second) / 2.0;
         const double s = value_ / std::max(1.0, n);
@@ -205,8 +240,12 @@ class Initializer {
             double v = 0.0;
             switch (distribution_) {
                 // 0.879... is the std of a unit normal truncated to +-2, so the result has std sqrt(s).
-                case Distribution::TruncatedNormal: v = rng.truncated_normal(0.0, std::sqrt(s) / 0.87962566103423978); break;
-                case Distribution::UntruncatedNormal: v = std::sqrt(s) * rng.normal(); break;
+                case Distribution::TruncatedNormal:
+                    v = rng.truncated_normal(0.0, std::sqrt(s) / 0.87962566103423978);
+                    break;
+                case Distribution::UntruncatedNormal:
+                    v = std::sqrt(s) * rng.normal();
+                    break;
                 case Distribution::Uniform: {
                     const double limit = std::sqrt(3.0 * s);
                     v = rng.uniform(-limit, limit);
@@ -220,8 +259,10 @@ class Initializer {
     template <class Scalar>
     void fill_orthogonal(Scalar* data, const Shape& shape, Random& rng) const {
         if (shape.rank() < 2) {
-            throw std::invalid_argument("Orthogonal initializer: the tensor to initialize must be at least two-dimensional, "
-                                        "got shape " + shape.to_string());
+            throw std::invalid_argument(
+                "Orthogonal initializer: the tensor to initialize must be at least two-dimensional, "
+                "got shape " +
+                shape.to_string());
         }
         const Index cols = shape[shape.rank() - 1];
         const Index rows = cols == 0 ? 0 : shape.size() / cols;
@@ -248,7 +289,8 @@ class Initializer {
     template <class Scalar>
     void fill_identity(Scalar* data, const Shape& shape) const {
         if (shape.rank() != 2) {
-            throw std::invalid_argument("Identity initializer: only 2-D shapes are supported, got shape " + shape.to_string());
+            throw std::invalid_argument("Identity initializer: only 2-D shapes are supported, got shape " +
+                                        shape.to_string());
         }
         Eigen::Map<RowMajorMatrix<Scalar>> out(data, shape[0], shape[1]);
         out.setIdentity();

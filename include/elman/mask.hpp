@@ -21,7 +21,8 @@ class MaskView {
     MaskView(const T* data, Shape shape) : data_(data), shape_(shape), read_(&read_as<T>) {}
 
     template <class T, class = std::enable_if_t<std::is_arithmetic<std::remove_const_t<T>>::value>>
-    MaskView(const TensorView<T>& view) : MaskView(static_cast<const std::remove_const_t<T>*>(view.data()), view.shape()) {}
+    MaskView(const TensorView<T>& view)
+        : MaskView(static_cast<const std::remove_const_t<T>*>(view.data()), view.shape()) {}
 
     template <class T, class = std::enable_if_t<std::is_arithmetic<T>::value>>
     MaskView(const Tensor<T>& tensor) : MaskView(tensor.data(), tensor.shape()) {}

@@ -64,8 +64,9 @@ class Regularizer {
 
     static double check(double factor) {
         if (!std::isfinite(factor)) {
-            throw std::invalid_argument("Value: " + std::to_string(factor) +
-                                        " is not a valid regularization penalty number, expected an int or float value");
+            throw std::invalid_argument(
+                "Value: " + std::to_string(factor) +
+                " is not a valid regularization penalty number, expected an int or float value");
         }
         return factor;
     }

@@ -37,7 +37,9 @@ class Shape {
         Index total = 1;
         for (int i = 0; i < rank_; ++i) {
             const Index e = (*this)[i];
-            if (e < 0) { throw std::invalid_argument("elman::Shape: negative extent in shape " + to_string()); }
+            if (e < 0) {
+                throw std::invalid_argument("elman::Shape: negative extent in shape " + to_string());
+            }
             if (e != 0 && total > std::numeric_limits<Index>::max() / e) {
                 throw std::length_error("elman::Shape: element count of shape " + to_string() + " overflows");
             }

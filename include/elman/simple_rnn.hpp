@@ -75,18 +75,23 @@ class SimpleRNN {
         : options_(std::move(options)), activation_(std::move(activation)), units_(units),
           rng_(options_.seed ? Random(*options_.seed) : Random::nondeterministic()) {
         if (units <= 0) {
-            throw std::invalid_argument("SimpleRNN '" + options_.name +
-                                        "': `units` must be a positive integer, got " + std::to_string(units));
+            throw std::invalid_argument("SimpleRNN '" + options_.name + "': `units` must be a positive integer, got " +
+                                        std::to_string(units));
         }
         Shape({units, units}).size();  // throws std::length_error for absurd unit counts
         if (Units != Eigen::Dynamic && units != Units) {
-            detail::throw_invalid(options_.name, "units", "must equal the compile-time Units " + std::to_string(Units) +
-                                                              ", got " + std::to_string(units));
+            detail::throw_invalid(
+                options_.name, "units",
+                "must equal the compile-time Units " + std::to_string(Units) + ", got " + std::to_string(units));
         }
         options_.dropout = clip_rate(options_.dropout);
         options_.recurrent_dropout = clip_rate(options_.recurrent_dropout);
-        if (options_.batch_size < 0) detail::throw_invalid(options_.name, "batch_size", "must be >= 0, got " + std::to_string(options_.batch_size));
-        if (options_.input_dim < 0) detail::throw_invalid(options_.name, "input_dim", "must be >= 0, got " + std::to_string(options_.input_dim));
+        if (options_.batch_size < 0)
+            detail::throw_invalid(options_.name, "batch_size",
+                                  "must be >= 0, got " + std::to_string(options_.batch_size));
+        if (options_.input_dim < 0)
+            detail::throw_invalid(options_.name, "input_dim",
+                                  "must be >= 0, got " + std::to_string(options_.input_dim));
         if (options_.input_dim > 0) build(options_.input_dim);
     }
 
@@ -125,7 +130,8 @@ class SimpleRNN {
             }
             return;
         }
-        if (input_dim < 0) detail::throw_invalid(options_.name, "input_dim", "must be >= 0, got " + std::to_string(input_dim));
+        if (input_dim < 0)
+            detail::throw_invalid(options_.name, "input_dim", "must be >= 0, got " + std::to_string(input_dim));
         check_compile_time_features(input_dim);
         Shape({input_dim, units_}).size();
         RowMatrix kernel(input_dim, units_), recurrent(units_, units_);
@@ -204,7 +210,8 @@ class SimpleRNN {
     Scalar activity_regularization_loss(const ResultType& result) const {
         if (!options_.activity_regularizer) return Scalar(0);
         auto term = [&](const Tensor<Scalar>& t) {
-            return t.dim(0) == 0 ? Scalar(0) : (*options_.activity_regularizer)(t.matrix()) / static_cast<Scalar>(t.dim(0));
+            return t.dim(0) == 0 ? Scalar(0)
+                                 : (*options_.activity_regularizer)(t.matrix()) / static_cast<Scalar>(t.dim(0));
         };
         Scalar total = term(result.output);
         if (result.state) total += term(*result.state);
@@ -258,9 +265,8 @@ class SimpleRNN {
         }
         const Shape expected{batch, units_};
         if (states[0].shape() != expected) {
-            throw std::invalid_argument("State 0 is incompatible with layer " + options_.name +
-                                        ": expected shape=" + expected.to_string() +
-                                        ", found shape=" + states[0].shape().to_string());
+            throw std::invalid_argument("State 0 is incompatible with layer " + options_.name + ": expected shape=" +
+                                        expected.to_string() + ", found shape=" + states[0].shape().to_string());
         }
         state_ = states[0].matrix();
     }
@@ -273,7 +279,8 @@ class SimpleRNN {
     /// on one thread, as Eigen's/BLAS' summation order may depend on the row count). Throws
     /// std::invalid_argument for n < 1.
     void set_threads(int threads) {
-        if (threads < 1) detail::throw_invalid(options_.name, "threads", "must be >= 1, got " + std::to_string(threads));
+        if (threads < 1)
+            detail::throw_invalid(options_.name, "threads", "must be >= 1, got " + std::to_string(threads));
         threads_ = threads;
     }
     int threads() const noexcept { return threads_; }
@@ -296,8 +303,9 @@ class SimpleRNN {
 
     void check_compile_time_features(Index features) const {
         if (Features != Eigen::Dynamic && features != Features) {
-            detail::throw_invalid(options_.name, "input_dim", "must equal the compile-time Features " +
-                                                                  std::to_string(Features) + ", got " + std::to_string(features));
+            detail::throw_invalid(options_.name, "input_dim",
+                                  "must equal the compile-time Features " + std::to_string(Features) + ", got " +
+                                      std::to_string(features));
         }
     }
 
@@ -345,10 +353,11 @@ class SimpleRNN {
     CallShape validate_call(const TensorView<const Scalar>& inputs, const Args& args) const {
         const std::string& name = options_.name;
         if (inputs.rank() != 3) {
-            throw std::invalid_argument("SimpleRNN '" + name + "': `inputs` must have rank 3 (" +
-                                        (options_.time_major ? "[timesteps, batch, features]" : "[batch, timesteps, features]") +
-                                        "), expected ndim=3, found ndim=" + std::to_string(inputs.rank()) +
-                                        ". Full shape received: " + inputs.shape().to_string());
+            throw std::invalid_argument(
+                "SimpleRNN '" + name + "': `inputs` must have rank 3 (" +
+                (options_.time_major ? "[timesteps, batch, features]" : "[batch, timesteps, features]") +
+                "), expected ndim=3, found ndim=" + std::to_string(inputs.rank()) +
+                ". Full shape received: " + inputs.shape().to_string());
         }
         const Index batch = options_.time_major ? inputs.dim(1) : inputs.dim(0);
         const Index timesteps = options_.time_major ? inputs.dim(0) : inputs.dim(1);
@@ -368,8 +377,9 @@ class SimpleRNN {
                                       "feature dimension must equal the built input_dim " + std::to_string(input_dim_));
         }
         if (!built() && Features != Eigen::Dynamic && features != Features) {
-            detail::throw_shape_error(name, "inputs", expected_inputs(), inputs.shape(),
-                                      "feature dimension must equal the compile-time Features " + std::to_string(Features));
+            detail::throw_shape_error(
+                name, "inputs", expected_inputs(), inputs.shape(),
+                "feature dimension must equal the compile-time Features " + std::to_string(Features));
         }
         if (timesteps == 0) {
             detail::throw_shape_error(name, "inputs", expected_inputs(), inputs.shape(),
@@ -380,7 +390,8 @@ class SimpleRNN {
                                       "a stateful layer keeps its batch size " + std::to_string(stateful_batch));
         }
         if (options_.stateful && batch == 0) {
-            detail::throw_shape_error(name, "inputs", expected_inputs(), inputs.shape(), "a stateful layer needs batch >= 1");
+            detail::throw_shape_error(name, "inputs", expected_inputs(), inputs.shape(),
+                                      "a stateful layer needs batch >= 1");
         }
         // Sizes of everything the call allocates; throws std::length_error on overflow.
         Shape({batch, timesteps, std::max(features, units_)}).size();
@@ -389,8 +400,8 @@ class SimpleRNN {
         if (!args.mask.empty()) {
             const Shape& m = args.mask.shape();
             const Index d0 = options_.time_major ? timesteps : batch, d1 = options_.time_major ? batch : timesteps;
-            const bool ok = (m.rank() == 2 && m[0] == d0 && m[1] == d1) ||
-                            (m.rank() == 3 && m[0] == d0 && m[1] == d1 && m[2] == 1);
+            const bool ok =
+                (m.rank() == 2 && m[0] == d0 && m[1] == d1) || (m.rank() == 3 && m[0] == d0 && m[1] == d1 && m[2] == 1);
             if (!ok) {
                 detail::throw_shape_error(name, "mask", detail::expected_shape_string({d0, d1}), m,
                                           "one flag per sample and timestep; [B, T, 1] is accepted too");
@@ -474,9 +485,8 @@ class SimpleRNN {
         if (trace) begin_trace(*trace, s, args, use_input_dropout ? dropped_inputs_ : RowMatrix(x));
 
         // Output buffers.
-        result.output.resize(options_.return_sequences
-                                 ? (options_.time_major ? Shape{T, B, U} : Shape{B, T, U})
-                                 : Shape{B, U});
+        result.output.resize(options_.return_sequences ? (options_.time_major ? Shape{T, B, U} : Shape{B, T, U})
+                                                       : Shape{B, U});
 
         for (Index p = 0; p < T; ++p) {
             const Index t = options_.go_backwards ? T - 1 - p : p;
@@ -511,7 +521,8 @@ class SimpleRNN {
                 state_work_.swap(candidate_);
             }
             if (options_.return_sequences) {
-                StridedMap out(result.output.data() + first_row(p, s) * U, B, U, Eigen::OuterStride<>(row_stride(s) * U));
+                StridedMap out(result.output.data() + first_row(p, s) * U, B, U,
+                               Eigen::OuterStride<>(row_stride(s) * U));
                 out = masked ? output_carry_ : state_work_;
             }
         }
@@ -546,9 +557,8 @@ class SimpleRNN {
             state_work_.setZero();
         }
         if (args.trace) begin_trace(*args.trace, s, args, RowMatrix(x));
-        result.output.resize(options_.return_sequences
-                                 ? (options_.time_major ? Shape{T, B, U} : Shape{B, T, U})
-                                 : Shape{B, U});
+        result.output.resize(options_.return_sequences ? (options_.time_major ? Shape{T, B, U} : Shape{B, T, U})
+                                                       : Shape{B, U});
 
         // Every allocation happens here, before any thread starts: the slice bodies cannot throw.
         const Index count = detail::slice_count(B, threads_);

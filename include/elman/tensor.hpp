@@ -55,7 +55,8 @@ class TensorView {
     Index size() const { return shape_.size(); }
 
     /// The tensor as a row-major matrix `[prod(shape[:-1]), shape[-1]]` (rank >= 1).
-    Eigen::Map<std::conditional_t<std::is_const<T>::value, const RowMajorMatrix<value_type>, RowMajorMatrix<value_type>>>
+    Eigen::Map<
+        std::conditional_t<std::is_const<T>::value, const RowMajorMatrix<value_type>, RowMajorMatrix<value_type>>>
     matrix() const {
         const Index cols = shape_.rank() == 0 ? 1 : shape_[shape_.rank() - 1];
         const Index rows = cols == 0 ? 0 : size() / cols;
@@ -82,8 +83,7 @@ class Tensor {
     }
     /// Copy of any view (e.g. to keep a caller's buffer).
     template <class T>
-    explicit Tensor(const TensorView<T>& view)
-        : shape_(view.shape()), data_(view.data(), view.data() + view.size()) {}
+    explicit Tensor(const TensorView<T>& view) : shape_(view.shape()), data_(view.data(), view.data() + view.size()) {}
     /// Copy of an Eigen matrix with the same shape ([rows, cols]); any storage order.
     template <class Derived>
     static Tensor from_matrix(const Eigen::MatrixBase<Derived>& m) {

@@ -26,8 +26,9 @@ inline std::string expected_shape_string(std::initializer_list<Index> dims) {
 
 [[noreturn]] inline void throw_shape_error(const std::string& layer, const char* argument, const std::string& expected,
                                            const Shape& found, const std::string& extra = {}) {
-    throw std::invalid_argument("SimpleRNN '" + layer + "': `" + argument + "` has an incompatible shape: expected shape=" +
-                                expected + ", found shape=" + found.to_string() + (extra.empty() ? "" : " (" + extra + ")"));
+    throw std::invalid_argument("SimpleRNN '" + layer + "': `" + argument +
+                                "` has an incompatible shape: expected shape=" + expected +
+                                ", found shape=" + found.to_string() + (extra.empty() ? "" : " (" + extra + ")"));
 }
 
 [[noreturn]] inline void throw_invalid(const std::string& layer, const char* argument, const std::string& what) {

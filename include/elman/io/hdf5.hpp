@@ -97,7 +97,8 @@ inline std::vector<std::string> h5_read_strings(hid_t obj, const std::string& na
         H5Tset_size(mem.get(), H5T_VARIABLE);
         H5Tset_cset(mem.get(), H5Tget_cset(type.get()));
         std::vector<char*> ptrs(count, nullptr);
-        if (H5Aread(attr.get(), mem.get(), ptrs.data()) < 0) throw FormatError(source, "cannot read attribute '" + name + "'");
+        if (H5Aread(attr.get(), mem.get(), ptrs.data()) < 0)
+            throw FormatError(source, "cannot read attribute '" + name + "'");
         for (char* p : ptrs) out.emplace_back(p ? p : "");
         H5Dvlen_reclaim(mem.get(), space.get(), H5P_DEFAULT, ptrs.data());
         return out;
@@ -110,7 +111,8 @@ inline std::vector<std::string> h5_read_strings(hid_t obj, const std::string& na
     H5Tset_size(mem.get(), size);
     H5Tset_strpad(mem.get(), H5T_STR_NULLPAD);
     std::vector<char> buf(count * size, '\0');
-    if (H5Aread(attr.get(), mem.get(), buf.data()) < 0) throw FormatError(source, "cannot read attribute '" + name + "'");
+    if (H5Aread(attr.get(), mem.get(), buf.data()) < 0)
+        throw FormatError(source, "cannot read attribute '" + name + "'");
     for (std::size_t i = 0; i < count; ++i) {
         const char* p = buf.data() + i * size;
         std::size_t len = 0;
@@ -129,7 +131,8 @@ inline std::vector<std::string> h5_read_keras_list(hid_t obj, const std::string&
     for (int chunk = 0; h5_has_attr(obj, name + std::to_string(chunk)); ++chunk) {
         for (std::string& s : h5_read_strings(obj, name + std::to_string(chunk), source)) out.push_back(std::move(s));
     }
-    if (out.empty() && !h5_has_attr(obj, name + "0")) throw FormatError(source, where + " has no '" + name + "' attribute (not a Keras file?)");
+    if (out.empty() && !h5_has_attr(obj, name + "0"))
+        throw FormatError(source, where + " has no '" + name + "' attribute (not a Keras file?)");
     return out;
 }
 
@@ -145,23 +148,35 @@ Tensor<Scalar> h5_read_weight(hid_t group, const std::string& path, const std::s
     H5Id type(H5Dget_type(ds.get()), H5Tclose);
     H5Id space(H5Dget_space(ds.get()), H5Sclose);
     if (!type.valid() || !space.valid()) throw FormatError(source, "cannot inspect " + what);
-    if (H5Tget_class(type.get()) != H5T_FLOAT) throw FormatError(source, what + " is not floating point (expected float32)");
+    if (H5Tget_class(type.get()) != H5T_FLOAT)
+        throw FormatError(source, what + " is not floating point (expected float32)");
     const std::size_t width = H5Tget_size(type.get());
     if (width == 8 && !std::is_same<Scalar, double>::value) {
         throw FormatError(source, what + " holds float64 values but the layer is float32 (Keras stores float32)");
     }
-    if (width != 4 && width != 8) throw FormatError(source, what + " holds " + std::to_string(8 * width) + "-bit floats; expected float32");
+    if (width != 4 && width != 8)
+        throw FormatError(source, what + " holds " + std::to_string(8 * width) + "-bit floats; expected float32");
     const int rank = H5Sget_simple_extent_ndims(space.get());
-    if (rank < 0 || rank > Shape::max_rank) throw FormatError(source, what + " has unsupported rank " + std::to_string(rank));
+    if (rank < 0 || rank > Shape::max_rank)
+        throw FormatError(source, what + " has unsupported rank " + std::to_string(rank));
     hsize_t dims[Shape::max_rank] = {0, 0, 0, 0};
     H5Sget_simple_extent_dims(space.get(), dims, nullptr);
     Shape shape;
     switch (rank) {
-        case 0: break;
-        case 1: shape = Shape{Index(dims[0])}; break;
-        case 2: shape = Shape{Index(dims[0]), Index(dims[1])}; break;
-        case 3: shape = Shape{Index(dims[0]), Index(dims[1]), Index(dims[2])}; break;
-        default: shape = Shape{Index(dims[0]), Index(dims[1]), Index(dims[2]), Index(dims[3])}; break;
+        case 0:
+            break;
+        case 1:
+            shape = Shape{Index(dims[0])};
+            break;
+        case 2:
+            shape = Shape{Index(dims[0]), Index(dims[1])};
+            break;
+        case 3:
+            shape = Shape{Index(dims[0]), Index(dims[1]), Index(dims[2])};
+            break;
+        default:
+            shape = Shape{Index(dims[0]), Index(dims[1]), Index(dims[2]), Index(dims[3])};
+            break;
     }
     hsize_t count = 1;
     for (int i = 0; i < rank; ++i) {
@@ -193,7 +208,8 @@ inline void h5_write_strings(hid_t obj, const std::string& name, const std::vect
     const hsize_t n = values.size();
     H5Id space(scalar ? H5Screate(H5S_SCALAR) : H5Screate_simple(1, &n, nullptr), H5Sclose);
     std::vector<char> buf(values.size() * size, '\0');
-    for (std::size_t i = 0; i < values.size(); ++i) std::memcpy(buf.data() + i * size, values[i].data(), values[i].size());
+    for (std::size_t i = 0; i < values.size(); ++i)
+        std::memcpy(buf.data() + i * size, values[i].data(), values[i].size());
     H5Id attr(H5Acreate2(obj, name.c_str(), type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose);
     if (!attr.valid() || H5Awrite(attr.get(), type.get(), buf.data()) < 0) {
         throw FormatError(target, "cannot write attribute '" + name + "'");
@@ -225,10 +241,12 @@ LoadedLayer<Scalar> load_keras_h5(const std::string& path, const LayerSelector& 
     const bool nested = H5Lexists(file.get(), "model_weights", H5P_DEFAULT) > 0;
     detail::H5Id root(H5Gopen2(file.get(), nested ? "model_weights" : "/", H5P_DEFAULT), H5Gclose);
     if (!root.valid()) throw FormatError(path, "cannot open the weights group");
-    const std::vector<std::string> layer_names = detail::h5_read_keras_list(root.get(), "layer_names", path, "the weights group");
+    const std::vector<std::string> layer_names =
+        detail::h5_read_keras_list(root.get(), "layer_names", path, "the weights group");
     for (std::size_t i = 0; i < layer_names.size(); ++i)
         for (std::size_t j = 0; j < i; ++j)
-            if (layer_names[i] == layer_names[j]) throw FormatError(path, "duplicate layer name '" + layer_names[i] + "' in layer_names");
+            if (layer_names[i] == layer_names[j])
+                throw FormatError(path, "duplicate layer name '" + layer_names[i] + "' in layer_names");
     if (full_model) {
         const std::vector<std::string> text = detail::h5_read_strings(file.get(), "model_config", path);
         if (text.size() != 1) throw FormatError(path, "model_config must be a single string");
@@ -247,7 +265,8 @@ LoadedLayer<Scalar> load_keras_h5(const std::string& path, const LayerSelector& 
         if (!full_model && !selector.name.empty() && n != selector.name) continue;
         detail::H5Id g(H5Gopen2(root.get(), n.c_str(), H5P_DEFAULT), H5Gclose);
         if (!g.valid()) throw FormatError(path, "layer_names lists '" + n + "' but there is no such group");
-        std::vector<std::string> names = detail::h5_read_keras_list(g.get(), "weight_names", path, "layer group '" + n + "'");
+        std::vector<std::string> names =
+            detail::h5_read_keras_list(g.get(), "weight_names", path, "layer group '" + n + "'");
         if (names.empty()) continue;
         if (!full_model && selector.name.empty() && weighted++ != selector.index) continue;
         layer = n;
@@ -255,14 +274,16 @@ LoadedLayer<Scalar> load_keras_h5(const std::string& path, const LayerSelector& 
         break;
     }
     if (layer.empty() || weight_names.empty()) {
-        throw FormatError(path, "no weights for " + selector.describe() + " (layers in the file: " +
-                                    std::to_string(layer_names.size()) + ")");
+        throw FormatError(path, "no weights for " + selector.describe() +
+                                    " (layers in the file: " + std::to_string(layer_names.size()) + ")");
     }
     const detail::WeightSlots slots = detail::weight_slots(weight_names, path, layer);
     detail::H5Id g(H5Gopen2(root.get(), layer.c_str(), H5P_DEFAULT), H5Gclose);
     out.weights.push_back(detail::h5_read_weight<Scalar>(g.get(), weight_names[slots.kernel], path, file_size));
-    out.weights.push_back(detail::h5_read_weight<Scalar>(g.get(), weight_names[slots.recurrent_kernel], path, file_size));
-    if (slots.has_bias) out.weights.push_back(detail::h5_read_weight<Scalar>(g.get(), weight_names[slots.bias], path, file_size));
+    out.weights.push_back(
+        detail::h5_read_weight<Scalar>(g.get(), weight_names[slots.recurrent_kernel], path, file_size));
+    if (slots.has_bias)
+        out.weights.push_back(detail::h5_read_weight<Scalar>(g.get(), weight_names[slots.bias], path, file_size));
     detail::check_weights(out);
     return out;
 }
@@ -287,7 +308,8 @@ void save_keras_h5(const std::string& path, const Layer& layer, H5Layout layout 
         json::Value layers = json::Value::array();
         json::Value input_config = json::Value::object();
         json::Value shape = json::Value::array();
-        shape.push_back(lc.options.batch_size > 0 ? json::Value(static_cast<long long>(lc.options.batch_size)) : json::Value());
+        shape.push_back(lc.options.batch_size > 0 ? json::Value(static_cast<long long>(lc.options.batch_size))
+                                                  : json::Value());
         shape.push_back(lc.timesteps > 0 ? json::Value(static_cast<long long>(lc.timesteps)) : json::Value());
         shape.push_back(static_cast<long long>(layer.input_dim()));
         input_config.set("batch_input_shape", std::move(shape));
@@ -304,7 +326,8 @@ void save_keras_h5(const std::string& path, const Layer& layer, H5Layout layout 
         detail::h5_write_strings(file.get(), "keras_version", {"2.4.0"}, true, path);
         detail::h5_write_strings(file.get(), "backend", {"tensorflow"}, true, path);
         detail::h5_write_strings(file.get(), "model_config", {json::dump(model)}, true, path);
-        group_holder = detail::H5Id(H5Gcreate2(file.get(), "model_weights", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose);
+        group_holder =
+            detail::H5Id(H5Gcreate2(file.get(), "model_weights", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose);
         if (!group_holder.valid()) throw FormatError(path, "cannot create group 'model_weights'");
         root_id = group_holder.get();
     }

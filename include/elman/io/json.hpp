@@ -102,12 +102,18 @@ class Value {
     /// "a string", "an object", ... for messages.
     std::string describe() const {
         switch (type_) {
-            case Type::Null: return "null";
-            case Type::Bool: return "a boolean";
-            case Type::Number: return "a number";
-            case Type::String: return "a string";
-            case Type::Array: return "an array";
-            case Type::Object: return "an object";
+            case Type::Null:
+                return "null";
+            case Type::Bool:
+                return "a boolean";
+            case Type::Number:
+                return "a number";
+            case Type::String:
+                return "a string";
+            case Type::Array:
+                return "an array";
+            case Type::Object:
+                return "an object";
         }
         return "?";
     }
@@ -115,13 +121,19 @@ class Value {
     friend bool operator==(const Value& a, const Value& b) {
         if (a.type_ != b.type_) return false;
         switch (a.type_) {
-            case Type::Null: return true;
-            case Type::Bool: return a.bool_ == b.bool_;
+            case Type::Null:
+                return true;
+            case Type::Bool:
+                return a.bool_ == b.bool_;
             case Type::Number:
-                return a.is_integer_ == b.is_integer_ && (a.number_ == b.number_ || (std::isnan(a.number_) && std::isnan(b.number_)));
-            case Type::String: return a.string_ == b.string_;
-            case Type::Array: return a.items_ == b.items_;
-            case Type::Object: return a.keys_ == b.keys_ && a.items_ == b.items_;
+                return a.is_integer_ == b.is_integer_ &&
+                       (a.number_ == b.number_ || (std::isnan(a.number_) && std::isnan(b.number_)));
+            case Type::String:
+                return a.string_ == b.string_;
+            case Type::Array:
+                return a.items_ == b.items_;
+            case Type::Object:
+                return a.keys_ == b.keys_ && a.items_ == b.items_;
         }
         return false;
     }
@@ -201,7 +213,8 @@ class Parser {
         if (pos_ >= text_.size()) fail("unexpected end of input, expected a value");
         const char c = text_[pos_];
         if (c == '{' || c == '[') {
-            if (depth >= limits_.max_depth) fail("nesting deeper than " + std::to_string(limits_.max_depth) + " levels");
+            if (depth >= limits_.max_depth)
+                fail("nesting deeper than " + std::to_string(limits_.max_depth) + " levels");
             return c == '{' ? parse_object(depth + 1) : parse_array(depth + 1);
         }
         if (c == '"') return Value(parse_string());
@@ -290,10 +303,14 @@ class Parser {
         for (int i = 0; i < 4; ++i) {
             const char h = text_[pos_++];
             u <<= 4;
-            if (h >= '0' && h <= '9') u |= unsigned(h - '0');
-            else if (h >= 'a' && h <= 'f') u |= unsigned(h - 'a' + 10);
-            else if (h >= 'A' && h <= 'F') u |= unsigned(h - 'A' + 10);
-            else fail("invalid hex digit in a \\u escape");
+            if (h >= '0' && h <= '9')
+                u |= unsigned(h - '0');
+            else if (h >= 'a' && h <= 'f')
+                u |= unsigned(h - 'a' + 10);
+            else if (h >= 'A' && h <= 'F')
+                u |= unsigned(h - 'A' + 10);
+            else
+                fail("invalid hex digit in a \\u escape");
         }
         return u;
     }
@@ -331,14 +348,30 @@ class Parser {
             if (pos_ >= text_.size()) fail("unterminated escape sequence");
             const char e = text_[pos_++];
             switch (e) {
-                case '"': out += '"'; break;
-                case '\\': out += '\\'; break;
-                case '/': out += '/'; break;
-                case 'b': out += '\b'; break;
-                case 'f': out += '\f'; break;
-                case 'n': out += '\n'; break;
-                case 'r': out += '\r'; break;
-                case 't': out += '\t'; break;
+                case '"':
+                    out += '"';
+                    break;
+                case '\\':
+                    out += '\\';
+                    break;
+                case '/':
+                    out += '/';
+                    break;
+                case 'b':
+                    out += '\b';
+                    break;
+                case 'f':
+                    out += '\f';
+                    break;
+                case 'n':
+                    out += '\n';
+                    break;
+                case 'r':
+                    out += '\r';
+                    break;
+                case 't':
+                    out += '\t';
+                    break;
                 case 'u': {
                     unsigned cp = hex4();
                     if (cp >= 0xDC00 && cp <= 0xDFFF) fail("lone low surrogate in a \\u escape");
@@ -351,7 +384,9 @@ class Parser {
                     append_utf8(out, cp);
                     break;
                 }
-                default: --pos_; fail(std::string("invalid escape '\\") + printable(e) + "'");
+                default:
+                    --pos_;
+                    fail(std::string("invalid escape '\\") + printable(e) + "'");
             }
         }
     }
@@ -421,13 +456,27 @@ inline void write_string(std::string& out, const std::string& s) {
     out += '"';
     for (const char c : s) {
         switch (c) {
-            case '"': out += "\\\""; break;
-            case '\\': out += "\\\\"; break;
-            case '\n': out += "\\n"; break;
-            case '\r': out += "\\r"; break;
-            case '\t': out += "\\t"; break;
-            case '\b': out += "\\b"; break;
-            case '\f': out += "\\f"; break;
+            case '"':
+                out += "\\\"";
+                break;
+            case '\\':
+                out += "\\\\";
+                break;
+            case '\n':
+                out += "\\n";
+                break;
+            case '\r':
+                out += "\\r";
+                break;
+            case '\t':
+                out += "\\t";
+                break;
+            case '\b':
+                out += "\\b";
+                break;
+            case '\f':
+                out += "\\f";
+                break;
             default:
                 if (static_cast<unsigned char>(c) < 0x20) {
                     const char* hex = "0123456789abcdef";
@@ -472,10 +521,18 @@ inline void write(std::string& out, const Value& v, int indent, int level) {
         out.append(static_cast<std::size_t>(indent * l), ' ');
     };
     switch (v.type()) {
-        case Value::Type::Null: out += "null"; return;
-        case Value::Type::Bool: out += v.as_bool() ? "true" : "false"; return;
-        case Value::Type::Number: write_number(out, v); return;
-        case Value::Type::String: write_string(out, v.as_string()); return;
+        case Value::Type::Null:
+            out += "null";
+            return;
+        case Value::Type::Bool:
+            out += v.as_bool() ? "true" : "false";
+            return;
+        case Value::Type::Number:
+            write_number(out, v);
+            return;
+        case Value::Type::String:
+            write_string(out, v.as_string());
+            return;
         case Value::Type::Array:
         case Value::Type::Object: {
             const bool object = v.is_object();

@@ -78,9 +78,7 @@ class ConfigReader {
     }
 
     [[noreturn]] void fail(const std::string& what) const { throw FormatError(source_, context_ + ": " + what); }
-    [[noreturn]] void fail_key(const std::string& key, const std::string& what) const {
-        fail("`" + key + "` " + what);
-    }
+    [[noreturn]] void fail_key(const std::string& key, const std::string& what) const { fail("`" + key + "` " + what); }
     const std::string& source() const noexcept { return source_; }
     const std::string& context() const noexcept { return context_; }
 
@@ -156,14 +154,15 @@ struct Serialized {
 inline Serialized split_serialized(const json::Value& v, const std::string& source, const std::string& what) {
     if (v.is_string()) return {v.as_string(), nullptr};
     if (!v.is_object()) {
-        throw FormatError(source, what + " must be a name or a {\"class_name\", \"config\"} object, got " + v.describe());
+        throw FormatError(source,
+                          what + " must be a name or a {\"class_name\", \"config\"} object, got " + v.describe());
     }
     ConfigReader r(v, source, what);
     Serialized s;
     s.class_name = r.get_string("class_name", "");
     if (s.class_name.empty()) r.fail("missing or empty `class_name`");
     s.config = r.get("config");
-    r.ignore("module");             // Keras 3 serialisation adds these two
+    r.ignore("module");  // Keras 3 serialisation adds these two
     r.ignore("registered_name");
     r.finish();
     if (s.config && !s.config->is_object()) r.fail_key("config", "must be an object, got " + s.config->describe());
@@ -196,7 +195,8 @@ inline Initializer read_initializer(const json::Value* v, const std::string& sou
             const double lo = r.get_number("minval", -0.05), hi = r.get_number("maxval", 0.05);
             return done(Initializer::random_uniform(lo, hi, r.get_seed()));
         }
-        if (name == "RandomNormal" || name == "random_normal" || name == "TruncatedNormal" || name == "truncated_normal") {
+        if (name == "RandomNormal" || name == "random_normal" || name == "TruncatedNormal" ||
+            name == "truncated_normal") {
             const double mean = r.get_number("mean", 0.0), stddev = r.get_number("stddev", 0.05);
             const bool truncated = name == "TruncatedNormal" || name == "truncated_normal";
             return done(truncated ? Initializer::truncated_normal(mean, stddev, r.get_seed())
@@ -217,14 +217,18 @@ inline Initializer read_initializer(const json::Value* v, const std::string& sou
         const json::Value* mode = r.get("mode");
         const json::Value* dist = r.get("distribution");
         if (!scale && !mode && !dist) return done(named);
-        const double sc = scale ? (scale->is_number() ? scale->as_number() : (r.fail_key("scale", "must be a number"), 0.0))
-                                : named.scale();
+        const double sc =
+            scale ? (scale->is_number() ? scale->as_number() : (r.fail_key("scale", "must be a number"), 0.0))
+                  : named.scale();
         auto mode_name = [](Initializer::FanMode m) {
-            return m == Initializer::FanMode::FanIn ? "fan_in" : m == Initializer::FanMode::FanOut ? "fan_out" : "fan_avg";
+            return m == Initializer::FanMode::FanIn    ? "fan_in"
+                   : m == Initializer::FanMode::FanOut ? "fan_out"
+                                                       : "fan_avg";
         };
         auto dist_name = [](Initializer::Distribution d) {
-            return d == Initializer::Distribution::Uniform ? "uniform"
-                   : d == Initializer::Distribution::UntruncatedNormal ? "untruncated_normal" : "truncated_normal";
+            return d == Initializer::Distribution::Uniform             ? "uniform"
+                   : d == Initializer::Distribution::UntruncatedNormal ? "untruncated_normal"
+                                                                       : "truncated_normal";
         };
         std::string m = mode_name(named.mode()), d = dist_name(named.distribution());
         if (mode) {
@@ -256,8 +260,10 @@ inline std::optional<Regularizer> read_regularizer(const json::Value* v, const s
         if (!s.config) return Regularizer::from_name(name);
         ConfigReader r(*s.config, source, what + " (" + s.class_name + ")");
         std::optional<Regularizer> result;
-        if (name == "L1" || name == "l1") result = Regularizer::L1(r.get_number("l1", 0.01));
-        else if (name == "L2" || name == "l2") result = Regularizer::L2(r.get_number("l2", 0.01));
+        if (name == "L1" || name == "l1")
+            result = Regularizer::L1(r.get_number("l1", 0.01));
+        else if (name == "L2" || name == "l2")
+            result = Regularizer::L2(r.get_number("l2", 0.01));
         else if (name == "L1L2" || name == "l1_l2") {
             const double l1 = r.get_number("l1", 0.0);
             result = Regularizer::L1L2(l1, r.get_number("l2", 0.0));
@@ -271,7 +277,8 @@ inline std::optional<Regularizer> read_regularizer(const json::Value* v, const s
     }
 }
 
-inline std::optional<Constraint> read_constraint(const json::Value* v, const std::string& source, const std::string& key) {
+inline std::optional<Constraint> read_constraint(const json::Value* v, const std::string& source,
+                                                 const std::string& key) {
     if (!v || v->is_null()) return std::nullopt;
     const std::string what = "SimpleRNN config: `" + key + "`";
     const Serialized s = split_serialized(*v, source, what);
@@ -281,7 +288,8 @@ inline std::optional<Constraint> read_constraint(const json::Value* v, const std
         ConfigReader r(*s.config, source, what + " (" + s.class_name + ")");
         auto axis = [&] {
             const long long a = r.get_integer("axis", 0);
-            if (a < -2 || a > 1) r.fail_key("axis", "must be -2, -1, 0 or 1 for SimpleRNN weights, got " + std::to_string(a));
+            if (a < -2 || a > 1)
+                r.fail_key("axis", "must be -2, -1, 0 or 1 for SimpleRNN weights, got " + std::to_string(a));
             return static_cast<int>(a);
         };
         std::optional<Constraint> result;
@@ -308,7 +316,8 @@ inline std::optional<Constraint> read_constraint(const json::Value* v, const std
 
 inline json::Value seed_json(const std::optional<std::uint64_t>& seed) {
     if (!seed) return json::Value();
-    if (*seed <= static_cast<std::uint64_t>(std::numeric_limits<long long>::max())) return json::Value(static_cast<long long>(*seed));
+    if (*seed <= static_cast<std::uint64_t>(std::numeric_limits<long long>::max()))
+        return json::Value(static_cast<long long>(*seed));
     return json::Value(static_cast<long long>(*seed));  // Python reads the bit pattern back as a negative int
 }
 
@@ -325,8 +334,11 @@ inline json::Value initializer_json(const Initializer& init) {
     const std::string& cls = init.class_name();
     switch (init.kind()) {
         case K::Zeros:
-        case K::Ones: break;
-        case K::Constant: c.set("value", init.value()); break;
+        case K::Ones:
+            break;
+        case K::Constant:
+            c.set("value", init.value());
+            break;
         case K::RandomUniform:
             c.set("minval", init.minval());
             c.set("maxval", init.maxval());
@@ -342,7 +354,9 @@ inline json::Value initializer_json(const Initializer& init) {
             c.set("gain", init.gain());
             c.set("seed", seed_json(init.seed()));
             break;
-        case K::Identity: c.set("gain", init.gain()); break;
+        case K::Identity:
+            c.set("gain", init.gain());
+            break;
         case K::VarianceScaling:
             if (cls == "VarianceScaling") {
                 using M = Initializer::FanMode;
@@ -384,8 +398,11 @@ inline json::Value constraint_json(const std::optional<Constraint>& con) {
             }
             c.set("axis", con->axis());
             break;
-        case K::NonNeg: break;
-        case K::UnitNorm: c.set("axis", con->axis()); break;
+        case K::NonNeg:
+            break;
+        case K::UnitNorm:
+            c.set("axis", con->axis());
+            break;
         case K::MinMaxNorm:
             c.set("min_value", con->min_value());
             c.set("max_value", con->max_value());
@@ -426,8 +443,10 @@ inline LayerConfig parse_layer_config(const json::Value& value, const std::strin
     r.ignore("enable_caching_device");
     r.ignore("implementation");  // Keras' from_config drops it too
     if (const json::Value* dt = r.get("dtype")) {
-        if (dt->is_string()) lc.dtype = dt->as_string();
-        else if (!dt->is_null() && !dt->is_object()) r.fail_key("dtype", "must be a string, got " + dt->describe());
+        if (dt->is_string())
+            lc.dtype = dt->as_string();
+        else if (!dt->is_null() && !dt->is_object())
+            r.fail_key("dtype", "must be a string, got " + dt->describe());
     }
     const json::Value* units = r.get("units");
     if (!units) r.fail("missing `units`");
@@ -451,8 +470,10 @@ inline LayerConfig parse_layer_config(const json::Value& value, const std::strin
     }
     o.use_bias = r.get_bool("use_bias", o.use_bias);
     o.kernel_initializer = detail::read_initializer(r.get("kernel_initializer"), source, "kernel_initializer");
-    if (const json::Value* v = r.get("recurrent_initializer")) o.recurrent_initializer = detail::read_initializer(v, source, "recurrent_initializer");
-    if (const json::Value* v = r.get("bias_initializer")) o.bias_initializer = detail::read_initializer(v, source, "bias_initializer");
+    if (const json::Value* v = r.get("recurrent_initializer"))
+        o.recurrent_initializer = detail::read_initializer(v, source, "recurrent_initializer");
+    if (const json::Value* v = r.get("bias_initializer"))
+        o.bias_initializer = detail::read_initializer(v, source, "bias_initializer");
     if (!cfg->contains("kernel_initializer")) o.kernel_initializer = Initializer::glorot_uniform();
     o.kernel_regularizer = detail::read_regularizer(r.get("kernel_regularizer"), source, "kernel_regularizer");
     o.recurrent_regularizer = detail::read_regularizer(r.get("recurrent_regularizer"), source, "recurrent_regularizer");

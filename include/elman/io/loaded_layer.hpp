@@ -47,11 +47,13 @@ template <class Scalar>
 void decode_floats(const unsigned char* bytes, std::size_t count, int bytes_per_value, bool little_endian, Scalar* out,
                    const std::string& source, const std::string& what) {
     if (bytes_per_value == 8 && !std::is_same<Scalar, double>::value) {
-        throw FormatError(source, what + " holds float64 values but the layer is float32; convert the weights "
-                                         "with .astype('float32') (as Keras stores them) or load into a double layer");
+        throw FormatError(source, what +
+                                      " holds float64 values but the layer is float32; convert the weights "
+                                      "with .astype('float32') (as Keras stores them) or load into a double layer");
     }
     if (bytes_per_value != 4 && bytes_per_value != 8) {
-        throw FormatError(source, what + " holds " + std::to_string(8 * bytes_per_value) + "-bit floats; expected float32");
+        throw FormatError(source,
+                          what + " holds " + std::to_string(8 * bytes_per_value) + "-bit floats; expected float32");
     }
     const bool swap = little_endian != host_is_little_endian();
     unsigned char buf[8];
@@ -85,12 +87,16 @@ inline std::string weight_role(const std::string& name) {
     return base;
 }
 
-inline WeightSlots weight_slots(const std::vector<std::string>& names, const std::string& source, const std::string& layer) {
+inline WeightSlots weight_slots(const std::vector<std::string>& names, const std::string& source,
+                                const std::string& layer) {
     WeightSlots s;
     bool have_k = false, have_r = false;
     for (std::size_t i = 0; i < names.size(); ++i) {
         const std::string role = weight_role(names[i]);
-        bool* seen = role == "kernel" ? &have_k : role == "recurrent_kernel" ? &have_r : role == "bias" ? &s.has_bias : nullptr;
+        bool* seen = role == "kernel"             ? &have_k
+                     : role == "recurrent_kernel" ? &have_r
+                     : role == "bias"             ? &s.has_bias
+                                                  : nullptr;
         if (!seen) {
             throw FormatError(source, "layer '" + layer + "': unexpected weight '" + names[i] +
                                           "' (a SimpleRNN has kernel, recurrent_kernel and bias)");
@@ -110,7 +116,8 @@ void check_weights(const LoadedLayer<Scalar>& loaded) {
     const std::string& src = loaded.source;
     const auto& w = loaded.weights;
     if (w.size() != 2 && w.size() != 3) {
-        throw FormatError(src, "expected 2 or 3 weight arrays (kernel, recurrent_kernel[, bias]), found " + std::to_string(w.size()));
+        throw FormatError(
+            src, "expected 2 or 3 weight arrays (kernel, recurrent_kernel[, bias]), found " + std::to_string(w.size()));
     }
     const Shape& k = w[0].shape();
     if (k.rank() != 2) throw FormatError(src, "kernel must be 2-D [features, units], found shape " + k.to_string());
@@ -126,7 +133,8 @@ void check_weights(const LoadedLayer<Scalar>& loaded) {
     const LayerConfig& c = *loaded.config;
     const std::string layer = "layer '" + c.options.name + "': ";
     if (units != c.units) {
-        throw FormatError(src, layer + "config has units=" + std::to_string(c.units) + " but the kernel is " + k.to_string());
+        throw FormatError(
+            src, layer + "config has units=" + std::to_string(c.units) + " but the kernel is " + k.to_string());
     }
     if (c.options.input_dim > 0 && k[0] != c.options.input_dim) {
         throw FormatError(src, layer + "config has input dimension " + std::to_string(c.options.input_dim) +
@@ -166,7 +174,8 @@ decltype(auto) visit_layer(const LoadedLayer<Scalar>& loaded, Visitor&& visitor,
                            const std::optional<LayerConfig>& fallback = std::nullopt) {
     const LayerConfig* config = loaded.config ? &*loaded.config : (fallback ? &*fallback : nullptr);
     if (!config) {
-        throw FormatError(loaded.source, "the file stores weights only; pass a LayerConfig (units, activation, options)");
+        throw FormatError(loaded.source,
+                          "the file stores weights only; pass a LayerConfig (units, activation, options)");
     }
     if (loaded.config) {
         detail::check_weights(loaded);
@@ -179,14 +188,17 @@ decltype(auto) visit_layer(const LoadedLayer<Scalar>& loaded, Visitor&& visitor,
     }
     LayerConfig build = *config;
     build.options.input_dim = 0;  // the stored kernel builds the layer; no initializer runs for nothing
-    return visit_layer<Scalar>(build, [&](auto& layer) -> decltype(auto) {
-        try {
-            layer.set_weights(loaded.weights);
-        } catch (const std::invalid_argument& e) {
-            throw FormatError(loaded.source, e.what());
-        }
-        return visitor(layer);
-    }, loaded.source);
+    return visit_layer<Scalar>(
+        build,
+        [&](auto& layer) -> decltype(auto) {
+            try {
+                layer.set_weights(loaded.weights);
+            } catch (const std::invalid_argument& e) {
+                throw FormatError(loaded.source, e.what());
+            }
+            return visitor(layer);
+        },
+        loaded.source);
 }
 
 }  // namespace io

@@ -22,7 +22,9 @@ struct LayerSelector {
 
     static LayerSelector by_name(std::string n) { return LayerSelector{std::move(n), 0}; }
     static LayerSelector by_index(std::size_t i) { return LayerSelector{{}, i}; }
-    std::string describe() const { return name.empty() ? "SimpleRNN layer #" + std::to_string(index) : "layer '" + name + "'"; }
+    std::string describe() const {
+        return name.empty() ? "SimpleRNN layer #" + std::to_string(index) : "layer '" + name + "'";
+    }
 };
 
 /// A layer entry found in a model config.
@@ -66,7 +68,8 @@ inline std::string layer_name(const json::Value& entry) {
 /// Names of the SimpleRNN layers of a model config (or of a bare SimpleRNN layer entry), in model order.
 inline std::vector<std::string> simple_rnn_layer_names(const json::Value& topology, const std::string& source) {
     std::vector<std::string> names;
-    if (const json::Value* cls = topology.find("class_name"); cls && cls->is_string() && cls->as_string() == "SimpleRNN") {
+    if (const json::Value* cls = topology.find("class_name");
+        cls && cls->is_string() && cls->as_string() == "SimpleRNN") {
         names.push_back(detail::layer_name(topology));
         return names;
     }
@@ -82,11 +85,12 @@ inline std::vector<std::string> simple_rnn_layer_names(const json::Value& topolo
 /// class it is.
 inline FoundLayer find_simple_rnn_layer(const json::Value& topology, const LayerSelector& selector,
                                         const std::string& source) {
-    if (const json::Value* cls = topology.find("class_name"); cls && cls->is_string() && cls->as_string() == "SimpleRNN") {
+    if (const json::Value* cls = topology.find("class_name");
+        cls && cls->is_string() && cls->as_string() == "SimpleRNN") {
         FoundLayer f{&topology, detail::layer_name(topology)};
         if ((!selector.name.empty() && selector.name != f.name) || (selector.name.empty() && selector.index != 0)) {
-            throw FormatError(source, "the config describes the single SimpleRNN layer '" + f.name + "', not " +
-                                          selector.describe());
+            throw FormatError(
+                source, "the config describes the single SimpleRNN layer '" + f.name + "', not " + selector.describe());
         }
         return f;
     }
@@ -96,7 +100,8 @@ inline FoundLayer find_simple_rnn_layer(const json::Value& topology, const Layer
     for (const json::Value& entry : layers.items()) {
         if (!entry.is_object()) throw FormatError(source, "model config: a `layers` entry is not an object");
         const json::Value* cls = entry.find("class_name");
-        if (!cls || !cls->is_string()) throw FormatError(source, "model config: a layer entry has no string `class_name`");
+        if (!cls || !cls->is_string())
+            throw FormatError(source, "model config: a layer entry has no string `class_name`");
         const std::string name = detail::layer_name(entry);
         const bool is_rnn = cls->as_string() == "SimpleRNN";
         if (!selector.name.empty() && name == selector.name) {

@@ -48,14 +48,18 @@ class NpyHeaderParser {
             ws();
             if (key == "descr") {
                 if (have_descr) fail("duplicate key 'descr'");
-                if (peek() != '\'' && peek() != '"') fail("'descr' is not a simple dtype string (structured arrays are not weights)");
+                if (peek() != '\'' && peek() != '"')
+                    fail("'descr' is not a simple dtype string (structured arrays are not weights)");
                 h.descr = string();
                 have_descr = true;
             } else if (key == "fortran_order") {
                 if (have_order) fail("duplicate key 'fortran_order'");
-                if (consume("True")) h.fortran_order = true;
-                else if (consume("False")) h.fortran_order = false;
-                else fail("'fortran_order' must be True or False");
+                if (consume("True"))
+                    h.fortran_order = true;
+                else if (consume("False"))
+                    h.fortran_order = false;
+                else
+                    fail("'fortran_order' must be True or False");
                 have_order = true;
             } else if (key == "shape") {
                 if (have_shape) fail("duplicate key 'shape'");
@@ -83,7 +87,8 @@ class NpyHeaderParser {
     [[noreturn]] void fail(const std::string& what) const { throw FormatError(source_, "bad .npy header: " + what); }
     char peek() const { return pos_ < t_.size() ? t_[pos_] : '\0'; }
     void ws() {
-        while (pos_ < t_.size() && (t_[pos_] == ' ' || t_[pos_] == '\n' || t_[pos_] == '\t' || t_[pos_] == '\r')) ++pos_;
+        while (pos_ < t_.size() && (t_[pos_] == ' ' || t_[pos_] == '\n' || t_[pos_] == '\t' || t_[pos_] == '\r'))
+            ++pos_;
     }
     void expect(char c) {
         ws();
@@ -123,20 +128,33 @@ class NpyHeaderParser {
             ws();
             if (peek() == 'L') ++pos_;  // Python 2 longs
             ws();
-            if (peek() == ',') ++pos_;
-            else if (peek() != ')') fail("expected ',' or ')' in 'shape'");
+            if (peek() == ',')
+                ++pos_;
+            else if (peek() != ')')
+                fail("expected ',' or ')' in 'shape'");
         }
         expect(')');
         if (dims.size() > static_cast<std::size_t>(Shape::max_rank)) {
-            fail("rank " + std::to_string(dims.size()) + " exceeds the supported maximum of " + std::to_string(Shape::max_rank));
+            fail("rank " + std::to_string(dims.size()) + " exceeds the supported maximum of " +
+                 std::to_string(Shape::max_rank));
         }
         Shape s;
         switch (dims.size()) {
-            case 0: s = Shape{}; break;
-            case 1: s = Shape{dims[0]}; break;
-            case 2: s = Shape{dims[0], dims[1]}; break;
-            case 3: s = Shape{dims[0], dims[1], dims[2]}; break;
-            default: s = Shape{dims[0], dims[1], dims[2], dims[3]}; break;
+            case 0:
+                s = Shape{};
+                break;
+            case 1:
+                s = Shape{dims[0]};
+                break;
+            case 2:
+                s = Shape{dims[0], dims[1]};
+                break;
+            case 3:
+                s = Shape{dims[0], dims[1], dims[2]};
+                break;
+            default:
+                s = Shape{dims[0], dims[1], dims[2], dims[3]};
+                break;
         }
         return s;
     }
@@ -147,7 +165,8 @@ class NpyHeaderParser {
 };
 
 inline NpyHeader parse_npy_header(std::string_view bytes, const std::string& source) {
-    if (bytes.size() < 10 || bytes.substr(0, 6) != "\x93NUMPY") throw FormatError(source, "not a .npy file (bad magic)");
+    if (bytes.size() < 10 || bytes.substr(0, 6) != "\x93NUMPY")
+        throw FormatError(source, "not a .npy file (bad magic)");
     const auto u8 = [&](std::size_t i) { return static_cast<std::size_t>(static_cast<unsigned char>(bytes[i])); };
     const std::size_t major = u8(6);
     std::size_t header_len = 0, prefix = 0;
@@ -177,8 +196,9 @@ inline int npy_float_width(const std::string& descr, const std::string& source, 
                                       "'; Keras weights are little-endian float32: save arr.astype('<f4')");
     }
     if ((kind == "f4" || kind == "f8") && little) return kind == "f4" ? 4 : 8;
-    throw FormatError(source, what + " has dtype '" + descr + "'; expected float32 ('<f4')" +
-                                  (kind.size() && (kind[0] == 'i' || kind[0] == 'u') ? " (integer arrays are not weights)" : ""));
+    throw FormatError(
+        source, what + " has dtype '" + descr + "'; expected float32 ('<f4')" +
+                    (kind.size() && (kind[0] == 'i' || kind[0] == 'u') ? " (integer arrays are not weights)" : ""));
 }
 
 }  // namespace detail
@@ -199,10 +219,12 @@ Tensor<Scalar> read_npy(std::string_view bytes, const std::string& source) {
     const std::size_t available = bytes.size() - h.data_offset;
     if (static_cast<std::size_t>(count) > available / static_cast<std::size_t>(width) ||
         static_cast<std::size_t>(count) * static_cast<std::size_t>(width) != available) {
-        throw FormatError(source, "array of shape " + h.shape.to_string() + " needs " +
-                                      std::to_string(static_cast<unsigned long long>(count) * static_cast<unsigned>(width)) +
-                                      " data bytes, the file has " + std::to_string(available) +
-                                      (available < static_cast<std::size_t>(count) * static_cast<std::size_t>(width) ? " (truncated)" : ""));
+        throw FormatError(
+            source,
+            "array of shape " + h.shape.to_string() + " needs " +
+                std::to_string(static_cast<unsigned long long>(count) * static_cast<unsigned>(width)) +
+                " data bytes, the file has " + std::to_string(available) +
+                (available < static_cast<std::size_t>(count) * static_cast<std::size_t>(width) ? " (truncated)" : ""));
     }
     Tensor<Scalar> t(h.shape);
     const auto* data = reinterpret_cast<const unsigned char*>(bytes.data() + h.data_offset);
@@ -238,8 +260,10 @@ Tensor<Scalar> load_npy(const std::string& path) {
 template <class Scalar>
 std::string npy_bytes(TensorView<const Scalar> t) {
     static_assert(std::is_same<Scalar, float>::value || std::is_same<Scalar, double>::value, "npy: float or double");
-    std::string header = std::string("{'descr': '") + (sizeof(Scalar) == 4 ? "<f4" : "<f8") + "', 'fortran_order': False, 'shape': (";
-    for (int i = 0; i < t.rank(); ++i) header += std::to_string(t.dim(i)) + (t.rank() == 1 || i + 1 < t.rank() ? ", " : "");
+    std::string header =
+        std::string("{'descr': '") + (sizeof(Scalar) == 4 ? "<f4" : "<f8") + "', 'fortran_order': False, 'shape': (";
+    for (int i = 0; i < t.rank(); ++i)
+        header += std::to_string(t.dim(i)) + (t.rank() == 1 || i + 1 < t.rank() ? ", " : "");
     if (t.rank() == 1) header.resize(header.size() - 1);
     header += "), }";
     const std::size_t total = 10 + header.size() + 1;

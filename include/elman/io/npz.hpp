@@ -56,7 +56,8 @@ LoadedLayer<Scalar> read_npz_weights(std::string_view bytes, const std::string& 
     LoadedLayer<Scalar> out;
     out.source = source;
     if (arrays.size() != 2 && arrays.size() != 3) {
-        throw FormatError(source, "expected 2 or 3 arrays (kernel, recurrent_kernel[, bias]), found " + std::to_string(arrays.size()));
+        throw FormatError(source, "expected 2 or 3 arrays (kernel, recurrent_kernel[, bias]), found " +
+                                      std::to_string(arrays.size()));
     }
     bool positional = true;
     for (std::size_t i = 0; i < arrays.size(); ++i) {

@@ -47,14 +47,18 @@ struct ZipEntry {
 class ZipCursor {
   public:
     ZipCursor(std::string_view bytes, const std::string& source) : b_(bytes), source_(source) {}
-    [[noreturn]] void fail(const std::string& what) const { throw FormatError(source_, "bad ZIP/.npz archive: " + what); }
+    [[noreturn]] void fail(const std::string& what) const {
+        throw FormatError(source_, "bad ZIP/.npz archive: " + what);
+    }
     void need(std::uint64_t offset, std::uint64_t len, const char* what) const {
-        if (offset > b_.size() || len > b_.size() - offset) fail(std::string(what) + " lies outside the file (truncated?)");
+        if (offset > b_.size() || len > b_.size() - offset)
+            fail(std::string(what) + " lies outside the file (truncated?)");
     }
     std::uint64_t le(std::uint64_t offset, int n, const char* what) const {
         need(offset, static_cast<std::uint64_t>(n), what);
         std::uint64_t v = 0;
-        for (int i = n - 1; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(b_[offset + static_cast<std::uint64_t>(i)]);
+        for (int i = n - 1; i >= 0; --i)
+            v = (v << 8) | static_cast<unsigned char>(b_[offset + static_cast<std::uint64_t>(i)]);
         return v;
     }
     std::string_view bytes() const { return b_; }
@@ -85,9 +89,10 @@ inline std::string inflate_entry(std::string_view compressed, std::uint64_t size
 #else
     (void)compressed;
     (void)size;
-    throw FormatError(source, "entry '" + name + "' is deflate-compressed (np.savez_compressed), but elman was "
-                              "built without zlib: define ELMAN_HAVE_ZLIB and link zlib (CMake: elman::zlib), or "
-                              "save with np.savez");
+    throw FormatError(source, "entry '" + name +
+                                  "' is deflate-compressed (np.savez_compressed), but elman was "
+                                  "built without zlib: define ELMAN_HAVE_ZLIB and link zlib (CMake: elman::zlib), or "
+                                  "save with np.savez");
 #endif
 }
 
@@ -160,7 +165,8 @@ inline std::vector<ZipEntry> read_zip(std::string_view bytes, const std::string&
         for (const ZipEntry& seen : entries)
             if (seen.name == name) z.fail("duplicate entry '" + name + "'");
         if (z.le(local, 4, "local header") != 0x04034b50u) z.fail("bad local header of '" + name + "'");
-        const std::uint64_t data = local + 30 + z.le(local + 26, 2, "local header") + z.le(local + 28, 2, "local header");
+        const std::uint64_t data =
+            local + 30 + z.le(local + 26, 2, "local header") + z.le(local + 28, 2, "local header");
         z.need(data, csize, "entry data");
         {
             const std::uint64_t end = data + csize;
@@ -177,10 +183,12 @@ inline std::vector<ZipEntry> read_zip(std::string_view bytes, const std::string&
             if (csize != usize) z.fail("stored entry '" + entry.name + "' has different sizes");
             entry.data = std::string(raw);
         } else if (method == 8) {
-            if (usize > csize * 1032 + 1024) z.fail("entry '" + entry.name + "' claims an impossible size " + std::to_string(usize));
+            if (usize > csize * 1032 + 1024)
+                z.fail("entry '" + entry.name + "' claims an impossible size " + std::to_string(usize));
             entry.data = inflate_entry(raw, usize, source, entry.name);
         } else {
-            z.fail("entry '" + entry.name + "' uses compression method " + std::to_string(method) + " (only stored and deflate)");
+            z.fail("entry '" + entry.name + "' uses compression method " + std::to_string(method) +
+                   " (only stored and deflate)");
         }
         if (crc32(reinterpret_cast<const unsigned char*>(entry.data.data()), entry.data.size()) != crc) {
             z.fail("CRC mismatch in entry '" + entry.name + "' (corrupt file)");
@@ -204,10 +212,10 @@ inline std::string write_zip(const std::vector<ZipEntry>& entries, const std::st
         const std::uint32_t crc = crc32(reinterpret_cast<const unsigned char*>(e.data.data()), e.data.size());
         const std::uint64_t offset = out.size();
         auto common = [&](std::string& s) {
-            put_le(s, 20, 2);  // version needed: 2.0
-            put_le(s, 0, 2);   // flags
-            put_le(s, 0, 2);   // method: stored
-            put_le(s, 0, 2);   // time
+            put_le(s, 20, 2);    // version needed: 2.0
+            put_le(s, 0, 2);     // flags
+            put_le(s, 0, 2);     // method: stored
+            put_le(s, 0, 2);     // time
             put_le(s, 0x21, 2);  // date: 1980-01-01
             put_le(s, crc, 4);
             put_le(s, e.data.size(), 4);
