@@ -47,10 +47,10 @@
 #define ELMAN_DETAIL_CONCAT(a, b, c) ELMAN_DETAIL_CONCAT_IMPL(a, b, c)
 #define ELMAN_ABI_NAMESPACE ELMAN_DETAIL_CONCAT(ELMAN_VERSION_MAJOR, ELMAN_VERSION_MINOR, ELMAN_VERSION_PATCH)
 
-#define ELMAN_NAMESPACE_BEGIN                                                                                         \
+#define ELMAN_NAMESPACE_BEGIN                                                                                          \
     namespace elman {                                                                                                  \
     inline namespace ELMAN_ABI_NAMESPACE {
-#define ELMAN_NAMESPACE_END                                                                                           \
+#define ELMAN_NAMESPACE_END                                                                                            \
     }                                                                                                                  \
     }
 
@@ -86,16 +86,22 @@ struct ElementwiseActivation {
 struct Linear : ElementwiseActivation<Linear> {
     static constexpr const char* keras_name = "linear";
     template <class Z, class Y>
-    void forward(const Eigen::ArrayBase<Z>& z, Y&& y) const { y = z; }
+    void forward(const Eigen::ArrayBase<Z>& z, Y&& y) const {
+        y = z;
+    }
     template <class Z, class Y, class D>
-    void derivative(const Eigen::ArrayBase<Z>&, const Eigen::ArrayBase<Y>&, D&& d) const { d.setOnes(); }
+    void derivative(const Eigen::ArrayBase<Z>&, const Eigen::ArrayBase<Y>&, D&& d) const {
+        d.setOnes();
+    }
 };
 
 /// Keras `tanh` (SimpleRNN's default).
 struct Tanh : ElementwiseActivation<Tanh> {
     static constexpr const char* keras_name = "tanh";
     template <class Z, class Y>
-    void forward(const Eigen::ArrayBase<Z>& z, Y&& y) const { y = z.tanh(); }
+    void forward(const Eigen::ArrayBase<Z>& z, Y&& y) const {
+        y = z.tanh();
+    }
     template <class Z, class Y, class D>
     void derivative(const Eigen::ArrayBase<Z>&, const Eigen::ArrayBase<Y>& y, D&& d) const {
         using S = typename Y::Scalar;
@@ -122,7 +128,9 @@ struct Relu : ElementwiseActivation<Relu> {
 struct Sigmoid : ElementwiseActivation<Sigmoid> {
     static constexpr const char* keras_name = "sigmoid";
     template <class Z, class Y>
-    void forward(const Eigen::ArrayBase<Z>& z, Y&& y) const { y = z.logistic(); }
+    void forward(const Eigen::ArrayBase<Z>& z, Y&& y) const {
+        y = z.logistic();
+    }
     template <class Z, class Y, class D>
     void derivative(const Eigen::ArrayBase<Z>&, const Eigen::ArrayBase<Y>& y, D&& d) const {
         using S = typename Y::Scalar;
@@ -217,7 +225,9 @@ struct Softsign : ElementwiseActivation<Softsign> {
 struct Swish : ElementwiseActivation<Swish> {
     static constexpr const char* keras_name = "swish";
     template <class Z, class Y>
-    void forward(const Eigen::ArrayBase<Z>& z, Y&& y) const { y = z * z.logistic(); }
+    void forward(const Eigen::ArrayBase<Z>& z, Y&& y) const {
+        y = z * z.logistic();
+    }
     template <class Z, class Y, class D>
     void derivative(const Eigen::ArrayBase<Z>& z, const Eigen::ArrayBase<Y>&, D&& d) const {
         using S = typename Z::Scalar;
@@ -246,9 +256,13 @@ struct Gelu : ElementwiseActivation<Gelu> {
 struct Exponential : ElementwiseActivation<Exponential> {
     static constexpr const char* keras_name = "exponential";
     template <class Z, class Y>
-    void forward(const Eigen::ArrayBase<Z>& z, Y&& y) const { y = z.exp(); }
+    void forward(const Eigen::ArrayBase<Z>& z, Y&& y) const {
+        y = z.exp();
+    }
     template <class Z, class Y, class D>
-    void derivative(const Eigen::ArrayBase<Z>&, const Eigen::ArrayBase<Y>& y, D&& d) const { d = y; }
+    void derivative(const Eigen::ArrayBase<Z>&, const Eigen::ArrayBase<Y>& y, D&& d) const {
+        d = y;
+    }
 };
 
 /// Keras `softmax` over the units axis of each [B, U] row (not element-wise: backward is the Jacobian
@@ -392,7 +406,8 @@ class Constraint {
         }
         if (is_vector) {
             if (axis_ != 0 && axis_ != -1) {
-                throw std::invalid_argument("Constraint axis " + std::to_string(axis_) + " is out of range for a 1-D weight");
+                throw std::invalid_argument("Constraint axis " + std::to_string(axis_) +
+                                            " is out of range for a 1-D weight");
             }
             w.derived() *= scale_for(static_cast<S>(w.derived().norm()));
             return;
@@ -402,7 +417,8 @@ class Constraint {
         } else if (axis_ == 1 || axis_ == -1) {
             for (Index i = 0; i < w.rows(); ++i) w.row(i) *= scale_for(static_cast<S>(w.row(i).norm()));
         } else {
-            throw std::invalid_argument("Constraint axis " + std::to_string(axis_) + " is out of range for a 2-D weight");
+            throw std::invalid_argument("Constraint axis " + std::to_string(axis_) +
+                                        " is out of range for a 2-D weight");
         }
     }
 
@@ -413,14 +429,17 @@ class Constraint {
     S scale_for(S norm) const {
         const S eps = static_cast<S>(epsilon);
         switch (kind_) {
-            case Kind::MaxNorm: return std::min(std::max(norm, S(0)), static_cast<S>(max_value_)) / (eps + norm);
-            case Kind::UnitNorm: return S(1) / (eps + norm);
+            case Kind::MaxNorm:
+                return std::min(std::max(norm, S(0)), static_cast<S>(max_value_)) / (eps + norm);
+            case Kind::UnitNorm:
+                return S(1) / (eps + norm);
             case Kind::MinMaxNorm: {
                 const S clipped = std::min(std::max(norm, static_cast<S>(min_value_)), static_cast<S>(max_value_));
                 const S desired = static_cast<S>(rate_) * clipped + (S(1) - static_cast<S>(rate_)) * norm;
                 return desired / (eps + norm);
             }
-            case Kind::NonNeg: break;
+            case Kind::NonNeg:
+                break;
         }
         return S(1);
     }
@@ -563,7 +582,9 @@ class Shape {
         Index total = 1;
         for (int i = 0; i < rank_; ++i) {
             const Index e = (*this)[i];
-            if (e < 0) { throw std::invalid_argument("elman::Shape: negative extent in shape " + to_string()); }
+            if (e < 0) {
+                throw std::invalid_argument("elman::Shape: negative extent in shape " + to_string());
+            }
             if (e != 0 && total > std::numeric_limits<Index>::max() / e) {
                 throw std::length_error("elman::Shape: element count of shape " + to_string() + " overflows");
             }
@@ -649,7 +670,8 @@ class TensorView {
     Index size() const { return shape_.size(); }
 
     /// The tensor as a row-major matrix `[prod(shape[:-1]), shape[-1]]` (rank >= 1).
-    Eigen::Map<std::conditional_t<std::is_const<T>::value, const RowMajorMatrix<value_type>, RowMajorMatrix<value_type>>>
+    Eigen::Map<
+        std::conditional_t<std::is_const<T>::value, const RowMajorMatrix<value_type>, RowMajorMatrix<value_type>>>
     matrix() const {
         const Index cols = shape_.rank() == 0 ? 1 : shape_[shape_.rank() - 1];
         const Index rows = cols == 0 ? 0 : size() / cols;
@@ -676,8 +698,7 @@ class Tensor {
     }
     /// Copy of any view (e.g. to keep a caller's buffer).
     template <class T>
-    explicit Tensor(const TensorView<T>& view)
-        : shape_(view.shape()), data_(view.data(), view.data() + view.size()) {}
+    explicit Tensor(const TensorView<T>& view) : shape_(view.shape()), data_(view.data(), view.data() + view.size()) {}
     /// Copy of an Eigen matrix with the same shape ([rows, cols]); any storage order.
     template <class Derived>
     static Tensor from_matrix(const Eigen::MatrixBase<Derived>& m) {
@@ -752,7 +773,17 @@ ELMAN_NAMESPACE_BEGIN
 /// (bit-reproducing TF's Philox streams is out of scope).
 class Initializer {
   public:
-    enum class Kind { Zeros, Ones, Constant, RandomUniform, RandomNormal, TruncatedNormal, VarianceScaling, Orthogonal, Identity };
+    enum class Kind {
+        Zeros,
+        Ones,
+        Constant,
+        RandomUniform,
+        RandomNormal,
+        TruncatedNormal,
+        VarianceScaling,
+        Orthogonal,
+        Identity
+    };
     enum class FanMode { FanIn, FanOut, FanAvg };
     enum class Distribution { TruncatedNormal, UntruncatedNormal, Uniform };
 
@@ -763,7 +794,8 @@ class Initializer {
         i.value_ = value;
         return i;
     }
-    static Initializer random_uniform(double minval = -0.05, double maxval = 0.05, std::optional<std::uint64_t> seed = {}) {
+    static Initializer random_uniform(double minval = -0.05, double maxval = 0.05,
+                                      std::optional<std::uint64_t> seed = {}) {
         Initializer i(Kind::RandomUniform, "RandomUniform", seed);
         i.a_ = minval;
         i.b_ = maxval;
@@ -775,7 +807,8 @@ class Initializer {
         i.b_ = stddev;
         return i;
     }
-    static Initializer truncated_normal(double mean = 0.0, double stddev = 0.05, std::optional<std::uint64_t> seed = {}) {
+    static Initializer truncated_normal(double mean = 0.0, double stddev = 0.05,
+                                        std::optional<std::uint64_t> seed = {}) {
         Initializer i(Kind::TruncatedNormal, "TruncatedNormal", seed);
         i.a_ = mean;
         i.b_ = stddev;
@@ -786,7 +819,8 @@ class Initializer {
     static Initializer variance_scaling(double scale = 1.0, const std::string& mode = "fan_in",
                                         const std::string& distribution = "truncated_normal",
                                         std::optional<std::uint64_t> seed = {}) {
-        return variance_scaling_named("VarianceScaling", scale, parse_mode(mode), parse_distribution(distribution), seed);
+        return variance_scaling_named("VarianceScaling", scale, parse_mode(mode), parse_distribution(distribution),
+                                      seed);
     }
     static Initializer glorot_uniform(std::optional<std::uint64_t> seed = {}) {
         return variance_scaling_named("GlorotUniform", 1.0, FanMode::FanAvg, Distribution::Uniform, seed);
@@ -822,10 +856,13 @@ class Initializer {
         if (name == "Zeros" || name == "zeros" || name == "zero") return zeros();
         if (name == "Ones" || name == "ones" || name == "one") return ones();
         if (name == "Constant" || name == "constant") return constant();
-        if (name == "RandomUniform" || name == "random_uniform" || name == "uniform") return random_uniform(-0.05, 0.05, seed);
-        if (name == "RandomNormal" || name == "random_normal" || name == "normal") return random_normal(0.0, 0.05, seed);
+        if (name == "RandomUniform" || name == "random_uniform" || name == "uniform")
+            return random_uniform(-0.05, 0.05, seed);
+        if (name == "RandomNormal" || name == "random_normal" || name == "normal")
+            return random_normal(0.0, 0.05, seed);
         if (name == "TruncatedNormal" || name == "truncated_normal") return truncated_normal(0.0, 0.05, seed);
-        if (name == "VarianceScaling" || name == "variance_scaling") return variance_scaling(1.0, "fan_in", "truncated_normal", seed);
+        if (name == "VarianceScaling" || name == "variance_scaling")
+            return variance_scaling(1.0, "fan_in", "truncated_normal", seed);
         if (name == "Orthogonal" || name == "orthogonal") return orthogonal(1.0, seed);
         if (name == "Identity" || name == "identity") return identity();
         if (name == "GlorotUniform" || name == "glorot_uniform") return glorot_uniform(seed);
@@ -842,13 +879,13 @@ class Initializer {
     /// Keras class name used in configs ("GlorotUniform", "Orthogonal", ...).
     const std::string& class_name() const noexcept { return class_name_; }
     const std::optional<std::uint64_t>& seed() const noexcept { return seed_; }
-    double scale() const noexcept { return value_; }      ///< VarianceScaling scale
-    double gain() const noexcept { return value_; }       ///< Orthogonal / Identity gain
-    double value() const noexcept { return value_; }      ///< Constant value
-    double minval() const noexcept { return a_; }         ///< RandomUniform
-    double maxval() const noexcept { return b_; }         ///< RandomUniform
-    double mean() const noexcept { return a_; }           ///< RandomNormal / TruncatedNormal
-    double stddev() const noexcept { return b_; }         ///< RandomNormal / TruncatedNormal
+    double scale() const noexcept { return value_; }  ///< VarianceScaling scale
+    double gain() const noexcept { return value_; }   ///< Orthogonal / Identity gain
+    double value() const noexcept { return value_; }  ///< Constant value
+    double minval() const noexcept { return a_; }     ///< RandomUniform
+    double maxval() const noexcept { return b_; }     ///< RandomUniform
+    double mean() const noexcept { return a_; }       ///< RandomNormal / TruncatedNormal
+    double stddev() const noexcept { return b_; }     ///< RandomNormal / TruncatedNormal
     FanMode mode() const noexcept { return mode_; }
     Distribution distribution() const noexcept { return distribution_; }
 
@@ -861,15 +898,33 @@ class Initializer {
             for (Index i = 0; i < n; ++i) data[i] = static_cast<Scalar>(draw());
         };
         switch (kind_) {
-            case Kind::Zeros: set_each([] { return 0.0; }); return;
-            case Kind::Ones: set_each([] { return 1.0; }); return;
-            case Kind::Constant: set_each([&] { return value_; }); return;
-            case Kind::RandomUniform: set_each([&] { return rng.uniform(a_, b_); }); return;
-            case Kind::RandomNormal: set_each([&] { return a_ + b_ * rng.normal(); }); return;
-            case Kind::TruncatedNormal: set_each([&] { return rng.truncated_normal(a_, b_); }); return;
-            case Kind::VarianceScaling: fill_variance_scaling(data, shape, rng); return;
-            case Kind::Orthogonal: fill_orthogonal(data, shape, rng); return;
-            case Kind::Identity: fill_identity(data, shape); return;
+            case Kind::Zeros:
+                set_each([] { return 0.0; });
+                return;
+            case Kind::Ones:
+                set_each([] { return 1.0; });
+                return;
+            case Kind::Constant:
+                set_each([&] { return value_; });
+                return;
+            case Kind::RandomUniform:
+                set_each([&] { return rng.uniform(a_, b_); });
+                return;
+            case Kind::RandomNormal:
+                set_each([&] { return a_ + b_ * rng.normal(); });
+                return;
+            case Kind::TruncatedNormal:
+                set_each([&] { return rng.truncated_normal(a_, b_); });
+                return;
+            case Kind::VarianceScaling:
+                fill_variance_scaling(data, shape, rng);
+                return;
+            case Kind::Orthogonal:
+                fill_orthogonal(data, shape, rng);
+                return;
+            case Kind::Identity:
+                fill_identity(data, shape);
+                return;
         }
     }
 
@@ -918,13 +973,14 @@ class Initializer {
         if (d == "uniform") return Distribution::Uniform;
         throw std::invalid_argument(
             "Invalid `distribution` argument: expected one of {'normal', 'truncated_normal', 'untruncated_normal', "
-            "'uniform'}, got '" + d + "'");
+            "'uniform'}, got '" +
+            d + "'");
     }
 
     template <class Scalar>
     void fill_variance_scaling(Scalar* data, const Shape& shape, Random& rng) const {
         const auto fans = compute_fans(shape);
-        const double n = mode_ == FanMode::FanIn ? fans.first
+        const double n = mode_ == FanMode::FanIn    ? fans.first
                          : mode_ == FanMode::FanOut ? fans.second
                                                     : (fans.first + fans.second) / 2.0;
         const double s = value_ / std::max(1.0, n);
@@ -933,8 +989,12 @@ class Initializer {
             double v = 0.0;
             switch (distribution_) {
                 // 0.879... is the std of a unit normal truncated to +-2, so the result has std sqrt(s).
-                case Distribution::TruncatedNormal: v = rng.truncated_normal(0.0, std::sqrt(s) / 0.87962566103423978); break;
-                case Distribution::UntruncatedNormal: v = std::sqrt(s) * rng.normal(); break;
+                case Distribution::TruncatedNormal:
+                    v = rng.truncated_normal(0.0, std::sqrt(s) / 0.87962566103423978);
+                    break;
+                case Distribution::UntruncatedNormal:
+                    v = std::sqrt(s) * rng.normal();
+                    break;
                 case Distribution::Uniform: {
                     const double limit = std::sqrt(3.0 * s);
                     v = rng.uniform(-limit, limit);
@@ -948,8 +1008,10 @@ class Initializer {
     template <class Scalar>
     void fill_orthogonal(Scalar* data, const Shape& shape, Random& rng) const {
         if (shape.rank() < 2) {
-            throw std::invalid_argument("Orthogonal initializer: the tensor to initialize must be at least two-dimensional, "
-                                        "got shape " + shape.to_string());
+            throw std::invalid_argument(
+                "Orthogonal initializer: the tensor to initialize must be at least two-dimensional, "
+                "got shape " +
+                shape.to_string());
         }
         const Index cols = shape[shape.rank() - 1];
         const Index rows = cols == 0 ? 0 : shape.size() / cols;
@@ -976,7 +1038,8 @@ class Initializer {
     template <class Scalar>
     void fill_identity(Scalar* data, const Shape& shape) const {
         if (shape.rank() != 2) {
-            throw std::invalid_argument("Identity initializer: only 2-D shapes are supported, got shape " + shape.to_string());
+            throw std::invalid_argument("Identity initializer: only 2-D shapes are supported, got shape " +
+                                        shape.to_string());
         }
         Eigen::Map<RowMajorMatrix<Scalar>> out(data, shape[0], shape[1]);
         out.setIdentity();
@@ -1015,7 +1078,8 @@ class MaskView {
     MaskView(const T* data, Shape shape) : data_(data), shape_(shape), read_(&read_as<T>) {}
 
     template <class T, class = std::enable_if_t<std::is_arithmetic<std::remove_const_t<T>>::value>>
-    MaskView(const TensorView<T>& view) : MaskView(static_cast<const std::remove_const_t<T>*>(view.data()), view.shape()) {}
+    MaskView(const TensorView<T>& view)
+        : MaskView(static_cast<const std::remove_const_t<T>*>(view.data()), view.shape()) {}
 
     template <class T, class = std::enable_if_t<std::is_arithmetic<T>::value>>
     MaskView(const Tensor<T>& tensor) : MaskView(tensor.data(), tensor.shape()) {}
@@ -1104,8 +1168,9 @@ class Regularizer {
 
     static double check(double factor) {
         if (!std::isfinite(factor)) {
-            throw std::invalid_argument("Value: " + std::to_string(factor) +
-                                        " is not a valid regularization penalty number, expected an int or float value");
+            throw std::invalid_argument(
+                "Value: " + std::to_string(factor) +
+                " is not a valid regularization penalty number, expected an int or float value");
         }
         return factor;
     }
@@ -1220,8 +1285,9 @@ inline std::string expected_shape_string(std::initializer_list<Index> dims) {
 
 [[noreturn]] inline void throw_shape_error(const std::string& layer, const char* argument, const std::string& expected,
                                            const Shape& found, const std::string& extra = {}) {
-    throw std::invalid_argument("SimpleRNN '" + layer + "': `" + argument + "` has an incompatible shape: expected shape=" +
-                                expected + ", found shape=" + found.to_string() + (extra.empty() ? "" : " (" + extra + ")"));
+    throw std::invalid_argument("SimpleRNN '" + layer + "': `" + argument +
+                                "` has an incompatible shape: expected shape=" + expected +
+                                ", found shape=" + found.to_string() + (extra.empty() ? "" : " (" + extra + ")"));
 }
 
 [[noreturn]] inline void throw_invalid(const std::string& layer, const char* argument, const std::string& what) {
@@ -1257,7 +1323,7 @@ namespace detail {
 template <class Scalar>
 struct PackedGemmTraits {
     using Packet = typename Eigen::internal::packet_traits<Scalar>::type;
-    static constexpr int packet_size = Eigen::internal::unpacket_traits<Packet>::size;
+    static constexpr int packet_size = Eigen::internal::packet_traits<Scalar>::size;
     /// Columns per panel: two packets, so each broadcast A value feeds two independent FMAs.
     static constexpr int nr = 2 * packet_size;
     /// Rows per register tile: 2*MR accumulators + 2 weight packets + 1 broadcast must fit the register file
@@ -1285,18 +1351,20 @@ class PackedWeights {
     template <class Top, class Bottom, class Bias>
     void pack(const Eigen::MatrixBase<Top>& top, const Eigen::MatrixBase<Bottom>& bottom,
               const Eigen::MatrixBase<Bias>& bias) {
+        using PanelMap = Eigen::Map<Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>;
         units_ = top.rows() > 0 ? top.cols() : bottom.cols();
         depth_ = top.rows() + bottom.rows();
         panels_ = (units_ + nr - 1) / nr;
-        packed_.setZero(panels_ * depth_ * nr);
-        bias_.setZero(panels_ * nr);
+        packed_.resize(panels_ * depth_ * nr);  // no-op when the shapes did not change (every call repacks)
+        bias_.resize(panels_ * nr);
         for (Index p = 0; p < panels_; ++p) {
             const Index cols = std::min<Index>(nr, units_ - p * nr);
-            Scalar* dst = packed_.data() + p * depth_ * nr;
-            for (Index k = 0; k < depth_; ++k)
-                for (Index j = 0; j < cols; ++j)
-                    dst[k * nr + j] = k < top.rows() ? top(k, p * nr + j) : bottom(k - top.rows(), p * nr + j);
+            PanelMap dst(packed_.data() + p * depth_ * nr, depth_, nr);
+            dst.topLeftCorner(top.rows(), cols) = top.middleCols(p * nr, cols);
+            dst.bottomLeftCorner(bottom.rows(), cols) = bottom.middleCols(p * nr, cols);
+            dst.rightCols(nr - cols).setZero();  // padding columns: exact zeros, never garbage
         }
+        bias_.setZero();
         for (Index j = 0; j < bias.size(); ++j) bias_[j] = bias(j);
     }
 
@@ -1306,34 +1374,66 @@ class PackedWeights {
     Eigen::Matrix<Scalar, Eigen::Dynamic, 1> packed_, bias_;
 };
 
-// One MR x NR register tile: z[i, 0..NR) = bias + sum_k a[i, k] * panel[k, 0..NR) for i < MR.
-template <class Scalar, int MR, std::size_t... I>
-EIGEN_ALWAYS_INLINE void packed_tile(const Scalar* a, Index lda, const Scalar* panel, const Scalar* bias, Index depth,
-                                     Scalar* z, Index ldz, std::index_sequence<I...>) noexcept {
+// One MR x (NP * NR) register tile over NP adjacent panels:
+// z[i, 0..NP*NR) = bias + sum_k a[i, k] * panels[k, ...] for i < MR.
+// Few rows give few independent FMA chains (2 per row and panel); more panels per tile keep enough chains in
+// flight to hide the FMA latency without changing any element's summation order.
+template <class Scalar, int MR, int NP, std::size_t... I>
+EIGEN_ALWAYS_INLINE void packed_tile(const Scalar* a, Index lda, const PackedWeights<Scalar>& w, Index p0, Scalar* z,
+                                     Index ldz, std::index_sequence<I...>) noexcept {
     using namespace Eigen::internal;
     using Packet = typename PackedGemmTraits<Scalar>::Packet;
     constexpr int P = PackedGemmTraits<Scalar>::packet_size;
     constexpr int NR = PackedGemmTraits<Scalar>::nr;
-    const Packet b0 = pload<Packet>(bias), b1 = pload<Packet>(bias + P);
-    Packet acc0[MR] = {((void)I, b0)...};
-    Packet acc1[MR] = {((void)I, b1)...};
+    const Index depth = w.depth();
+    const Scalar* panel[NP];
+    Packet acc0[NP][MR], acc1[NP][MR];
+    for (int q = 0; q < NP; ++q) {
+        panel[q] = w.panel(p0 + q);
+        const Scalar* bias = w.bias() + (p0 + q) * NR;
+        ((acc0[q][I] = pload<Packet>(bias)), ...);
+        ((acc1[q][I] = pload<Packet>(bias + P)), ...);
+    }
     for (Index k = 0; k < depth; ++k) {
-        const Packet w0 = pload<Packet>(panel + k * NR), w1 = pload<Packet>(panel + k * NR + P);
-        // Straight-line code over the rows (fold expression): the accumulators stay in registers.
-        ((acc0[I] = pmadd(pset1<Packet>(a[static_cast<Index>(I) * lda + k]), w0, acc0[I]),
-          acc1[I] = pmadd(pset1<Packet>(a[static_cast<Index>(I) * lda + k]), w1, acc1[I])),
+        if constexpr (NP == 1) {
+            // Tall tile: broadcast each row's value as it is used (no registers left to hold MR broadcasts).
+            const Packet w0 = pload<Packet>(panel[0] + k * NR), w1 = pload<Packet>(panel[0] + k * NR + P);
+            ((acc0[0][I] = pmadd(pset1<Packet>(a[static_cast<Index>(I) * lda + k]), w0, acc0[0][I]),
+              acc1[0][I] = pmadd(pset1<Packet>(a[static_cast<Index>(I) * lda + k]), w1, acc1[0][I])),
+             ...);
+        } else {
+            Packet av[MR];
+            ((av[I] = pset1<Packet>(a[static_cast<Index>(I) * lda + k])), ...);
+            for (int q = 0; q < NP; ++q) {
+                const Packet w0 = pload<Packet>(panel[q] + k * NR), w1 = pload<Packet>(panel[q] + k * NR + P);
+                // Straight-line code over the rows (fold expression): the accumulators stay in registers.
+                ((acc0[q][I] = pmadd(av[I], w0, acc0[q][I]), acc1[q][I] = pmadd(av[I], w1, acc1[q][I])), ...);
+            }
+        }
+    }
+    for (int q = 0; q < NP; ++q) {
+        Scalar* zq = z + q * NR;
+        ((pstoreu(zq + static_cast<Index>(I) * ldz, acc0[q][I]),
+          pstoreu(zq + static_cast<Index>(I) * ldz + P, acc1[q][I])),
          ...);
     }
-    ((pstoreu(z + static_cast<Index>(I) * ldz, acc0[I]), pstoreu(z + static_cast<Index>(I) * ldz + P, acc1[I])), ...);
 }
 
+// MR rows across every panel: groups of NP panels, then single panels for the rest.
 template <class Scalar, int MR>
 EIGEN_ALWAYS_INLINE void packed_rows(const Scalar* a, Index lda, const PackedWeights<Scalar>& w, Scalar* z,
                                      Index ldz) noexcept {
-    for (Index p = 0; p < w.panels(); ++p) {
-        packed_tile<Scalar, MR>(a, lda, w.panel(p), w.bias() + p * PackedWeights<Scalar>::nr, w.depth(),
-                                z + p * PackedWeights<Scalar>::nr, ldz, std::make_index_sequence<MR>{});
+    constexpr int NR = PackedWeights<Scalar>::nr;
+    constexpr int NP = MR == 1 ? 4 : MR <= 3 ? 2 : 1;
+    Index p = 0;
+    for (; p + NP <= w.panels(); p += NP)
+        packed_tile<Scalar, MR, NP>(a, lda, w, p, z + p * NR, ldz, std::make_index_sequence<MR>{});
+    if constexpr (NP > 2) {
+        for (; p + 2 <= w.panels(); p += 2)
+            packed_tile<Scalar, MR, 2>(a, lda, w, p, z + p * NR, ldz, std::make_index_sequence<MR>{});
     }
+    for (; p < w.panels(); ++p)
+        packed_tile<Scalar, MR, 1>(a, lda, w, p, z + p * NR, ldz, std::make_index_sequence<MR>{});
 }
 
 // The leftover rows (fewer than MR) dispatch to a tile of exactly that height.
@@ -1547,18 +1647,23 @@ class SimpleRNN {
         : options_(std::move(options)), activation_(std::move(activation)), units_(units),
           rng_(options_.seed ? Random(*options_.seed) : Random::nondeterministic()) {
         if (units <= 0) {
-            throw std::invalid_argument("SimpleRNN '" + options_.name +
-                                        "': `units` must be a positive integer, got " + std::to_string(units));
+            throw std::invalid_argument("SimpleRNN '" + options_.name + "': `units` must be a positive integer, got " +
+                                        std::to_string(units));
         }
         Shape({units, units}).size();  // throws std::length_error for absurd unit counts
         if (Units != Eigen::Dynamic && units != Units) {
-            detail::throw_invalid(options_.name, "units", "must equal the compile-time Units " + std::to_string(Units) +
-                                                              ", got " + std::to_string(units));
+            detail::throw_invalid(
+                options_.name, "units",
+                "must equal the compile-time Units " + std::to_string(Units) + ", got " + std::to_string(units));
         }
         options_.dropout = clip_rate(options_.dropout);
         options_.recurrent_dropout = clip_rate(options_.recurrent_dropout);
-        if (options_.batch_size < 0) detail::throw_invalid(options_.name, "batch_size", "must be >= 0, got " + std::to_string(options_.batch_size));
-        if (options_.input_dim < 0) detail::throw_invalid(options_.name, "input_dim", "must be >= 0, got " + std::to_string(options_.input_dim));
+        if (options_.batch_size < 0)
+            detail::throw_invalid(options_.name, "batch_size",
+                                  "must be >= 0, got " + std::to_string(options_.batch_size));
+        if (options_.input_dim < 0)
+            detail::throw_invalid(options_.name, "input_dim",
+                                  "must be >= 0, got " + std::to_string(options_.input_dim));
         if (options_.input_dim > 0) build(options_.input_dim);
     }
 
@@ -1597,7 +1702,8 @@ class SimpleRNN {
             }
             return;
         }
-        if (input_dim < 0) detail::throw_invalid(options_.name, "input_dim", "must be >= 0, got " + std::to_string(input_dim));
+        if (input_dim < 0)
+            detail::throw_invalid(options_.name, "input_dim", "must be >= 0, got " + std::to_string(input_dim));
         check_compile_time_features(input_dim);
         Shape({input_dim, units_}).size();
         RowMatrix kernel(input_dim, units_), recurrent(units_, units_);
@@ -1676,7 +1782,8 @@ class SimpleRNN {
     Scalar activity_regularization_loss(const ResultType& result) const {
         if (!options_.activity_regularizer) return Scalar(0);
         auto term = [&](const Tensor<Scalar>& t) {
-            return t.dim(0) == 0 ? Scalar(0) : (*options_.activity_regularizer)(t.matrix()) / static_cast<Scalar>(t.dim(0));
+            return t.dim(0) == 0 ? Scalar(0)
+                                 : (*options_.activity_regularizer)(t.matrix()) / static_cast<Scalar>(t.dim(0));
         };
         Scalar total = term(result.output);
         if (result.state) total += term(*result.state);
@@ -1730,9 +1837,8 @@ class SimpleRNN {
         }
         const Shape expected{batch, units_};
         if (states[0].shape() != expected) {
-            throw std::invalid_argument("State 0 is incompatible with layer " + options_.name +
-                                        ": expected shape=" + expected.to_string() +
-                                        ", found shape=" + states[0].shape().to_string());
+            throw std::invalid_argument("State 0 is incompatible with layer " + options_.name + ": expected shape=" +
+                                        expected.to_string() + ", found shape=" + states[0].shape().to_string());
         }
         state_ = states[0].matrix();
     }
@@ -1745,7 +1851,8 @@ class SimpleRNN {
     /// on one thread, as Eigen's/BLAS' summation order may depend on the row count). Throws
     /// std::invalid_argument for n < 1.
     void set_threads(int threads) {
-        if (threads < 1) detail::throw_invalid(options_.name, "threads", "must be >= 1, got " + std::to_string(threads));
+        if (threads < 1)
+            detail::throw_invalid(options_.name, "threads", "must be >= 1, got " + std::to_string(threads));
         threads_ = threads;
     }
     int threads() const noexcept { return threads_; }
@@ -1762,14 +1869,15 @@ class SimpleRNN {
     struct SliceWork {
         RowMatrix stacked;    // [rows, F+U]: x_t in the first F columns, h_{t-1} in the last U
         RowMatrix z;          // [rows, padded U]: pre-activations
-        RowMatrix candidate;  // [rows, U]: act(z), only with a mask (else written straight into `stacked`)
+        RowMatrix candidate;  // [rows, padded U]: act(z)
         RowMatrix carry;      // [rows, U]: Keras' output carry, only with a mask
     };
 
     void check_compile_time_features(Index features) const {
         if (Features != Eigen::Dynamic && features != Features) {
-            detail::throw_invalid(options_.name, "input_dim", "must equal the compile-time Features " +
-                                                                  std::to_string(Features) + ", got " + std::to_string(features));
+            detail::throw_invalid(options_.name, "input_dim",
+                                  "must equal the compile-time Features " + std::to_string(Features) + ", got " +
+                                      std::to_string(features));
         }
     }
 
@@ -1817,10 +1925,11 @@ class SimpleRNN {
     CallShape validate_call(const TensorView<const Scalar>& inputs, const Args& args) const {
         const std::string& name = options_.name;
         if (inputs.rank() != 3) {
-            throw std::invalid_argument("SimpleRNN '" + name + "': `inputs` must have rank 3 (" +
-                                        (options_.time_major ? "[timesteps, batch, features]" : "[batch, timesteps, features]") +
-                                        "), expected ndim=3, found ndim=" + std::to_string(inputs.rank()) +
-                                        ". Full shape received: " + inputs.shape().to_string());
+            throw std::invalid_argument(
+                "SimpleRNN '" + name + "': `inputs` must have rank 3 (" +
+                (options_.time_major ? "[timesteps, batch, features]" : "[batch, timesteps, features]") +
+                "), expected ndim=3, found ndim=" + std::to_string(inputs.rank()) +
+                ". Full shape received: " + inputs.shape().to_string());
         }
         const Index batch = options_.time_major ? inputs.dim(1) : inputs.dim(0);
         const Index timesteps = options_.time_major ? inputs.dim(0) : inputs.dim(1);
@@ -1840,8 +1949,9 @@ class SimpleRNN {
                                       "feature dimension must equal the built input_dim " + std::to_string(input_dim_));
         }
         if (!built() && Features != Eigen::Dynamic && features != Features) {
-            detail::throw_shape_error(name, "inputs", expected_inputs(), inputs.shape(),
-                                      "feature dimension must equal the compile-time Features " + std::to_string(Features));
+            detail::throw_shape_error(
+                name, "inputs", expected_inputs(), inputs.shape(),
+                "feature dimension must equal the compile-time Features " + std::to_string(Features));
         }
         if (timesteps == 0) {
             detail::throw_shape_error(name, "inputs", expected_inputs(), inputs.shape(),
@@ -1852,7 +1962,8 @@ class SimpleRNN {
                                       "a stateful layer keeps its batch size " + std::to_string(stateful_batch));
         }
         if (options_.stateful && batch == 0) {
-            detail::throw_shape_error(name, "inputs", expected_inputs(), inputs.shape(), "a stateful layer needs batch >= 1");
+            detail::throw_shape_error(name, "inputs", expected_inputs(), inputs.shape(),
+                                      "a stateful layer needs batch >= 1");
         }
         // Sizes of everything the call allocates; throws std::length_error on overflow.
         Shape({batch, timesteps, std::max(features, units_)}).size();
@@ -1861,8 +1972,8 @@ class SimpleRNN {
         if (!args.mask.empty()) {
             const Shape& m = args.mask.shape();
             const Index d0 = options_.time_major ? timesteps : batch, d1 = options_.time_major ? batch : timesteps;
-            const bool ok = (m.rank() == 2 && m[0] == d0 && m[1] == d1) ||
-                            (m.rank() == 3 && m[0] == d0 && m[1] == d1 && m[2] == 1);
+            const bool ok =
+                (m.rank() == 2 && m[0] == d0 && m[1] == d1) || (m.rank() == 3 && m[0] == d0 && m[1] == d1 && m[2] == 1);
             if (!ok) {
                 detail::throw_shape_error(name, "mask", detail::expected_shape_string({d0, d1}), m,
                                           "one flag per sample and timestep; [B, T, 1] is accepted too");
@@ -1946,9 +2057,8 @@ class SimpleRNN {
         if (trace) begin_trace(*trace, s, args, use_input_dropout ? dropped_inputs_ : RowMatrix(x));
 
         // Output buffers.
-        result.output.resize(options_.return_sequences
-                                 ? (options_.time_major ? Shape{T, B, U} : Shape{B, T, U})
-                                 : Shape{B, U});
+        result.output.resize(options_.return_sequences ? (options_.time_major ? Shape{T, B, U} : Shape{B, T, U})
+                                                       : Shape{B, U});
 
         for (Index p = 0; p < T; ++p) {
             const Index t = options_.go_backwards ? T - 1 - p : p;
@@ -1983,7 +2093,8 @@ class SimpleRNN {
                 state_work_.swap(candidate_);
             }
             if (options_.return_sequences) {
-                StridedMap out(result.output.data() + first_row(p, s) * U, B, U, Eigen::OuterStride<>(row_stride(s) * U));
+                StridedMap out(result.output.data() + first_row(p, s) * U, B, U,
+                               Eigen::OuterStride<>(row_stride(s) * U));
                 out = masked ? output_carry_ : state_work_;
             }
         }
@@ -2018,9 +2129,8 @@ class SimpleRNN {
             state_work_.setZero();
         }
         if (args.trace) begin_trace(*args.trace, s, args, RowMatrix(x));
-        result.output.resize(options_.return_sequences
-                                 ? (options_.time_major ? Shape{T, B, U} : Shape{B, T, U})
-                                 : Shape{B, U});
+        result.output.resize(options_.return_sequences ? (options_.time_major ? Shape{T, B, U} : Shape{B, T, U})
+                                                       : Shape{B, U});
 
         // Every allocation happens here, before any thread starts: the slice bodies cannot throw.
         const Index count = detail::slice_count(B, threads_);
@@ -2030,10 +2140,8 @@ class SimpleRNN {
             SliceWork& w = slices_[static_cast<std::size_t>(c)];
             w.stacked.resize(rows, F + U);
             w.z.resize(rows, packed_.padded_units());
-            if (!args.mask.empty()) {
-                w.candidate.resize(rows, U);
-                w.carry.setZero(rows, U);  // Keras: the output carry starts at zero, not at h_{-1}
-            }
+            w.candidate.resize(rows, packed_.padded_units());
+            if (!args.mask.empty()) w.carry.setZero(rows, U);  // Keras: the output carry starts at zero, not at h_{-1}
         }
         auto body = [&](Index c) noexcept {
             const Index b0 = detail::slice_begin(B, count, c);
@@ -2074,24 +2182,28 @@ class SimpleRNN {
             detail::packed_gemm<Scalar>(rows, w.stacked.data(), K, packed_, w.z.data(), w.z.cols());
             const auto z = w.z.leftCols(U);
             if (trace) trace->preactivations.middleRows(p * B + b0, rows) = z;
+            auto candidate = w.candidate.leftCols(U);
+            // z and candidate rows all start at the same offset from a packet boundary (row stride = whole
+            // panels), in every slice: Eigen then splits each row into the same packet and scalar parts, so
+            // activations whose packet and scalar versions round differently (exp, logistic) still give
+            // bit-identical results for any thread count.
+            activation_.forward(z.array(), candidate.array());
+            if (trace) trace->activations.middleRows(p * B + b0, rows) = candidate;
             if (masked) {
-                activation_.forward(z.array(), w.candidate.array());
-                if (trace) trace->activations.middleRows(p * B + b0, rows) = w.candidate;
                 // Select, not blend: a masked row keeps state and output exactly (NaN-safe).
                 for (Index i = 0; i < rows; ++i) {
                     const Index b = b0 + i;
                     const bool keep = args.mask.keep(options_.time_major ? t * B + b : b * T + t);
                     if (trace) trace->step_mask(p, b) = keep;
                     if (keep) {
-                        h.row(i) = w.candidate.row(i);
-                        w.carry.row(i) = w.candidate.row(i);
+                        h.row(i) = candidate.row(i);
+                        w.carry.row(i) = candidate.row(i);
                     } else if (options_.zero_output_for_mask) {
                         w.carry.row(i).setZero();
                     }
                 }
             } else {
-                activation_.forward(z.array(), h.array());  // z and h are distinct buffers
-                if (trace) trace->activations.middleRows(p * B + b0, rows) = h;
+                h = candidate;
             }
             if (options_.return_sequences) {
                 for (Index i = 0; i < rows; ++i) {
