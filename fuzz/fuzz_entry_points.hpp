@@ -27,7 +27,9 @@ inline std::string_view as_text(const std::uint8_t* data, std::size_t size) {
     return size == 0 ? std::string_view() : std::string_view(reinterpret_cast<const char*>(data), size);
 }
 
-[[noreturn]] inline void property_failed(const std::string& what) { throw std::logic_error("fuzz property violated: " + what); }
+[[noreturn]] inline void property_failed(const std::string& what) {
+    throw std::logic_error("fuzz property violated: " + what);
+}
 
 /// json::parse; on success dump() must parse back to an equal value (compact and indented).
 inline void json_parse(const std::uint8_t* data, std::size_t size) {
@@ -75,9 +77,9 @@ inline void layer_config(const std::uint8_t* data, std::size_t size) {
     LayerConfig build = lc;
     build.options.input_dim = 0;
     try {
-        visit_layer<float>(build, [](auto& layer) { (void)layer.units(); }, "<fuzz config>");
-    } catch (const FormatError&) {
-    }
+        visit_layer<float>(
+            build, [](auto& layer) { (void)layer.units(); }, "<fuzz config>");
+    } catch (const FormatError&) {}
 }
 
 /// read_npy as float and double; a float32 array read back from npy_bytes() must be bit-identical.
@@ -86,8 +88,7 @@ inline void npy(const std::uint8_t* data, std::size_t size) {
     const std::string_view bytes = as_text(data, size);
     try {
         (void)read_npy<double>(bytes, "<fuzz npy>");
-    } catch (const FormatError&) {
-    }
+    } catch (const FormatError&) {}
     elman::Tensor<float> t;
     try {
         t = read_npy<float>(bytes, "<fuzz npy>");
@@ -122,16 +123,13 @@ inline void npz(const std::uint8_t* data, std::size_t size) {
                 property_failed("zip round trip changed entry '" + entries[i].name + "'");
             }
         }
-    } catch (const FormatError&) {
-    }
+    } catch (const FormatError&) {}
     try {
         (void)read_npz<float>(bytes, "<fuzz npz>");
-    } catch (const FormatError&) {
-    }
+    } catch (const FormatError&) {}
     try {
         (void)read_npz_weights<double>(bytes, "<fuzz npz>");
-    } catch (const FormatError&) {
-    }
+    } catch (const FormatError&) {}
     try {
         const LoadedLayer<float> w = read_npz_weights<float>(bytes, "<fuzz npz>");
         // Weights only: build a layer of the stored size with a fallback config (kernel [F,U], F and U are
@@ -140,9 +138,9 @@ inline void npz(const std::uint8_t* data, std::size_t size) {
         fallback.units = w.weights.at(0).shape()[1];
         fallback.activation = "tanh";
         fallback.options.use_bias = w.weights.size() == 3;
-        visit_layer(w, [](auto& layer) { (void)layer.units(); }, fallback);
-    } catch (const FormatError&) {
-    }
+        visit_layer(
+            w, [](auto& layer) { (void)layer.units(); }, fallback);
+    } catch (const FormatError&) {}
 }
 
 /// Splits a tfjs fuzz input: model.json text up to the first NUL byte, then the concatenated shard bytes.
@@ -170,8 +168,7 @@ inline void tfjs(const std::uint8_t* data, std::size_t size) {
                 // allocate more than the shards hold.
                 visit_layer(loaded, [](auto& layer) { (void)layer.units(); });
             }
-        } catch (const FormatError&) {
-        }
+        } catch (const FormatError&) {}
     }
 }
 

@@ -17,7 +17,10 @@
 ELMAN_NAMESPACE_BEGIN
 namespace io {
 
-/// Supplies the bytes of a weight shard named in the manifest (a path relative to model.json).
+/// Supplies the bytes of a weight shard named in the manifest (a path relative to model.json). read_tfjs takes
+/// any callable `std::string(const std::string&)` (a lambda is passed straight through, without the type erasure
+/// of std::function, which made g++ 12 -O1 with sanitizers warn -Wmaybe-uninitialized inside <functional>);
+/// this alias remains for code that wants to store a reader.
 using ShardReader = std::function<std::string(const std::string& relative_path)>;
 
 /// Reads one SimpleRNN layer from a tfjs `model.json` text and its shards. The manifest's groups are
@@ -26,15 +29,16 @@ using ShardReader = std::function<std::string(const std::string& relative_path)>
 /// float32 weights are accepted (tfjs' quantized or int weights throw). Every inconsistency (missing or
 /// unsafe shard paths, shard sizes that do not add up, shapes that disagree with the config) throws
 /// FormatError naming `source`.
-template <class Scalar>
-LoadedLayer<Scalar> read_tfjs(std::string_view model_json, const std::string& source, const ShardReader& read_shard,
+template <class Scalar, class ReadShard>
+LoadedLayer<Scalar> read_tfjs(std::string_view model_json, const std::string& source, ReadShard&& read_shard,
                               const LayerSelector& selector = {}) {
     const json::Value root = json::parse(model_json, source);
     if (!root.is_object()) throw FormatError(source, "model.json must hold a JSON object");
     const json::Value* topology = root.find("modelTopology");
     if (!topology) throw FormatError(source, "no `modelTopology` (not a tfjs Layers model.json)");
     if (const json::Value* fmt = root.find("format"); fmt && fmt->is_string() && fmt->as_string() != "layers-model") {
-        throw FormatError(source, "format is \"" + fmt->as_string() + "\", expected \"layers-model\" (a graph model has no Keras layers)");
+        throw FormatError(source, "format is \"" + fmt->as_string() +
+                                      "\", expected \"layers-model\" (a graph model has no Keras layers)");
     }
     const FoundLayer found = find_simple_rnn_layer(*topology, selector, source);
     LoadedLayer<Scalar> out;
@@ -65,7 +69,8 @@ LoadedLayer<Scalar> read_tfjs(std::string_view model_json, const std::string& so
             }
             const std::string& wname = name->as_string();
             const std::string dt = dtype && dtype->is_string() ? dtype->as_string() : "";
-            if (spec.contains("quantization")) throw FormatError(source, "weight '" + wname + "' is quantized; save the model unquantized");
+            if (spec.contains("quantization"))
+                throw FormatError(source, "weight '" + wname + "' is quantized; save the model unquantized");
             if (shape->size() > static_cast<std::size_t>(Shape::max_rank)) {
                 throw FormatError(source, "weight '" + wname + "' has rank " + std::to_string(shape->size()));
             }
@@ -79,15 +84,26 @@ LoadedLayer<Scalar> read_tfjs(std::string_view model_json, const std::string& so
             }
             Shape s;
             switch (shape->size()) {
-                case 0: break;
-                case 1: s = Shape{extents[0]}; break;
-                case 2: s = Shape{extents[0], extents[1]}; break;
-                case 3: s = Shape{extents[0], extents[1], extents[2]}; break;
-                default: s = Shape{extents[0], extents[1], extents[2], extents[3]}; break;
+                case 0:
+                    break;
+                case 1:
+                    s = Shape{extents[0]};
+                    break;
+                case 2:
+                    s = Shape{extents[0], extents[1]};
+                    break;
+                case 3:
+                    s = Shape{extents[0], extents[1], extents[2]};
+                    break;
+                default:
+                    s = Shape{extents[0], extents[1], extents[2], extents[3]};
+                    break;
             }
             std::size_t width = 4;  // float32, int32 and bool (1 byte) are tfjs' weight dtypes
-            if (dt == "bool") width = 1;
-            else if (dt != "float32" && dt != "int32") throw FormatError(source, "weight '" + wname + "' has unsupported dtype '" + dt + "'");
+            if (dt == "bool")
+                width = 1;
+            else if (dt != "float32" && dt != "int32")
+                throw FormatError(source, "weight '" + wname + "' has unsupported dtype '" + dt + "'");
             Index count = 0;
             try {
                 count = s.size();
@@ -101,7 +117,8 @@ LoadedLayer<Scalar> read_tfjs(std::string_view model_json, const std::string& so
                         p.as_string().find("..") != std::string::npos) {
                         throw FormatError(source, "weightsManifest has an unsafe or invalid shard path");
                     }
-                    data += read_shard(p.as_string());
+                    const std::string shard = read_shard(p.as_string());
+                    data += shard;
                     if (data.size() > max_file_bytes) throw FormatError(source, "weight shards exceed the size limit");
                 }
                 loaded = true;
@@ -111,22 +128,26 @@ LoadedLayer<Scalar> read_tfjs(std::string_view model_json, const std::string& so
             }
             const std::size_t bytes = static_cast<std::size_t>(count) * width;
             if (mine) {
-                if (dt != "float32") throw FormatError(source, "weight '" + wname + "' has dtype '" + dt + "', expected float32");
+                if (dt != "float32")
+                    throw FormatError(source, "weight '" + wname + "' has dtype '" + dt + "', expected float32");
                 if (offset + bytes > data.size()) {
-                    throw FormatError(source, "weight shards hold " + std::to_string(data.size()) + " bytes but weight '" + wname +
-                                                  "' needs bytes " + std::to_string(offset) + ".." + std::to_string(offset + bytes) + " (truncated shard?)");
+                    throw FormatError(source, "weight shards hold " + std::to_string(data.size()) +
+                                                  " bytes but weight '" + wname + "' needs bytes " +
+                                                  std::to_string(offset) + ".." + std::to_string(offset + bytes) +
+                                                  " (truncated shard?)");
                 }
                 Tensor<Scalar> t(s);
-                detail::decode_floats(reinterpret_cast<const unsigned char*>(data.data() + offset), static_cast<std::size_t>(count), 4,
-                                      true, t.data(), source, "weight '" + wname + "'");
+                detail::decode_floats(reinterpret_cast<const unsigned char*>(data.data() + offset),
+                                      static_cast<std::size_t>(count), 4, true, t.data(), source,
+                                      "weight '" + wname + "'");
                 names.push_back(wname);
                 tensors.push_back(std::move(t));
             }
             offset += bytes;
         }
         if (loaded && offset != data.size()) {
-            throw FormatError(source, "weight shards hold " + std::to_string(data.size()) + " bytes but the manifest describes " +
-                                          std::to_string(offset));
+            throw FormatError(source, "weight shards hold " + std::to_string(data.size()) +
+                                          " bytes but the manifest describes " + std::to_string(offset));
         }
     }
     if (names.empty()) throw FormatError(source, "weightsManifest has no weights for layer '" + found.name + "'");
@@ -143,8 +164,9 @@ template <class Scalar>
 LoadedLayer<Scalar> load_tfjs(const std::string& model_json_path, const LayerSelector& selector = {}) {
     const std::size_t slash = model_json_path.find_last_of('/');
     const std::string dir = slash == std::string::npos ? std::string() : model_json_path.substr(0, slash + 1);
-    return read_tfjs<Scalar>(read_file(model_json_path, std::size_t(64) << 20), model_json_path,
-                             [&](const std::string& rel) { return read_file(dir + rel); }, selector);
+    return read_tfjs<Scalar>(
+        read_file(model_json_path, std::size_t(64) << 20), model_json_path,
+        [&](const std::string& rel) { return read_file(dir + rel); }, selector);
 }
 
 }  // namespace io
