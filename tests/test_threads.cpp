@@ -104,5 +104,13 @@ TEST_CASE("Backends agree to rounding", "[threads][backend]") {
     packed.set_backend(elman::Backend::packed);
     gemm.set_backend(elman::Backend::gemm);
     const auto x = random_tensor<double>({5, 11, 7}, 11);
-    CHECK(elman_test::max_relative_error(packed(x).output, gemm(x).output) <= 1e-13);
+    elman::ForwardTrace<double> packed_trace, gemm_trace;
+    SimpleRNN<double>::Args packed_args, gemm_args;
+    packed_args.trace = &packed_trace;
+    gemm_args.trace = &gemm_trace;
+    CHECK(elman_test::max_relative_error(packed(x, packed_args).output, gemm(x, gemm_args).output) <= 1e-13);
+    // The backward pass reads the trace: every block must be filled on both paths.
+    CHECK(packed_trace.states.isApprox(gemm_trace.states, 1e-13));
+    CHECK(packed_trace.preactivations.isApprox(gemm_trace.preactivations, 1e-13));
+    CHECK(packed_trace.activations.isApprox(gemm_trace.activations, 1e-13));
 }
