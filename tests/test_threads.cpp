@@ -4,6 +4,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <cstdint>
+#include <utility>
 #include <vector>
 
 using elman::Index;
@@ -113,4 +115,78 @@ TEST_CASE("Backends agree to rounding", "[threads][backend]") {
     CHECK(packed_trace.states.isApprox(gemm_trace.states, 1e-13));
     CHECK(packed_trace.preactivations.isApprox(gemm_trace.preactivations, 1e-13));
     CHECK(packed_trace.activations.isApprox(gemm_trace.activations, 1e-13));
+}
+
+TEST_CASE("Persistent workers: repeated calls, changing thread counts and batch sizes", "[threads][pool]") {
+    const Index T = 6, F = 5, U = 40;
+    elman::SimpleRNNOptions o;
+    o.return_sequences = true;
+    SimpleRNN<float> one(U, o), many(U, o);
+    std::vector<Tensor<float>> w{random_tensor<float>({F, U}, 12), random_tensor<float>({U, U}, 13, -0.3, 0.3),
+                                 random_tensor<float>({U}, 14)};
+    one.set_weights(w);
+    many.set_weights(w);
+    int round = 0;
+    for (int threads : {2, 3, 2, 1, 4, 2}) {
+        many.set_threads(threads);
+        for (Index batch : {1, 2, 3, 7, 2, 9}) {
+            INFO(threads << " threads, batch " << batch);
+            const auto x = random_tensor<float>({batch, T, F}, static_cast<std::uint64_t>(100 + round++));
+            CHECK(many(x).output.values() == one(x).output.values());
+        }
+    }
+}
+
+TEST_CASE("Persistent workers: copied, moved and assigned layers run correctly", "[threads][pool]") {
+    const Index B = 6, T = 5, F = 4, U = 33;
+    SimpleRNN<double> reference(U);
+    reference.set_weights(std::vector<Tensor<double>>{
+        random_tensor<double>({F, U}, 15), random_tensor<double>({U, U}, 16), random_tensor<double>({U}, 17)});
+    const auto x = random_tensor<double>({B, T, F}, 18);
+    const auto expected = reference(x).output.values();
+
+    SimpleRNN<double> layer = reference;
+    layer.set_threads(3);
+    CHECK(layer(x).output.values() == expected);  // workers started
+    SimpleRNN<double> copy = layer;               // the copy starts its own workers
+    CHECK(copy.threads() == 3);
+    CHECK(copy(x).output.values() == expected);
+    CHECK(layer(x).output.values() == expected);
+    SimpleRNN<double> moved = std::move(copy);  // the workers move along
+    CHECK(moved(x).output.values() == expected);
+    SimpleRNN<double> assigned = reference;
+    CHECK(assigned(x).output.values() == expected);
+    assigned = layer;  // copy assignment: thread count copied, workers not
+    CHECK(assigned.threads() == 3);
+    CHECK(assigned(x).output.values() == expected);
+    assigned = std::move(moved);  // move assignment: the target's workers are joined, the source's taken over
+    CHECK(assigned(x).output.values() == expected);
+    {
+        SimpleRNN<double> short_lived = layer;
+        CHECK(short_lived(x).output.values() == expected);
+    }  // joins its workers
+    CHECK(layer(x).output.values() == expected);
+}
+
+TEST_CASE("SlicePool runs every slice exactly once", "[threads][pool]") {
+    elman::detail::SlicePool pool;
+    CHECK(pool.workers() == 0);
+    for (int round = 0; round < 200; ++round) {
+        const Index count = 1 + round % 5;
+        std::vector<int> hits(static_cast<std::size_t>(count), 0);
+        auto body = [&hits](Index s) noexcept { ++hits[static_cast<std::size_t>(s)]; };
+        pool.run(count, body);
+        CHECK(hits == std::vector<int>(static_cast<std::size_t>(count), 1));
+    }
+    CHECK(pool.workers() == 4);  // grown to the largest count seen, kept between runs
+    elman::detail::SlicePool copy = pool;
+    CHECK(copy.workers() == 0);
+    elman::detail::SlicePool moved = std::move(pool);
+    CHECK(moved.workers() == 4);
+    moved.stop();
+    CHECK(moved.workers() == 0);
+    std::vector<int> hits(3, 0);
+    auto body = [&hits](Index s) noexcept { ++hits[static_cast<std::size_t>(s)]; };
+    moved.run(3, body);
+    CHECK(hits == std::vector<int>(3, 1));
 }

@@ -9,7 +9,7 @@ ELMAN_NAMESPACE_BEGIN
 /// The compute path of SimpleRNN's whole-sequence call (`layer.set_backend(...)`). Both compute the same layer;
 /// they differ in summation order only (so results agree to rounding, not bit for bit).
 enum class Backend {
-    /// Weights packed once per call into SIMD panels; one fused product `[x_t h_{t-1}] · [W; U] + b` per step
+    /// Weights packed into SIMD panels (kept between calls, repacked when the weights change); one fused product `[x_t h_{t-1}] · [W; U] + b` per step
     /// (detail/packed_gemm.hpp). Summation order does not depend on the batch size or thread count.
     packed,
     /// Eigen products: all timesteps' input projection in one GEMM, then one GEMM per step. With

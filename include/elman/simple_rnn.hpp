@@ -19,6 +19,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -142,6 +143,7 @@ class SimpleRNN {
         kernel_ = kernel;
         recurrent_kernel_ = recurrent;
         bias_ = bias;
+        ++weights_version_;
         input_dim_ = input_dim;
         built_empty_ = input_dim == 0;
         if (options_.stateful && options_.batch_size > 0 && !has_state_) create_zero_state(options_.batch_size);
@@ -152,10 +154,23 @@ class SimpleRNN {
     const Matrix& recurrent_kernel() const noexcept { return recurrent_kernel_; }
     const RowVector& bias() const noexcept { return bias_; }
 
-    /// Mutable access for optimizers (shapes must not change).
-    Matrix& kernel_mutable() noexcept { return kernel_; }
-    Matrix& recurrent_kernel_mutable() noexcept { return recurrent_kernel_; }
-    RowVector& bias_mutable() noexcept { return bias_; }
+    /// Mutable access for optimizers (shapes must not change). The packed backend keeps its packed copy of
+    /// the weights between calls and repacks only after the weights may have changed: each call of these
+    /// accessors (like set_weights and build) marks them changed. So obtain the reference anew for every
+    /// update, as `trainable_variables` does per step: writes through a reference or pointer kept from before
+    /// the last call of the layer are not seen by the next call (it would run on the old weights).
+    Matrix& kernel_mutable() noexcept {
+        ++weights_version_;
+        return kernel_;
+    }
+    Matrix& recurrent_kernel_mutable() noexcept {
+        ++weights_version_;
+        return recurrent_kernel_;
+    }
+    RowVector& bias_mutable() noexcept {
+        ++weights_version_;
+        return bias_;
+    }
 
     /// Keras `get_weights()`: `[kernel, recurrent_kernel, bias]` (bias only with use_bias), row-major numpy
     /// layout; empty before the layer is built.
@@ -188,6 +203,7 @@ class SimpleRNN {
         kernel_ = weights[0].matrix();
         recurrent_kernel_ = weights[1].matrix();
         if (options_.use_bias) bias_ = Eigen::Map<const RowVector>(weights[2].data(), units_);
+        ++weights_version_;
     }
     void set_weights(const std::vector<Tensor<Scalar>>& weights) {
         std::vector<TensorView<const Scalar>> views(weights.begin(), weights.end());
@@ -273,14 +289,17 @@ class SimpleRNN {
 
     // ---- performance controls ---------------------------------------------------------------------------------
     /// Threads a whole-sequence call may use (default 1). The batch is split into `threads` near-equal row
-    /// slices, each run on its own std::thread (the caller runs the first), so samples never wait for each
-    /// other; a call with batch B uses min(B, threads) threads. Results are bit-identical to one thread with
+    /// slices: the caller runs the first, persistent worker threads the others (started by the first call that
+    /// needs them, kept between calls, joined when the layer is destroyed or the thread count is lowered; a
+    /// copy of the layer starts its own). Samples never wait for each other; a call with batch B uses
+    /// min(B, threads) threads. Results are bit-identical to one thread with
     /// the packed backend, whose sums do not depend on the slice (the gemm backend and dropout calls always run
     /// on one thread, as Eigen's/BLAS' summation order may depend on the row count). Throws
     /// std::invalid_argument for n < 1.
     void set_threads(int threads) {
         if (threads < 1)
             detail::throw_invalid(options_.name, "threads", "must be >= 1, got " + std::to_string(threads));
+        if (threads < threads_) pool_.stop();  // idle workers are not kept for a smaller count
         threads_ = threads;
     }
     int threads() const noexcept { return threads_; }
@@ -326,6 +345,7 @@ class SimpleRNN {
         kernel_.resize(input_dim, units_);
         recurrent_kernel_.resize(units_, units_);
         bias_.resize(options_.use_bias ? units_ : 0);
+        ++weights_version_;
         input_dim_ = input_dim;
         built_empty_ = input_dim == 0;
         if (options_.stateful && options_.batch_size > 0 && !has_state_) create_zero_state(options_.batch_size);
@@ -540,12 +560,15 @@ class SimpleRNN {
     }
 
     // Packed backend (no dropout): per step one fused product z = [x_t h_{t-1}] · [W; U] + b on weights packed
-    // once per call, so there is no [B*T, U] projection buffer and no per-step re-packing. Batch slices run
-    // independently, on threads_ threads.
+    // once (repacked only when the weights may have changed), so there is no [B*T, U] projection buffer and no
+    // per-step re-packing. Batch slices run independently, on threads_ threads (pool_).
     void run_packed(const TensorView<const Scalar>& inputs, const Args& args, const CallShape& s, ResultType& result) {
         const Index B = s.batch, T = s.timesteps, F = s.features, U = units_;
         const Eigen::Map<const RowMatrix> x = inputs.matrix();
-        packed_.pack(kernel_, recurrent_kernel_, bias_);  // bias_ is empty without use_bias
+        if (packed_version_ != weights_version_ || packed_.depth() != F + U) {
+            packed_.pack(kernel_, recurrent_kernel_, bias_);  // bias_ is empty without use_bias
+            packed_version_ = weights_version_;
+        }
 
         // Initial state h_{-1}, exactly as the gemm path chooses it.
         state_work_.resize(B, U);
@@ -576,11 +599,7 @@ class SimpleRNN {
             run_packed_slice(slices_[static_cast<std::size_t>(c)], b0, detail::slice_begin(B, count, c + 1) - b0, x,
                              args, s, result);
         };
-        if (count == 1) {
-            body(0);
-        } else {
-            detail::run_slices(count, body);
-        }
+        pool_.run(count, body);
 
         if (options_.return_state) {
             if (!result.state) result.state.emplace();
@@ -709,8 +728,13 @@ class SimpleRNN {
     RowMatrix projection_, dropped_inputs_, state_work_, candidate_, preactivation_, dropped_state_, output_carry_;
     RowMatrix dropout_mask_, recurrent_dropout_mask_;
     // Packed backend: the stacked weights [W; U] and bias in panels, and one workspace per batch slice.
+    // packed_ holds the weights as of weights_version_ == packed_version_ (bumped by every path that may
+    // change them: build, set_weights, the *_mutable accessors).
     detail::PackedWeights<Scalar> packed_;
+    std::uint64_t weights_version_ = 1, packed_version_ = 0;
     std::vector<SliceWork> slices_;
+    // Persistent workers for set_threads > 1 (not copied: a copy starts its own when it needs them).
+    detail::SlicePool pool_;
 };
 
 ELMAN_NAMESPACE_END

@@ -1195,7 +1195,7 @@ ELMAN_NAMESPACE_BEGIN
 /// The compute path of SimpleRNN's whole-sequence call (`layer.set_backend(...)`). Both compute the same layer;
 /// they differ in summation order only (so results agree to rounding, not bit for bit).
 enum class Backend {
-    /// Weights packed once per call into SIMD panels; one fused product `[x_t h_{t-1}] · [W; U] + b` per step
+    /// Weights packed into SIMD panels (kept between calls, repacked when the weights change); one fused product `[x_t h_{t-1}] · [W; U] + b` per step
     /// (detail/packed_gemm.hpp). Summation order does not depend on the batch size or thread count.
     packed,
     /// Eigen products: all timesteps' input projection in one GEMM, then one GEMM per step. With
@@ -1214,11 +1214,17 @@ inline constexpr Backend default_backend = Backend::packed;
 ELMAN_NAMESPACE_END
 // #include <elman/config.hpp>
 // #include <elman/detail/batch_split.hpp>
-// Running independent batch slices of a recurrence on several threads.
+// Running independent batch slices of a recurrence on several threads: persistent workers (SlicePool).
 
 // #include <elman/config.hpp>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <memory>
+#include <mutex>
 #include <system_error>
 #include <thread>
 #include <vector>
@@ -1236,25 +1242,157 @@ inline Index slice_begin(Index batch, Index count, Index s) noexcept {
     return batch / count * s + std::min(s, batch % count);
 }
 
-/// Runs `body(s)` for s in [0, count): slices 1.. on new threads, slice 0 on the caller. Samples of a batch never
-/// interact in a recurrence, so slices need no synchronisation until the join. If the system refuses a thread,
-/// that slice runs on the caller instead (same result, less parallelism). `body` must not throw.
-template <class Body>
-void run_slices(Index count, Body&& body) {
-    std::vector<std::thread> workers;
-    std::vector<Index> inline_slices;
-    if (count > 1) workers.reserve(static_cast<std::size_t>(count - 1));
-    for (Index s = 1; s < count; ++s) {
-        try {
-            workers.emplace_back([&body, s] { body(s); });
-        } catch (const std::system_error&) {
-            inline_slices.push_back(s);
+/// One spin-wait iteration: tells the core we are spinning (x86 `pause`, Arm `yield`), else does nothing.
+inline void spin_pause() noexcept {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    asm volatile("yield" ::: "memory");
+#endif
+}
+
+/// Worker threads that stay alive between calls and run the slices of each call: `run(count, body)` runs
+/// `body(s)` for s in [0, count), slice 0 on the caller and slice s on worker s-1. Workers are started on the
+/// first run that needs them and joined by the destructor (or `stop()`). Between calls a worker spins briefly
+/// (so back-to-back calls do not pay a wake-up), then sleeps on a condition variable.
+///
+/// A pool belongs to one owner object: copying gives an empty pool (the copy starts its own workers when it
+/// first needs them), copy-assignment keeps the target's workers, moving transfers them. `run` must not be
+/// called concurrently on one pool (the owner's call is not const). If the system refuses a thread, its slices
+/// run on the caller instead (same result, less parallelism).
+class SlicePool {
+  public:
+    SlicePool() = default;
+    SlicePool(const SlicePool&) noexcept {}
+    SlicePool& operator=(const SlicePool&) noexcept { return *this; }
+    SlicePool(SlicePool&& other) noexcept : state_(std::move(other.state_)) {}
+    SlicePool& operator=(SlicePool&& other) noexcept {
+        if (this != &other) {
+            stop();
+            state_ = std::move(other.state_);
+        }
+        return *this;
+    }
+    ~SlicePool() { stop(); }
+
+    /// Worker threads currently running.
+    std::size_t workers() const noexcept { return state_ ? state_->threads.size() : 0; }
+
+    /// Joins every worker (the next run starts them again).
+    void stop() noexcept {
+        if (!state_) return;
+        {
+            std::lock_guard<std::mutex> lock(state_->mutex);
+            state_->stopping = true;
+        }
+        state_->wake.notify_all();
+        for (auto& t : state_->threads) t.join();
+        state_.reset();
+    }
+
+    /// Runs `body(s)` for every s in [0, count) and returns when all have finished. `body` must not throw;
+    /// may throw std::bad_alloc only before any slice has started.
+    template <class Body>
+    void run(Index count, Body& body) {
+        if (count <= 1) {
+            if (count == 1) body(Index{0});
+            return;
+        }
+        const std::size_t wanted = static_cast<std::size_t>(count - 1);
+        if (!state_) state_ = std::make_unique<State>();
+        State& st = *state_;
+        while (st.threads.size() < wanted && !st.refused) {
+            const std::size_t id = st.threads.size();
+            // A new worker must wait for the next job, not run the last one again.
+            const unsigned long seen = st.generation.load(std::memory_order_relaxed);
+            try {
+                st.threads.emplace_back([&st, id, seen] { worker(st, id, seen); });
+            } catch (const std::system_error&) {
+                st.refused = true;  // run the missing slices on the caller from now on
+            }
+        }
+        const std::size_t started = st.threads.size();
+        {
+            std::lock_guard<std::mutex> lock(st.mutex);
+            st.fn = [](void* ctx, Index s) noexcept { (*static_cast<Body*>(ctx))(s); };
+            st.ctx = &body;
+            st.count = count;
+            st.pending.store(started, std::memory_order_relaxed);
+            st.generation.fetch_add(1, std::memory_order_release);
+        }
+        st.wake.notify_all();
+        body(Index{0});
+        for (Index s = static_cast<Index>(started) + 1; s < count; ++s) body(s);  // slices without a worker
+        // Wait for the workers: spin a little, then sleep.
+        const auto spin_until = std::chrono::steady_clock::now() + spin_time;
+        for (unsigned i = 1; st.pending.load(std::memory_order_acquire) != 0; ++i) {
+            spin_pause();
+            if (i % 64 == 0 && std::chrono::steady_clock::now() > spin_until) {
+                std::unique_lock<std::mutex> lock(st.done_mutex);
+                st.done.wait(lock, [&st] { return st.pending.load(std::memory_order_acquire) == 0; });
+                break;
+            }
         }
     }
-    body(Index{0});
-    for (Index s : inline_slices) body(s);
-    for (auto& w : workers) w.join();
-}
+
+  private:
+    static constexpr std::chrono::microseconds spin_time{50};
+
+    struct State {
+        std::vector<std::thread> threads;
+        bool refused = false;  // the system refused a thread once: do not retry on every call
+        // The current job, written under `mutex` before `generation` is bumped (release).
+        std::mutex mutex;
+        std::condition_variable wake;
+        bool stopping = false;
+        void (*fn)(void*, Index) noexcept = nullptr;
+        void* ctx = nullptr;
+        Index count = 0;
+        std::atomic<unsigned long> generation{0};
+        // Workers still running the current job; the one that brings it to 0 notifies `done`.
+        std::atomic<std::size_t> pending{0};
+        std::mutex done_mutex;
+        std::condition_variable done;
+    };
+
+    static void worker(State& st, std::size_t id, unsigned long seen) noexcept {
+        for (;;) {
+            // Wait for a new job: spin a little, then sleep.
+            const auto spin_until = std::chrono::steady_clock::now() + spin_time;
+            bool have_job = false;
+            for (unsigned i = 1; i % 64 != 0 || std::chrono::steady_clock::now() <= spin_until; ++i) {
+                if (st.generation.load(std::memory_order_acquire) != seen) {
+                    have_job = true;
+                    break;
+                }
+                spin_pause();
+            }
+            void (*fn)(void*, Index) noexcept = nullptr;
+            void* ctx = nullptr;
+            Index count = 0;
+            {
+                std::unique_lock<std::mutex> lock(st.mutex);
+                if (!have_job) {
+                    st.wake.wait(lock,
+                                 [&] { return st.stopping || st.generation.load(std::memory_order_acquire) != seen; });
+                }
+                if (st.stopping) return;
+                seen = st.generation.load(std::memory_order_acquire);
+                fn = st.fn;
+                ctx = st.ctx;
+                count = st.count;
+            }
+            const Index slice = static_cast<Index>(id) + 1;
+            if (slice < count) fn(ctx, slice);
+            if (st.pending.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+                std::lock_guard<std::mutex> lock(st.done_mutex);
+                st.done.notify_one();
+            }
+        }
+    }
+
+    std::unique_ptr<State> state_;
+};
 
 }  // namespace detail
 ELMAN_NAMESPACE_END
@@ -1591,6 +1729,7 @@ ELMAN_NAMESPACE_END
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -1714,6 +1853,7 @@ class SimpleRNN {
         kernel_ = kernel;
         recurrent_kernel_ = recurrent;
         bias_ = bias;
+        ++weights_version_;
         input_dim_ = input_dim;
         built_empty_ = input_dim == 0;
         if (options_.stateful && options_.batch_size > 0 && !has_state_) create_zero_state(options_.batch_size);
@@ -1724,10 +1864,23 @@ class SimpleRNN {
     const Matrix& recurrent_kernel() const noexcept { return recurrent_kernel_; }
     const RowVector& bias() const noexcept { return bias_; }
 
-    /// Mutable access for optimizers (shapes must not change).
-    Matrix& kernel_mutable() noexcept { return kernel_; }
-    Matrix& recurrent_kernel_mutable() noexcept { return recurrent_kernel_; }
-    RowVector& bias_mutable() noexcept { return bias_; }
+    /// Mutable access for optimizers (shapes must not change). The packed backend keeps its packed copy of
+    /// the weights between calls and repacks only after the weights may have changed: each call of these
+    /// accessors (like set_weights and build) marks them changed. So obtain the reference anew for every
+    /// update, as `trainable_variables` does per step: writes through a reference or pointer kept from before
+    /// the last call of the layer are not seen by the next call (it would run on the old weights).
+    Matrix& kernel_mutable() noexcept {
+        ++weights_version_;
+        return kernel_;
+    }
+    Matrix& recurrent_kernel_mutable() noexcept {
+        ++weights_version_;
+        return recurrent_kernel_;
+    }
+    RowVector& bias_mutable() noexcept {
+        ++weights_version_;
+        return bias_;
+    }
 
     /// Keras `get_weights()`: `[kernel, recurrent_kernel, bias]` (bias only with use_bias), row-major numpy
     /// layout; empty before the layer is built.
@@ -1760,6 +1913,7 @@ class SimpleRNN {
         kernel_ = weights[0].matrix();
         recurrent_kernel_ = weights[1].matrix();
         if (options_.use_bias) bias_ = Eigen::Map<const RowVector>(weights[2].data(), units_);
+        ++weights_version_;
     }
     void set_weights(const std::vector<Tensor<Scalar>>& weights) {
         std::vector<TensorView<const Scalar>> views(weights.begin(), weights.end());
@@ -1845,14 +1999,17 @@ class SimpleRNN {
 
     // ---- performance controls ---------------------------------------------------------------------------------
     /// Threads a whole-sequence call may use (default 1). The batch is split into `threads` near-equal row
-    /// slices, each run on its own std::thread (the caller runs the first), so samples never wait for each
-    /// other; a call with batch B uses min(B, threads) threads. Results are bit-identical to one thread with
+    /// slices: the caller runs the first, persistent worker threads the others (started by the first call that
+    /// needs them, kept between calls, joined when the layer is destroyed or the thread count is lowered; a
+    /// copy of the layer starts its own). Samples never wait for each other; a call with batch B uses
+    /// min(B, threads) threads. Results are bit-identical to one thread with
     /// the packed backend, whose sums do not depend on the slice (the gemm backend and dropout calls always run
     /// on one thread, as Eigen's/BLAS' summation order may depend on the row count). Throws
     /// std::invalid_argument for n < 1.
     void set_threads(int threads) {
         if (threads < 1)
             detail::throw_invalid(options_.name, "threads", "must be >= 1, got " + std::to_string(threads));
+        if (threads < threads_) pool_.stop();  // idle workers are not kept for a smaller count
         threads_ = threads;
     }
     int threads() const noexcept { return threads_; }
@@ -1898,6 +2055,7 @@ class SimpleRNN {
         kernel_.resize(input_dim, units_);
         recurrent_kernel_.resize(units_, units_);
         bias_.resize(options_.use_bias ? units_ : 0);
+        ++weights_version_;
         input_dim_ = input_dim;
         built_empty_ = input_dim == 0;
         if (options_.stateful && options_.batch_size > 0 && !has_state_) create_zero_state(options_.batch_size);
@@ -2112,12 +2270,15 @@ class SimpleRNN {
     }
 
     // Packed backend (no dropout): per step one fused product z = [x_t h_{t-1}] · [W; U] + b on weights packed
-    // once per call, so there is no [B*T, U] projection buffer and no per-step re-packing. Batch slices run
-    // independently, on threads_ threads.
+    // once (repacked only when the weights may have changed), so there is no [B*T, U] projection buffer and no
+    // per-step re-packing. Batch slices run independently, on threads_ threads (pool_).
     void run_packed(const TensorView<const Scalar>& inputs, const Args& args, const CallShape& s, ResultType& result) {
         const Index B = s.batch, T = s.timesteps, F = s.features, U = units_;
         const Eigen::Map<const RowMatrix> x = inputs.matrix();
-        packed_.pack(kernel_, recurrent_kernel_, bias_);  // bias_ is empty without use_bias
+        if (packed_version_ != weights_version_ || packed_.depth() != F + U) {
+            packed_.pack(kernel_, recurrent_kernel_, bias_);  // bias_ is empty without use_bias
+            packed_version_ = weights_version_;
+        }
 
         // Initial state h_{-1}, exactly as the gemm path chooses it.
         state_work_.resize(B, U);
@@ -2148,11 +2309,7 @@ class SimpleRNN {
             run_packed_slice(slices_[static_cast<std::size_t>(c)], b0, detail::slice_begin(B, count, c + 1) - b0, x,
                              args, s, result);
         };
-        if (count == 1) {
-            body(0);
-        } else {
-            detail::run_slices(count, body);
-        }
+        pool_.run(count, body);
 
         if (options_.return_state) {
             if (!result.state) result.state.emplace();
@@ -2281,8 +2438,13 @@ class SimpleRNN {
     RowMatrix projection_, dropped_inputs_, state_work_, candidate_, preactivation_, dropped_state_, output_carry_;
     RowMatrix dropout_mask_, recurrent_dropout_mask_;
     // Packed backend: the stacked weights [W; U] and bias in panels, and one workspace per batch slice.
+    // packed_ holds the weights as of weights_version_ == packed_version_ (bumped by every path that may
+    // change them: build, set_weights, the *_mutable accessors).
     detail::PackedWeights<Scalar> packed_;
+    std::uint64_t weights_version_ = 1, packed_version_ = 0;
     std::vector<SliceWork> slices_;
+    // Persistent workers for set_threads > 1 (not copied: a copy starts its own when it needs them).
+    detail::SlicePool pool_;
 };
 
 ELMAN_NAMESPACE_END
