@@ -4,15 +4,19 @@
 
 #include <elman/activation_registry.hpp>
 #include <elman/activations.hpp>
+#include <elman/backward.hpp>
 #include <elman/config.hpp>
 #include <elman/constraints.hpp>
+#include <elman/dense.hpp>
 #include <elman/initializers.hpp>
 #include <elman/mask.hpp>
+#include <elman/optimizers.hpp>
 #include <elman/random.hpp>
 #include <elman/regularizers.hpp>
 #include <elman/shape.hpp>
 #include <elman/simple_rnn.hpp>
 #include <elman/simple_rnn_call.hpp>
 #include <elman/simple_rnn_options.hpp>
+#include <elman/stream.hpp>
 #include <elman/tensor.hpp>
 #include <elman/version.hpp>
