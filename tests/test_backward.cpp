@@ -151,21 +151,25 @@ void check_gradients(const Setup& setup) {
     const auto g = p.analytic();
     Check check;
     auto& layer = p.layer;
-    check_elements(p, check, "kernel", [&] { return layer.kernel_mutable().data(); }, layer.kernel().size(),
-                   g.kernel.data());
-    check_elements(p, check, "recurrent_kernel", [&] { return layer.recurrent_kernel_mutable().data(); },
-                   layer.recurrent_kernel().size(), g.recurrent_kernel.data());
+    check_elements(
+        p, check, "kernel", [&] { return layer.kernel_mutable().data(); }, layer.kernel().size(), g.kernel.data());
+    check_elements(
+        p, check, "recurrent_kernel", [&] { return layer.recurrent_kernel_mutable().data(); },
+        layer.recurrent_kernel().size(), g.recurrent_kernel.data());
     REQUIRE(g.bias.size() == layer.bias().size());
-    check_elements(p, check, "bias", [&] { return layer.bias_mutable().data(); }, layer.bias().size(), g.bias.data());
+    check_elements(
+        p, check, "bias", [&] { return layer.bias_mutable().data(); }, layer.bias().size(), g.bias.data());
     REQUIRE(g.inputs.shape() == p.x.shape());
-    check_elements(p, check, "inputs", [&] { return p.x.data(); }, p.x.size(), g.inputs.data());
+    check_elements(
+        p, check, "inputs", [&] { return p.x.data(); }, p.x.size(), g.inputs.data());
     REQUIRE(g.initial_state.shape() == elman::Shape{setup.batch, setup.units});
     if (setup.initial_state && !(setup.options.stateful && setup.stateful_warmup)) {
-        check_elements(p, check, "initial_state", [&] { return p.h0.data(); }, p.h0.size(), g.initial_state.data());
+        check_elements(
+            p, check, "initial_state", [&] { return p.h0.data(); }, p.h0.size(), g.initial_state.data());
     }
     if (setup.options.stateful && setup.stateful_warmup) {
-        check_elements(p, check, "stored state", [&] { return p.stored.data(); }, p.stored.size(),
-                       g.initial_state.data());
+        check_elements(
+            p, check, "stored state", [&] { return p.stored.data(); }, p.stored.size(), g.initial_state.data());
     }
     INFO(check.where);
     CHECK(check.worst < 1e-6);

@@ -343,207 +343,14 @@ decltype(auto) visit_activation(const std::string& name, Visitor&& visitor) {
 
 ELMAN_NAMESPACE_END
 // #include <elman/activations.hpp>
-// #include <elman/config.hpp>
-// #include <elman/constraints.hpp>
-// Keras weight constraints (MaxNorm, NonNeg, UnitNorm, MinMaxNorm), applied by optimizers after each update.
+// #include <elman/backward.hpp>
+// Backpropagation through time for SimpleRNN: gradients of one call from what the call recorded.
 
 // #include <elman/config.hpp>
-
-#include <Eigen/Core>
-
-#include <stdexcept>
-#include <string>
-
-ELMAN_NAMESPACE_BEGIN
-
-/// A Keras constraint. `axis` is the reduction axis of Keras' norm: for a 2-D weight `[rows, cols]` axis 0
-/// normalises each column (each output unit of `kernel [F,U]`), axis 1 each row; for the 1-D bias, axis 0
-/// (or -1) means the whole vector.
-class Constraint {
-  public:
-    enum class Kind { MaxNorm, NonNeg, UnitNorm, MinMaxNorm };
-    static constexpr double epsilon = 1e-7;  // backend.epsilon()
-
-    static Constraint max_norm(double max_value = 2.0, int axis = 0) {
-        Constraint c(Kind::MaxNorm, "MaxNorm", axis);
-        c.max_value_ = max_value;
-        return c;
-    }
-    static Constraint non_neg() { return Constraint(Kind::NonNeg, "NonNeg", 0); }
-    static Constraint unit_norm(int axis = 0) { return Constraint(Kind::UnitNorm, "UnitNorm", axis); }
-    static Constraint min_max_norm(double min_value = 0.0, double max_value = 1.0, double rate = 1.0, int axis = 0) {
-        Constraint c(Kind::MinMaxNorm, "MinMaxNorm", axis);
-        c.min_value_ = min_value;
-        c.max_value_ = max_value;
-        c.rate_ = rate;
-        return c;
-    }
-    /// Keras names and aliases: MaxNorm/max_norm/maxnorm, NonNeg/non_neg/nonneg, UnitNorm/unit_norm/unitnorm,
-    /// MinMaxNorm/min_max_norm.
-    static Constraint from_name(const std::string& name) {
-        if (name == "MaxNorm" || name == "max_norm" || name == "maxnorm") return max_norm();
-        if (name == "NonNeg" || name == "non_neg" || name == "nonneg") return non_neg();
-        if (name == "UnitNorm" || name == "unit_norm" || name == "unitnorm") return unit_norm();
-        if (name == "MinMaxNorm" || name == "min_max_norm") return min_max_norm();
-        throw std::invalid_argument("Unknown constraint: " + name +
-                                    ". Expected one of 'max_norm', 'non_neg', 'unit_norm', 'min_max_norm'.");
-    }
-
-    Kind kind() const noexcept { return kind_; }
-    const char* class_name() const noexcept { return class_name_; }
-    int axis() const noexcept { return axis_; }
-    double max_value() const noexcept { return max_value_; }
-    double min_value() const noexcept { return min_value_; }
-    double rate() const noexcept { return rate_; }
-
-    /// w <- c(w) in place. `w` is a 2-D weight (or a single-row/column 1-D weight with `is_vector`).
-    template <class Derived>
-    void apply(Eigen::MatrixBase<Derived>& w, bool is_vector = false) const {
-        using S = typename Derived::Scalar;
-        if (kind_ == Kind::NonNeg) {
-            w.derived().array() *= (w.derived().array() >= S(0)).template cast<S>();
-            return;
-        }
-        if (is_vector) {
-            if (axis_ != 0 && axis_ != -1) {
-                throw std::invalid_argument("Constraint axis " + std::to_string(axis_) +
-                                            " is out of range for a 1-D weight");
-            }
-            w.derived() *= scale_for(static_cast<S>(w.derived().norm()));
-            return;
-        }
-        if (axis_ == 0 || axis_ == -2) {
-            for (Index j = 0; j < w.cols(); ++j) w.col(j) *= scale_for(static_cast<S>(w.col(j).norm()));
-        } else if (axis_ == 1 || axis_ == -1) {
-            for (Index i = 0; i < w.rows(); ++i) w.row(i) *= scale_for(static_cast<S>(w.row(i).norm()));
-        } else {
-            throw std::invalid_argument("Constraint axis " + std::to_string(axis_) +
-                                        " is out of range for a 2-D weight");
-        }
-    }
-
-  private:
-    Constraint(Kind kind, const char* name, int axis) : kind_(kind), class_name_(name), axis_(axis) {}
-
-    template <class S>
-    S scale_for(S norm) const {
-        const S eps = static_cast<S>(epsilon);
-        switch (kind_) {
-            case Kind::MaxNorm:
-                return std::min(std::max(norm, S(0)), static_cast<S>(max_value_)) / (eps + norm);
-            case Kind::UnitNorm:
-                return S(1) / (eps + norm);
-            case Kind::MinMaxNorm: {
-                const S clipped = std::min(std::max(norm, static_cast<S>(min_value_)), static_cast<S>(max_value_));
-                const S desired = static_cast<S>(rate_) * clipped + (S(1) - static_cast<S>(rate_)) * norm;
-                return desired / (eps + norm);
-            }
-            case Kind::NonNeg:
-                break;
-        }
-        return S(1);
-    }
-
-    Kind kind_;
-    const char* class_name_;
-    int axis_ = 0;
-    double max_value_ = 2.0, min_value_ = 0.0, rate_ = 1.0;
-};
-
-ELMAN_NAMESPACE_END
-// #include <elman/initializers.hpp>
-// Keras (TF 2.x initializers_v2) weight initializers, selectable by Keras name or built as objects.
+// #include <elman/detail/errors.hpp>
+// Helpers that build the library's exception messages (argument name, expected vs. actual).
 
 // #include <elman/config.hpp>
-// #include <elman/random.hpp>
-// A small, portable random generator: the same seed gives the same numbers on every compiler and standard
-// library (std::normal_distribution & co. are implementation-defined, so they are not used).
-
-// #include <elman/config.hpp>
-
-#include <cmath>
-#include <cstdint>
-#include <random>
-
-ELMAN_NAMESPACE_BEGIN
-
-/// xoshiro256** seeded through splitmix64, plus the few distributions Keras' initializers and dropout need.
-class Random {
-  public:
-    explicit Random(std::uint64_t seed) noexcept { reseed(seed); }
-
-    /// A generator seeded from std::random_device (Keras' behaviour for an unseeded initializer or dropout).
-    static Random nondeterministic() {
-        std::random_device device;
-        const std::uint64_t seed = (static_cast<std::uint64_t>(device()) << 32) ^ device();
-        return Random(seed);
-    }
-
-    void reseed(std::uint64_t seed) noexcept {
-        for (auto& word : state_) {
-            seed += 0x9E3779B97F4A7C15ull;
-            std::uint64_t z = seed;
-            z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-            z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-            word = z ^ (z >> 31);
-        }
-        has_spare_normal_ = false;
-    }
-
-    std::uint64_t next_u64() noexcept {
-        const std::uint64_t result = rotl(state_[1] * 5, 7) * 9;
-        const std::uint64_t t = state_[1] << 17;
-        state_[2] ^= state_[0];
-        state_[3] ^= state_[1];
-        state_[1] ^= state_[2];
-        state_[0] ^= state_[3];
-        state_[2] ^= t;
-        state_[3] = rotl(state_[3], 45);
-        return result;
-    }
-
-    /// Uniform double in [0, 1) with 53 random bits.
-    double uniform() noexcept { return static_cast<double>(next_u64() >> 11) * 0x1.0p-53; }
-
-    /// Uniform double in [lo, hi).
-    double uniform(double lo, double hi) noexcept { return lo + (hi - lo) * uniform(); }
-
-    /// Standard normal (Marsaglia's polar method).
-    double normal() noexcept {
-        if (has_spare_normal_) {
-            has_spare_normal_ = false;
-            return spare_normal_;
-        }
-        double u, v, s;
-        do {
-            u = uniform(-1.0, 1.0);
-            v = uniform(-1.0, 1.0);
-            s = u * u + v * v;
-        } while (s >= 1.0 || s == 0.0);
-        const double factor = std::sqrt(-2.0 * std::log(s) / s);
-        spare_normal_ = v * factor;
-        has_spare_normal_ = true;
-        return u * factor;
-    }
-
-    /// Normal(mean, stddev) truncated to mean +- 2 stddev by redrawing, as TF's truncated_normal.
-    double truncated_normal(double mean, double stddev) noexcept {
-        double x;
-        do {
-            x = normal();
-        } while (std::abs(x) > 2.0);
-        return mean + stddev * x;
-    }
-
-  private:
-    static std::uint64_t rotl(std::uint64_t x, int k) noexcept { return (x << k) | (x >> (64 - k)); }
-
-    std::uint64_t state_[4] = {};
-    double spare_normal_ = 0.0;
-    bool has_spare_normal_ = false;
-};
-
-ELMAN_NAMESPACE_END
 // #include <elman/shape.hpp>
 // A small fixed-capacity shape (rank <= 4) printed the way numpy/Keras print shapes.
 
@@ -614,6 +421,429 @@ class Shape {
 };
 
 ELMAN_NAMESPACE_END
+
+#include <stdexcept>
+#include <string>
+
+ELMAN_NAMESPACE_BEGIN
+namespace detail {
+
+/// "(None, None, 8)"-style text for an expected shape where unknown extents are negative.
+inline std::string expected_shape_string(std::initializer_list<Index> dims) {
+    std::string s = "(";
+    bool first = true;
+    for (Index d : dims) {
+        if (!first) s += ", ";
+        first = false;
+        s += d < 0 ? std::string("None") : std::to_string(d);
+    }
+    if (dims.size() == 1) s += ",";
+    return s + ")";
+}
+
+[[noreturn]] inline void throw_shape_error(const std::string& layer, const char* argument, const std::string& expected,
+                                           const Shape& found, const std::string& extra = {}) {
+    throw std::invalid_argument("SimpleRNN '" + layer + "': `" + argument +
+                                "` has an incompatible shape: expected shape=" + expected +
+                                ", found shape=" + found.to_string() + (extra.empty() ? "" : " (" + extra + ")"));
+}
+
+[[noreturn]] inline void throw_invalid(const std::string& layer, const char* argument, const std::string& what) {
+    throw std::invalid_argument("SimpleRNN '" + layer + "': `" + argument + "` " + what);
+}
+
+}  // namespace detail
+ELMAN_NAMESPACE_END
+// #include <elman/shape.hpp>
+// #include <elman/simple_rnn.hpp>
+// SimpleRNN: tf.keras.layers.SimpleRNN (TF 2.4) on Eigen.
+
+// #include <elman/activations.hpp>
+// #include <elman/backend.hpp>
+// Which matrix-product code a SimpleRNN call runs on.
+
+// #include <elman/config.hpp>
+
+ELMAN_NAMESPACE_BEGIN
+
+/// The compute path of SimpleRNN's whole-sequence call (`layer.set_backend(...)`). Both compute the same layer;
+/// they differ in summation order only (so results agree to rounding, not bit for bit).
+enum class Backend {
+    /// Weights packed into SIMD panels (kept between calls, repacked when the weights change); one fused product `[x_t h_{t-1}] · [W; U] + b` per step
+    /// (detail/packed_gemm.hpp). Summation order does not depend on the batch size or thread count.
+    packed,
+    /// Eigen products: all timesteps' input projection in one GEMM, then one GEMM per step. With
+    /// `EIGEN_USE_BLAS` (CMake `ELMAN_USE_BLAS=ON`) those products run on the linked BLAS. Training calls with
+    /// dropout always take this path.
+    gemm,
+};
+
+/// The default backend: `gemm` when compiled with `ELMAN_USE_BLAS` defined (the user asked for BLAS), else `packed`.
+#if defined(ELMAN_USE_BLAS)
+inline constexpr Backend default_backend = Backend::gemm;
+#else
+inline constexpr Backend default_backend = Backend::packed;
+#endif
+
+ELMAN_NAMESPACE_END
+// #include <elman/config.hpp>
+// #include <elman/detail/batch_split.hpp>
+// Running independent batch slices of a recurrence on several threads: persistent workers (SlicePool).
+
+// #include <elman/config.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <memory>
+#include <mutex>
+#include <system_error>
+#include <thread>
+#include <vector>
+
+ELMAN_NAMESPACE_BEGIN
+namespace detail {
+
+/// Number of slices `batch` rows are split into for `threads` threads: never more slices than rows.
+inline Index slice_count(Index batch, int threads) noexcept {
+    return std::max<Index>(1, std::min<Index>(batch, threads));
+}
+
+/// First row of slice `s` of `count` near-equal slices of `batch` rows (slice s is [begin(s), begin(s+1))).
+inline Index slice_begin(Index batch, Index count, Index s) noexcept {
+    return batch / count * s + std::min(s, batch % count);
+}
+
+/// One spin-wait iteration: tells the core we are spinning (x86 `pause`, Arm `yield`), else does nothing.
+inline void spin_pause() noexcept {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    asm volatile("yield" ::: "memory");
+#endif
+}
+
+/// Worker threads that stay alive between calls and run the slices of each call: `run(count, body)` runs
+/// `body(s)` for s in [0, count), slice 0 on the caller and slice s on worker s-1. Workers are started on the
+/// first run that needs them and joined by the destructor (or `stop()`). Between calls a worker spins briefly
+/// (so back-to-back calls do not pay a wake-up), then sleeps on a condition variable.
+///
+/// A pool belongs to one owner object: copying gives an empty pool (the copy starts its own workers when it
+/// first needs them), copy-assignment keeps the target's workers, moving transfers them. `run` must not be
+/// called concurrently on one pool (the owner's call is not const). If the system refuses a thread, its slices
+/// run on the caller instead (same result, less parallelism).
+class SlicePool {
+  public:
+    SlicePool() = default;
+    SlicePool(const SlicePool&) noexcept {}
+    SlicePool& operator=(const SlicePool&) noexcept { return *this; }
+    SlicePool(SlicePool&& other) noexcept : state_(std::move(other.state_)) {}
+    SlicePool& operator=(SlicePool&& other) noexcept {
+        if (this != &other) {
+            stop();
+            state_ = std::move(other.state_);
+        }
+        return *this;
+    }
+    ~SlicePool() { stop(); }
+
+    /// Worker threads currently running.
+    std::size_t workers() const noexcept { return state_ ? state_->threads.size() : 0; }
+
+    /// Joins every worker (the next run starts them again).
+    void stop() noexcept {
+        if (!state_) return;
+        {
+            std::lock_guard<std::mutex> lock(state_->mutex);
+            state_->stopping = true;
+        }
+        state_->wake.notify_all();
+        for (auto& t : state_->threads) t.join();
+        state_.reset();
+    }
+
+    /// Runs `body(s)` for every s in [0, count) and returns when all have finished. `body` must not throw;
+    /// may throw std::bad_alloc only before any slice has started.
+    template <class Body>
+    void run(Index count, Body& body) {
+        if (count <= 1) {
+            if (count == 1) body(Index{0});
+            return;
+        }
+        const std::size_t wanted = static_cast<std::size_t>(count - 1);
+        if (!state_) state_ = std::make_unique<State>();
+        State& st = *state_;
+        while (st.threads.size() < wanted && !st.refused) {
+            const std::size_t id = st.threads.size();
+            // A new worker must wait for the next job, not run the last one again.
+            const unsigned long seen = st.generation.load(std::memory_order_relaxed);
+            try {
+                st.threads.emplace_back([&st, id, seen] { worker(st, id, seen); });
+            } catch (const std::system_error&) {
+                st.refused = true;  // run the missing slices on the caller from now on
+            }
+        }
+        const std::size_t started = st.threads.size();
+        {
+            std::lock_guard<std::mutex> lock(st.mutex);
+            st.fn = [](void* ctx, Index s) noexcept { (*static_cast<Body*>(ctx))(s); };
+            st.ctx = &body;
+            st.count = count;
+            st.pending.store(started, std::memory_order_relaxed);
+            st.generation.fetch_add(1, std::memory_order_release);
+        }
+        st.wake.notify_all();
+        body(Index{0});
+        for (Index s = static_cast<Index>(started) + 1; s < count; ++s) body(s);  // slices without a worker
+        // Wait for the workers: spin a little, then sleep.
+        const auto spin_until = std::chrono::steady_clock::now() + spin_time;
+        for (unsigned i = 1; st.pending.load(std::memory_order_acquire) != 0; ++i) {
+            spin_pause();
+            if (i % 64 == 0 && std::chrono::steady_clock::now() > spin_until) {
+                std::unique_lock<std::mutex> lock(st.done_mutex);
+                st.done.wait(lock, [&st] { return st.pending.load(std::memory_order_acquire) == 0; });
+                break;
+            }
+        }
+    }
+
+  private:
+    static constexpr std::chrono::microseconds spin_time{50};
+
+    struct State {
+        std::vector<std::thread> threads;
+        bool refused = false;  // the system refused a thread once: do not retry on every call
+        // The current job, written under `mutex` before `generation` is bumped (release).
+        std::mutex mutex;
+        std::condition_variable wake;
+        bool stopping = false;
+        void (*fn)(void*, Index) noexcept = nullptr;
+        void* ctx = nullptr;
+        Index count = 0;
+        std::atomic<unsigned long> generation{0};
+        // Workers still running the current job; the one that brings it to 0 notifies `done`.
+        std::atomic<std::size_t> pending{0};
+        std::mutex done_mutex;
+        std::condition_variable done;
+    };
+
+    static void worker(State& st, std::size_t id, unsigned long seen) noexcept {
+        for (;;) {
+            // Wait for a new job: spin a little, then sleep.
+            const auto spin_until = std::chrono::steady_clock::now() + spin_time;
+            bool have_job = false;
+            for (unsigned i = 1; i % 64 != 0 || std::chrono::steady_clock::now() <= spin_until; ++i) {
+                if (st.generation.load(std::memory_order_acquire) != seen) {
+                    have_job = true;
+                    break;
+                }
+                spin_pause();
+            }
+            void (*fn)(void*, Index) noexcept = nullptr;
+            void* ctx = nullptr;
+            Index count = 0;
+            {
+                std::unique_lock<std::mutex> lock(st.mutex);
+                if (!have_job) {
+                    st.wake.wait(lock,
+                                 [&] { return st.stopping || st.generation.load(std::memory_order_acquire) != seen; });
+                }
+                if (st.stopping) return;
+                seen = st.generation.load(std::memory_order_acquire);
+                fn = st.fn;
+                ctx = st.ctx;
+                count = st.count;
+            }
+            const Index slice = static_cast<Index>(id) + 1;
+            if (slice < count) fn(ctx, slice);
+            if (st.pending.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+                std::lock_guard<std::mutex> lock(st.done_mutex);
+                st.done.notify_one();
+            }
+        }
+    }
+
+    std::unique_ptr<State> state_;
+};
+
+}  // namespace detail
+ELMAN_NAMESPACE_END
+// #include <elman/detail/errors.hpp>
+// #include <elman/detail/packed_gemm.hpp>
+// The recurrence's matrix product with weights packed once: Z = bias + A · W for a few rows of A.
+//
+// Why not Eigen's GEMM: every Eigen product re-packs its weight operand, and a recurrence multiplies by the same
+// [K, U] weights at every timestep. For small batches (B = 1..16) that re-packing costs as much as the arithmetic.
+// Here the weights are packed once (at prepare time) into column panels of NR = 2 SIMD packets:
+//
+//     panel p = W[:, p*NR .. p*NR+NR)  stored k-major:  Wp[p][k][0..NR)    (last panel zero-padded)
+//
+// and a register-blocked micro-kernel keeps an MR x NR tile of Z in registers while it walks k, broadcasting one
+// A value per row and loading one panel row per k. The bias is the accumulators' starting value (fused bias).
+// Each Z element is summed in plain k order (bias first), whatever the batch size, the row block or the thread:
+// results are bit-identical for any batch split.
+
+// #include <elman/config.hpp>
+
+#include <Eigen/Core>
+
+#include <cstddef>
+#include <utility>
+
+ELMAN_NAMESPACE_BEGIN
+namespace detail {
+
+template <class Scalar>
+struct PackedGemmTraits {
+    using Packet = typename Eigen::internal::packet_traits<Scalar>::type;
+    static constexpr int packet_size = Eigen::internal::packet_traits<Scalar>::size;
+    /// Columns per panel: two packets, so each broadcast A value feeds two independent FMAs.
+    static constexpr int nr = 2 * packet_size;
+    /// Rows per register tile: 2*MR accumulators + 2 weight packets + 1 broadcast must fit the register file
+    /// (32 vector registers with AVX-512, 16 with SSE/AVX).
+    static constexpr int mr = EIGEN_ARCH_DEFAULT_NUMBER_OF_REGISTERS >= 32 ? 12 : 6;
+};
+
+/// Weights `W [K, U]` packed into zero-padded panels plus the bias padded to the panel width.
+template <class Scalar>
+class PackedWeights {
+  public:
+    using Traits = PackedGemmTraits<Scalar>;
+    static constexpr int nr = Traits::nr;
+
+    Index depth() const noexcept { return depth_; }
+    Index units() const noexcept { return units_; }
+    Index panels() const noexcept { return panels_; }
+    /// Row stride of a Z buffer this product writes: U rounded up to whole panels.
+    Index padded_units() const noexcept { return panels_ * nr; }
+    const Scalar* panel(Index p) const noexcept { return packed_.data() + p * depth_ * nr; }
+    const Scalar* bias() const noexcept { return bias_.data(); }
+
+    /// Packs the stacked weights: rows [0, top.rows()) from `top`, the next rows from `bottom` (either may have
+    /// zero rows), so `[x h] · [W; U]` is one product. `bias` has U entries or is empty (no bias).
+    template <class Top, class Bottom, class Bias>
+    void pack(const Eigen::MatrixBase<Top>& top, const Eigen::MatrixBase<Bottom>& bottom,
+              const Eigen::MatrixBase<Bias>& bias) {
+        using PanelMap = Eigen::Map<Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>;
+        units_ = top.rows() > 0 ? top.cols() : bottom.cols();
+        depth_ = top.rows() + bottom.rows();
+        panels_ = (units_ + nr - 1) / nr;
+        packed_.resize(panels_ * depth_ * nr);  // no-op when the shapes did not change (every call repacks)
+        bias_.resize(panels_ * nr);
+        for (Index p = 0; p < panels_; ++p) {
+            const Index cols = std::min<Index>(nr, units_ - p * nr);
+            PanelMap dst(packed_.data() + p * depth_ * nr, depth_, nr);
+            dst.topLeftCorner(top.rows(), cols) = top.middleCols(p * nr, cols);
+            dst.bottomLeftCorner(bottom.rows(), cols) = bottom.middleCols(p * nr, cols);
+            dst.rightCols(nr - cols).setZero();  // padding columns: exact zeros, never garbage
+        }
+        bias_.setZero();
+        for (Index j = 0; j < bias.size(); ++j) bias_[j] = bias(j);
+    }
+
+  private:
+    Index depth_ = 0, units_ = 0, panels_ = 0;
+    // Eigen's aligned storage: panels start on packet boundaries, so the kernel uses aligned loads.
+    Eigen::Matrix<Scalar, Eigen::Dynamic, 1> packed_, bias_;
+};
+
+// One MR x (NP * NR) register tile over NP adjacent panels:
+// z[i, 0..NP*NR) = bias + sum_k a[i, k] * panels[k, ...] for i < MR.
+// Few rows give few independent FMA chains (2 per row and panel); more panels per tile keep enough chains in
+// flight to hide the FMA latency without changing any element's summation order.
+template <class Scalar, int MR, int NP, std::size_t... I>
+EIGEN_ALWAYS_INLINE void packed_tile(const Scalar* a, Index lda, const PackedWeights<Scalar>& w, Index p0, Scalar* z,
+                                     Index ldz, std::index_sequence<I...>) noexcept {
+    using namespace Eigen::internal;
+    using Packet = typename PackedGemmTraits<Scalar>::Packet;
+    constexpr int P = PackedGemmTraits<Scalar>::packet_size;
+    constexpr int NR = PackedGemmTraits<Scalar>::nr;
+    const Index depth = w.depth();
+    const Scalar* panel[NP];
+    Packet acc0[NP][MR], acc1[NP][MR];
+    for (int q = 0; q < NP; ++q) {
+        panel[q] = w.panel(p0 + q);
+        const Scalar* bias = w.bias() + (p0 + q) * NR;
+        ((acc0[q][I] = pload<Packet>(bias)), ...);
+        ((acc1[q][I] = pload<Packet>(bias + P)), ...);
+    }
+    for (Index k = 0; k < depth; ++k) {
+        if constexpr (NP == 1) {
+            // Tall tile: broadcast each row's value as it is used (no registers left to hold MR broadcasts).
+            const Packet w0 = pload<Packet>(panel[0] + k * NR), w1 = pload<Packet>(panel[0] + k * NR + P);
+            ((acc0[0][I] = pmadd(pset1<Packet>(a[static_cast<Index>(I) * lda + k]), w0, acc0[0][I]),
+              acc1[0][I] = pmadd(pset1<Packet>(a[static_cast<Index>(I) * lda + k]), w1, acc1[0][I])),
+             ...);
+        } else {
+            Packet av[MR];
+            ((av[I] = pset1<Packet>(a[static_cast<Index>(I) * lda + k])), ...);
+            for (int q = 0; q < NP; ++q) {
+                const Packet w0 = pload<Packet>(panel[q] + k * NR), w1 = pload<Packet>(panel[q] + k * NR + P);
+                // Straight-line code over the rows (fold expression): the accumulators stay in registers.
+                ((acc0[q][I] = pmadd(av[I], w0, acc0[q][I]), acc1[q][I] = pmadd(av[I], w1, acc1[q][I])), ...);
+            }
+        }
+    }
+    for (int q = 0; q < NP; ++q) {
+        Scalar* zq = z + q * NR;
+        ((pstoreu(zq + static_cast<Index>(I) * ldz, acc0[q][I]),
+          pstoreu(zq + static_cast<Index>(I) * ldz + P, acc1[q][I])),
+         ...);
+    }
+}
+
+// MR rows across every panel: groups of NP panels, then single panels for the rest.
+template <class Scalar, int MR>
+EIGEN_ALWAYS_INLINE void packed_rows(const Scalar* a, Index lda, const PackedWeights<Scalar>& w, Scalar* z,
+                                     Index ldz) noexcept {
+    constexpr int NR = PackedWeights<Scalar>::nr;
+    constexpr int NP = MR == 1 ? 4 : MR <= 3 ? 2 : 1;
+    Index p = 0;
+    for (; p + NP <= w.panels(); p += NP)
+        packed_tile<Scalar, MR, NP>(a, lda, w, p, z + p * NR, ldz, std::make_index_sequence<MR>{});
+    if constexpr (NP > 2) {
+        for (; p + 2 <= w.panels(); p += 2)
+            packed_tile<Scalar, MR, 2>(a, lda, w, p, z + p * NR, ldz, std::make_index_sequence<MR>{});
+    }
+    for (; p < w.panels(); ++p)
+        packed_tile<Scalar, MR, 1>(a, lda, w, p, z + p * NR, ldz, std::make_index_sequence<MR>{});
+}
+
+// The leftover rows (fewer than MR) dispatch to a tile of exactly that height.
+template <class Scalar, int R>
+void packed_remainder(Index rows, const Scalar* a, Index lda, const PackedWeights<Scalar>& w, Scalar* z,
+                      Index ldz) noexcept {
+    if constexpr (R > 0) {
+        if (rows == R) {
+            packed_rows<Scalar, R>(a, lda, w, z, ldz);
+        } else {
+            packed_remainder<Scalar, R - 1>(rows, a, lda, w, z, ldz);
+        }
+    } else {
+        (void)rows, (void)a, (void)lda, (void)w, (void)z, (void)ldz;
+    }
+}
+
+/// Z[rows, padded_units] (row stride ldz >= padded_units) = bias + A[rows, depth] (row stride lda) · W.
+/// Columns U..padded_units of Z receive zeros-padded garbage-free values (bias padding 0, weights padding 0).
+template <class Scalar>
+void packed_gemm(Index rows, const Scalar* a, Index lda, const PackedWeights<Scalar>& w, Scalar* z,
+                 Index ldz) noexcept {
+    constexpr int MR = PackedGemmTraits<Scalar>::mr;
+    Index i = 0;
+    for (; i + MR <= rows; i += MR) packed_rows<Scalar, MR>(a + i * lda, lda, w, z + i * ldz, ldz);
+    packed_remainder<Scalar, MR - 1>(rows - i, a + i * lda, lda, w, z + i * ldz, ldz);
+}
+
+}  // namespace detail
+ELMAN_NAMESPACE_END
+// #include <elman/mask.hpp>
+// A read-only view of a Keras timestep mask of any arithmetic dtype (non-zero = keep the step).
+
+// #include <elman/config.hpp>
+// #include <elman/shape.hpp>
 // #include <elman/tensor.hpp>
 // Row-major tensors: an owning `Tensor` and a non-owning `TensorView`, the layout numpy and Keras use.
 
@@ -755,6 +985,317 @@ class Tensor {
 };
 
 ELMAN_NAMESPACE_END
+
+#include <cstdint>
+#include <type_traits>
+
+ELMAN_NAMESPACE_BEGIN
+
+/// Keras casts a mask of any dtype to bool; this view does the same without copying. Shape `[B, T]`
+/// (or `[B, T, 1]`, also accepted by Keras); with `time_major` layers, `[T, B]`.
+class MaskView {
+  public:
+    MaskView() = default;
+
+    template <class T, class = std::enable_if_t<std::is_arithmetic<T>::value>>
+    MaskView(const T* data, Shape shape) : data_(data), shape_(shape), read_(&read_as<T>) {}
+
+    template <class T, class = std::enable_if_t<std::is_arithmetic<std::remove_const_t<T>>::value>>
+    MaskView(const TensorView<T>& view)
+        : MaskView(static_cast<const std::remove_const_t<T>*>(view.data()), view.shape()) {}
+
+    template <class T, class = std::enable_if_t<std::is_arithmetic<T>::value>>
+    MaskView(const Tensor<T>& tensor) : MaskView(tensor.data(), tensor.shape()) {}
+
+    const Shape& shape() const noexcept { return shape_; }
+    bool empty() const noexcept { return read_ == nullptr; }
+
+    /// Whether flat element `i` (row-major) keeps its step.
+    bool keep(Index i) const noexcept { return read_(data_, i); }
+
+  private:
+    template <class T>
+    static bool read_as(const void* data, Index i) noexcept {
+        return static_cast<const T*>(data)[i] != T(0);
+    }
+
+    const void* data_ = nullptr;
+    Shape shape_;
+    bool (*read_)(const void*, Index) noexcept = nullptr;
+};
+
+ELMAN_NAMESPACE_END
+// #include <elman/random.hpp>
+// A small, portable random generator: the same seed gives the same numbers on every compiler and standard
+// library (std::normal_distribution & co. are implementation-defined, so they are not used).
+
+// #include <elman/config.hpp>
+
+#include <cmath>
+#include <cstdint>
+#include <random>
+
+ELMAN_NAMESPACE_BEGIN
+
+/// xoshiro256** seeded through splitmix64, plus the few distributions Keras' initializers and dropout need.
+class Random {
+  public:
+    explicit Random(std::uint64_t seed) noexcept { reseed(seed); }
+
+    /// A generator seeded from std::random_device (Keras' behaviour for an unseeded initializer or dropout).
+    static Random nondeterministic() {
+        std::random_device device;
+        const std::uint64_t seed = (static_cast<std::uint64_t>(device()) << 32) ^ device();
+        return Random(seed);
+    }
+
+    void reseed(std::uint64_t seed) noexcept {
+        for (auto& word : state_) {
+            seed += 0x9E3779B97F4A7C15ull;
+            std::uint64_t z = seed;
+            z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+            z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+            word = z ^ (z >> 31);
+        }
+        has_spare_normal_ = false;
+    }
+
+    std::uint64_t next_u64() noexcept {
+        const std::uint64_t result = rotl(state_[1] * 5, 7) * 9;
+        const std::uint64_t t = state_[1] << 17;
+        state_[2] ^= state_[0];
+        state_[3] ^= state_[1];
+        state_[1] ^= state_[2];
+        state_[0] ^= state_[3];
+        state_[2] ^= t;
+        state_[3] = rotl(state_[3], 45);
+        return result;
+    }
+
+    /// Uniform double in [0, 1) with 53 random bits.
+    double uniform() noexcept { return static_cast<double>(next_u64() >> 11) * 0x1.0p-53; }
+
+    /// Uniform double in [lo, hi).
+    double uniform(double lo, double hi) noexcept { return lo + (hi - lo) * uniform(); }
+
+    /// Standard normal (Marsaglia's polar method).
+    double normal() noexcept {
+        if (has_spare_normal_) {
+            has_spare_normal_ = false;
+            return spare_normal_;
+        }
+        double u, v, s;
+        do {
+            u = uniform(-1.0, 1.0);
+            v = uniform(-1.0, 1.0);
+            s = u * u + v * v;
+        } while (s >= 1.0 || s == 0.0);
+        const double factor = std::sqrt(-2.0 * std::log(s) / s);
+        spare_normal_ = v * factor;
+        has_spare_normal_ = true;
+        return u * factor;
+    }
+
+    /// Normal(mean, stddev) truncated to mean +- 2 stddev by redrawing, as TF's truncated_normal.
+    double truncated_normal(double mean, double stddev) noexcept {
+        double x;
+        do {
+            x = normal();
+        } while (std::abs(x) > 2.0);
+        return mean + stddev * x;
+    }
+
+  private:
+    static std::uint64_t rotl(std::uint64_t x, int k) noexcept { return (x << k) | (x >> (64 - k)); }
+
+    std::uint64_t state_[4] = {};
+    double spare_normal_ = 0.0;
+    bool has_spare_normal_ = false;
+};
+
+ELMAN_NAMESPACE_END
+// #include <elman/shape.hpp>
+// #include <elman/simple_rnn_call.hpp>
+// The call arguments, the typed result and the recorded forward pass of SimpleRNN.
+
+// #include <elman/config.hpp>
+// #include <elman/mask.hpp>
+// #include <elman/tensor.hpp>
+
+#include <Eigen/Core>
+
+#include <optional>
+
+ELMAN_NAMESPACE_BEGIN
+
+template <class Scalar>
+struct ForwardTrace;
+
+/// Keras' call arguments: `layer(inputs, mask=None, training=None, initial_state=None)`.
+template <class Scalar>
+struct CallArgs {
+    /// `[B, T]` (or `[B, T, 1]`) timestep mask of any arithmetic dtype; non-zero keeps a step. Empty = none.
+    MaskView mask{};
+    /// Training call: applies dropout / recurrent_dropout. Keras' `None` is inference, as a bare eager call.
+    bool training = false;
+    /// `[B, U]` state before the first processed step (so with go_backwards it feeds source step T-1).
+    std::optional<TensorView<const Scalar>> initial_state{};
+    /// When set, the call records what backpropagation needs into this trace.
+    ForwardTrace<Scalar>* trace = nullptr;
+};
+
+/// What a call returns. `output` is the last output `[B, U]`, or the whole sequence `[B, T, U]` (in processing
+/// order) with `return_sequences`; `state` is the final state `[B, U]`, present exactly when `return_state`.
+template <class Scalar>
+struct Result {
+    Tensor<Scalar> output;
+    std::optional<Tensor<Scalar>> state;
+};
+
+/// Everything a call computed that backpropagation through time needs, in processing order p = 0..T-1
+/// (source step s(p) = p, or T-1-p with go_backwards). Row blocks are `[B, U]` per step: rows p*B .. p*B+B-1.
+template <class Scalar>
+struct ForwardTrace {
+    using Matrix = RowMajorMatrix<Scalar>;
+    Index batch = 0, timesteps = 0, features = 0, units = 0;
+    bool go_backwards = false;
+    bool time_major = false;
+    bool return_sequences = false;
+    bool zero_output_for_mask = false;
+    /// Inputs after input dropout, in source layout `[B*T, F]` (rows b*T+t, or t*B+b when time_major).
+    Matrix inputs;
+    /// `[(T+1)*B, U]`: block p is h_{p-1}, the state entering step p (block 0 = initial state); block T is the final state.
+    Matrix states;
+    /// `[T*B, U]`: pre-activations z_p = x~ W + b + h~_{p-1} U.
+    Matrix preactivations;
+    /// `[T*B, U]`: cell outputs c_p = act(z_p) (computed for masked rows too).
+    Matrix activations;
+    /// `[T, B]` step mask in processing order (1 = step taken); empty when the call had no mask.
+    Eigen::Array<bool, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> step_mask;
+    /// `[B, F]` input-dropout and `[B, U]` recurrent-dropout multipliers; empty when not applied.
+    Matrix dropout_mask;
+    Matrix recurrent_dropout_mask;
+};
+
+ELMAN_NAMESPACE_END
+// #include <elman/simple_rnn_options.hpp>
+// Constructor arguments of SimpleRNN, under their Keras names.
+
+// #include <elman/config.hpp>
+// #include <elman/constraints.hpp>
+// Keras weight constraints (MaxNorm, NonNeg, UnitNorm, MinMaxNorm), applied by optimizers after each update.
+
+// #include <elman/config.hpp>
+
+#include <Eigen/Core>
+
+#include <stdexcept>
+#include <string>
+
+ELMAN_NAMESPACE_BEGIN
+
+/// A Keras constraint. `axis` is the reduction axis of Keras' norm: for a 2-D weight `[rows, cols]` axis 0
+/// normalises each column (each output unit of `kernel [F,U]`), axis 1 each row; for the 1-D bias, axis 0
+/// (or -1) means the whole vector.
+class Constraint {
+  public:
+    enum class Kind { MaxNorm, NonNeg, UnitNorm, MinMaxNorm };
+    static constexpr double epsilon = 1e-7;  // backend.epsilon()
+
+    static Constraint max_norm(double max_value = 2.0, int axis = 0) {
+        Constraint c(Kind::MaxNorm, "MaxNorm", axis);
+        c.max_value_ = max_value;
+        return c;
+    }
+    static Constraint non_neg() { return Constraint(Kind::NonNeg, "NonNeg", 0); }
+    static Constraint unit_norm(int axis = 0) { return Constraint(Kind::UnitNorm, "UnitNorm", axis); }
+    static Constraint min_max_norm(double min_value = 0.0, double max_value = 1.0, double rate = 1.0, int axis = 0) {
+        Constraint c(Kind::MinMaxNorm, "MinMaxNorm", axis);
+        c.min_value_ = min_value;
+        c.max_value_ = max_value;
+        c.rate_ = rate;
+        return c;
+    }
+    /// Keras names and aliases: MaxNorm/max_norm/maxnorm, NonNeg/non_neg/nonneg, UnitNorm/unit_norm/unitnorm,
+    /// MinMaxNorm/min_max_norm.
+    static Constraint from_name(const std::string& name) {
+        if (name == "MaxNorm" || name == "max_norm" || name == "maxnorm") return max_norm();
+        if (name == "NonNeg" || name == "non_neg" || name == "nonneg") return non_neg();
+        if (name == "UnitNorm" || name == "unit_norm" || name == "unitnorm") return unit_norm();
+        if (name == "MinMaxNorm" || name == "min_max_norm") return min_max_norm();
+        throw std::invalid_argument("Unknown constraint: " + name +
+                                    ". Expected one of 'max_norm', 'non_neg', 'unit_norm', 'min_max_norm'.");
+    }
+
+    Kind kind() const noexcept { return kind_; }
+    const char* class_name() const noexcept { return class_name_; }
+    int axis() const noexcept { return axis_; }
+    double max_value() const noexcept { return max_value_; }
+    double min_value() const noexcept { return min_value_; }
+    double rate() const noexcept { return rate_; }
+
+    /// w <- c(w) in place. `w` is a 2-D weight (or a single-row/column 1-D weight with `is_vector`).
+    template <class Derived>
+    void apply(Eigen::MatrixBase<Derived>& w, bool is_vector = false) const {
+        using S = typename Derived::Scalar;
+        if (kind_ == Kind::NonNeg) {
+            w.derived().array() *= (w.derived().array() >= S(0)).template cast<S>();
+            return;
+        }
+        if (is_vector) {
+            if (axis_ != 0 && axis_ != -1) {
+                throw std::invalid_argument("Constraint axis " + std::to_string(axis_) +
+                                            " is out of range for a 1-D weight");
+            }
+            w.derived() *= scale_for(static_cast<S>(w.derived().norm()));
+            return;
+        }
+        if (axis_ == 0 || axis_ == -2) {
+            for (Index j = 0; j < w.cols(); ++j) w.col(j) *= scale_for(static_cast<S>(w.col(j).norm()));
+        } else if (axis_ == 1 || axis_ == -1) {
+            for (Index i = 0; i < w.rows(); ++i) w.row(i) *= scale_for(static_cast<S>(w.row(i).norm()));
+        } else {
+            throw std::invalid_argument("Constraint axis " + std::to_string(axis_) +
+                                        " is out of range for a 2-D weight");
+        }
+    }
+
+  private:
+    Constraint(Kind kind, const char* name, int axis) : kind_(kind), class_name_(name), axis_(axis) {}
+
+    template <class S>
+    S scale_for(S norm) const {
+        const S eps = static_cast<S>(epsilon);
+        switch (kind_) {
+            case Kind::MaxNorm:
+                return std::min(std::max(norm, S(0)), static_cast<S>(max_value_)) / (eps + norm);
+            case Kind::UnitNorm:
+                return S(1) / (eps + norm);
+            case Kind::MinMaxNorm: {
+                const S clipped = std::min(std::max(norm, static_cast<S>(min_value_)), static_cast<S>(max_value_));
+                const S desired = static_cast<S>(rate_) * clipped + (S(1) - static_cast<S>(rate_)) * norm;
+                return desired / (eps + norm);
+            }
+            case Kind::NonNeg:
+                break;
+        }
+        return S(1);
+    }
+
+    Kind kind_;
+    const char* class_name_;
+    int axis_ = 0;
+    double max_value_ = 2.0, min_value_ = 0.0, rate_ = 1.0;
+};
+
+ELMAN_NAMESPACE_END
+// #include <elman/initializers.hpp>
+// Keras (TF 2.x initializers_v2) weight initializers, selectable by Keras name or built as objects.
+
+// #include <elman/config.hpp>
+// #include <elman/random.hpp>
+// #include <elman/shape.hpp>
+// #include <elman/tensor.hpp>
 
 #include <Eigen/Core>
 #include <Eigen/QR>
@@ -1056,53 +1597,6 @@ class Initializer {
 };
 
 ELMAN_NAMESPACE_END
-// #include <elman/mask.hpp>
-// A read-only view of a Keras timestep mask of any arithmetic dtype (non-zero = keep the step).
-
-// #include <elman/config.hpp>
-// #include <elman/shape.hpp>
-// #include <elman/tensor.hpp>
-
-#include <cstdint>
-#include <type_traits>
-
-ELMAN_NAMESPACE_BEGIN
-
-/// Keras casts a mask of any dtype to bool; this view does the same without copying. Shape `[B, T]`
-/// (or `[B, T, 1]`, also accepted by Keras); with `time_major` layers, `[T, B]`.
-class MaskView {
-  public:
-    MaskView() = default;
-
-    template <class T, class = std::enable_if_t<std::is_arithmetic<T>::value>>
-    MaskView(const T* data, Shape shape) : data_(data), shape_(shape), read_(&read_as<T>) {}
-
-    template <class T, class = std::enable_if_t<std::is_arithmetic<std::remove_const_t<T>>::value>>
-    MaskView(const TensorView<T>& view)
-        : MaskView(static_cast<const std::remove_const_t<T>*>(view.data()), view.shape()) {}
-
-    template <class T, class = std::enable_if_t<std::is_arithmetic<T>::value>>
-    MaskView(const Tensor<T>& tensor) : MaskView(tensor.data(), tensor.shape()) {}
-
-    const Shape& shape() const noexcept { return shape_; }
-    bool empty() const noexcept { return read_ == nullptr; }
-
-    /// Whether flat element `i` (row-major) keeps its step.
-    bool keep(Index i) const noexcept { return read_(data_, i); }
-
-  private:
-    template <class T>
-    static bool read_as(const void* data, Index i) noexcept {
-        return static_cast<const T*>(data)[i] != T(0);
-    }
-
-    const void* data_ = nullptr;
-    Shape shape_;
-    bool (*read_)(const void*, Index) noexcept = nullptr;
-};
-
-ELMAN_NAMESPACE_END
-// #include <elman/random.hpp>
 // #include <elman/regularizers.hpp>
 // Keras weight/activity regularizers: L1, L2 and L1L2 (no 1/2 factor, factors stored as float32 like Keras).
 
@@ -1180,501 +1674,6 @@ class Regularizer {
 };
 
 ELMAN_NAMESPACE_END
-// #include <elman/shape.hpp>
-// #include <elman/simple_rnn.hpp>
-// SimpleRNN: tf.keras.layers.SimpleRNN (TF 2.4) on Eigen.
-
-// #include <elman/activations.hpp>
-// #include <elman/backend.hpp>
-// Which matrix-product code a SimpleRNN call runs on.
-
-// #include <elman/config.hpp>
-
-ELMAN_NAMESPACE_BEGIN
-
-/// The compute path of SimpleRNN's whole-sequence call (`layer.set_backend(...)`). Both compute the same layer;
-/// they differ in summation order only (so results agree to rounding, not bit for bit).
-enum class Backend {
-    /// Weights packed into SIMD panels (kept between calls, repacked when the weights change); one fused product `[x_t h_{t-1}] · [W; U] + b` per step
-    /// (detail/packed_gemm.hpp). Summation order does not depend on the batch size or thread count.
-    packed,
-    /// Eigen products: all timesteps' input projection in one GEMM, then one GEMM per step. With
-    /// `EIGEN_USE_BLAS` (CMake `ELMAN_USE_BLAS=ON`) those products run on the linked BLAS. Training calls with
-    /// dropout always take this path.
-    gemm,
-};
-
-/// The default backend: `gemm` when compiled with `ELMAN_USE_BLAS` defined (the user asked for BLAS), else `packed`.
-#if defined(ELMAN_USE_BLAS)
-inline constexpr Backend default_backend = Backend::gemm;
-#else
-inline constexpr Backend default_backend = Backend::packed;
-#endif
-
-ELMAN_NAMESPACE_END
-// #include <elman/config.hpp>
-// #include <elman/detail/batch_split.hpp>
-// Running independent batch slices of a recurrence on several threads: persistent workers (SlicePool).
-
-// #include <elman/config.hpp>
-
-#include <algorithm>
-#include <atomic>
-#include <chrono>
-#include <condition_variable>
-#include <cstddef>
-#include <memory>
-#include <mutex>
-#include <system_error>
-#include <thread>
-#include <vector>
-
-ELMAN_NAMESPACE_BEGIN
-namespace detail {
-
-/// Number of slices `batch` rows are split into for `threads` threads: never more slices than rows.
-inline Index slice_count(Index batch, int threads) noexcept {
-    return std::max<Index>(1, std::min<Index>(batch, threads));
-}
-
-/// First row of slice `s` of `count` near-equal slices of `batch` rows (slice s is [begin(s), begin(s+1))).
-inline Index slice_begin(Index batch, Index count, Index s) noexcept {
-    return batch / count * s + std::min(s, batch % count);
-}
-
-/// One spin-wait iteration: tells the core we are spinning (x86 `pause`, Arm `yield`), else does nothing.
-inline void spin_pause() noexcept {
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#elif defined(__aarch64__)
-    asm volatile("yield" ::: "memory");
-#endif
-}
-
-/// Worker threads that stay alive between calls and run the slices of each call: `run(count, body)` runs
-/// `body(s)` for s in [0, count), slice 0 on the caller and slice s on worker s-1. Workers are started on the
-/// first run that needs them and joined by the destructor (or `stop()`). Between calls a worker spins briefly
-/// (so back-to-back calls do not pay a wake-up), then sleeps on a condition variable.
-///
-/// A pool belongs to one owner object: copying gives an empty pool (the copy starts its own workers when it
-/// first needs them), copy-assignment keeps the target's workers, moving transfers them. `run` must not be
-/// called concurrently on one pool (the owner's call is not const). If the system refuses a thread, its slices
-/// run on the caller instead (same result, less parallelism).
-class SlicePool {
-  public:
-    SlicePool() = default;
-    SlicePool(const SlicePool&) noexcept {}
-    SlicePool& operator=(const SlicePool&) noexcept { return *this; }
-    SlicePool(SlicePool&& other) noexcept : state_(std::move(other.state_)) {}
-    SlicePool& operator=(SlicePool&& other) noexcept {
-        if (this != &other) {
-            stop();
-            state_ = std::move(other.state_);
-        }
-        return *this;
-    }
-    ~SlicePool() { stop(); }
-
-    /// Worker threads currently running.
-    std::size_t workers() const noexcept { return state_ ? state_->threads.size() : 0; }
-
-    /// Joins every worker (the next run starts them again).
-    void stop() noexcept {
-        if (!state_) return;
-        {
-            std::lock_guard<std::mutex> lock(state_->mutex);
-            state_->stopping = true;
-        }
-        state_->wake.notify_all();
-        for (auto& t : state_->threads) t.join();
-        state_.reset();
-    }
-
-    /// Runs `body(s)` for every s in [0, count) and returns when all have finished. `body` must not throw;
-    /// may throw std::bad_alloc only before any slice has started.
-    template <class Body>
-    void run(Index count, Body& body) {
-        if (count <= 1) {
-            if (count == 1) body(Index{0});
-            return;
-        }
-        const std::size_t wanted = static_cast<std::size_t>(count - 1);
-        if (!state_) state_ = std::make_unique<State>();
-        State& st = *state_;
-        while (st.threads.size() < wanted && !st.refused) {
-            const std::size_t id = st.threads.size();
-            // A new worker must wait for the next job, not run the last one again.
-            const unsigned long seen = st.generation.load(std::memory_order_relaxed);
-            try {
-                st.threads.emplace_back([&st, id, seen] { worker(st, id, seen); });
-            } catch (const std::system_error&) {
-                st.refused = true;  // run the missing slices on the caller from now on
-            }
-        }
-        const std::size_t started = st.threads.size();
-        {
-            std::lock_guard<std::mutex> lock(st.mutex);
-            st.fn = [](void* ctx, Index s) noexcept { (*static_cast<Body*>(ctx))(s); };
-            st.ctx = &body;
-            st.count = count;
-            st.pending.store(started, std::memory_order_relaxed);
-            st.generation.fetch_add(1, std::memory_order_release);
-        }
-        st.wake.notify_all();
-        body(Index{0});
-        for (Index s = static_cast<Index>(started) + 1; s < count; ++s) body(s);  // slices without a worker
-        // Wait for the workers: spin a little, then sleep.
-        const auto spin_until = std::chrono::steady_clock::now() + spin_time;
-        for (unsigned i = 1; st.pending.load(std::memory_order_acquire) != 0; ++i) {
-            spin_pause();
-            if (i % 64 == 0 && std::chrono::steady_clock::now() > spin_until) {
-                std::unique_lock<std::mutex> lock(st.done_mutex);
-                st.done.wait(lock, [&st] { return st.pending.load(std::memory_order_acquire) == 0; });
-                break;
-            }
-        }
-    }
-
-  private:
-    static constexpr std::chrono::microseconds spin_time{50};
-
-    struct State {
-        std::vector<std::thread> threads;
-        bool refused = false;  // the system refused a thread once: do not retry on every call
-        // The current job, written under `mutex` before `generation` is bumped (release).
-        std::mutex mutex;
-        std::condition_variable wake;
-        bool stopping = false;
-        void (*fn)(void*, Index) noexcept = nullptr;
-        void* ctx = nullptr;
-        Index count = 0;
-        std::atomic<unsigned long> generation{0};
-        // Workers still running the current job; the one that brings it to 0 notifies `done`.
-        std::atomic<std::size_t> pending{0};
-        std::mutex done_mutex;
-        std::condition_variable done;
-    };
-
-    static void worker(State& st, std::size_t id, unsigned long seen) noexcept {
-        for (;;) {
-            // Wait for a new job: spin a little, then sleep.
-            const auto spin_until = std::chrono::steady_clock::now() + spin_time;
-            bool have_job = false;
-            for (unsigned i = 1; i % 64 != 0 || std::chrono::steady_clock::now() <= spin_until; ++i) {
-                if (st.generation.load(std::memory_order_acquire) != seen) {
-                    have_job = true;
-                    break;
-                }
-                spin_pause();
-            }
-            void (*fn)(void*, Index) noexcept = nullptr;
-            void* ctx = nullptr;
-            Index count = 0;
-            {
-                std::unique_lock<std::mutex> lock(st.mutex);
-                if (!have_job) {
-                    st.wake.wait(lock,
-                                 [&] { return st.stopping || st.generation.load(std::memory_order_acquire) != seen; });
-                }
-                if (st.stopping) return;
-                seen = st.generation.load(std::memory_order_acquire);
-                fn = st.fn;
-                ctx = st.ctx;
-                count = st.count;
-            }
-            const Index slice = static_cast<Index>(id) + 1;
-            if (slice < count) fn(ctx, slice);
-            if (st.pending.fetch_sub(1, std::memory_order_acq_rel) == 1) {
-                std::lock_guard<std::mutex> lock(st.done_mutex);
-                st.done.notify_one();
-            }
-        }
-    }
-
-    std::unique_ptr<State> state_;
-};
-
-}  // namespace detail
-ELMAN_NAMESPACE_END
-// #include <elman/detail/errors.hpp>
-// Helpers that build the library's exception messages (argument name, expected vs. actual).
-
-// #include <elman/config.hpp>
-// #include <elman/shape.hpp>
-
-#include <stdexcept>
-#include <string>
-
-ELMAN_NAMESPACE_BEGIN
-namespace detail {
-
-/// "(None, None, 8)"-style text for an expected shape where unknown extents are negative.
-inline std::string expected_shape_string(std::initializer_list<Index> dims) {
-    std::string s = "(";
-    bool first = true;
-    for (Index d : dims) {
-        if (!first) s += ", ";
-        first = false;
-        s += d < 0 ? std::string("None") : std::to_string(d);
-    }
-    if (dims.size() == 1) s += ",";
-    return s + ")";
-}
-
-[[noreturn]] inline void throw_shape_error(const std::string& layer, const char* argument, const std::string& expected,
-                                           const Shape& found, const std::string& extra = {}) {
-    throw std::invalid_argument("SimpleRNN '" + layer + "': `" + argument +
-                                "` has an incompatible shape: expected shape=" + expected +
-                                ", found shape=" + found.to_string() + (extra.empty() ? "" : " (" + extra + ")"));
-}
-
-[[noreturn]] inline void throw_invalid(const std::string& layer, const char* argument, const std::string& what) {
-    throw std::invalid_argument("SimpleRNN '" + layer + "': `" + argument + "` " + what);
-}
-
-}  // namespace detail
-ELMAN_NAMESPACE_END
-// #include <elman/detail/packed_gemm.hpp>
-// The recurrence's matrix product with weights packed once: Z = bias + A · W for a few rows of A.
-//
-// Why not Eigen's GEMM: every Eigen product re-packs its weight operand, and a recurrence multiplies by the same
-// [K, U] weights at every timestep. For small batches (B = 1..16) that re-packing costs as much as the arithmetic.
-// Here the weights are packed once (at prepare time) into column panels of NR = 2 SIMD packets:
-//
-//     panel p = W[:, p*NR .. p*NR+NR)  stored k-major:  Wp[p][k][0..NR)    (last panel zero-padded)
-//
-// and a register-blocked micro-kernel keeps an MR x NR tile of Z in registers while it walks k, broadcasting one
-// A value per row and loading one panel row per k. The bias is the accumulators' starting value (fused bias).
-// Each Z element is summed in plain k order (bias first), whatever the batch size, the row block or the thread:
-// results are bit-identical for any batch split.
-
-// #include <elman/config.hpp>
-
-#include <Eigen/Core>
-
-#include <cstddef>
-#include <utility>
-
-ELMAN_NAMESPACE_BEGIN
-namespace detail {
-
-template <class Scalar>
-struct PackedGemmTraits {
-    using Packet = typename Eigen::internal::packet_traits<Scalar>::type;
-    static constexpr int packet_size = Eigen::internal::packet_traits<Scalar>::size;
-    /// Columns per panel: two packets, so each broadcast A value feeds two independent FMAs.
-    static constexpr int nr = 2 * packet_size;
-    /// Rows per register tile: 2*MR accumulators + 2 weight packets + 1 broadcast must fit the register file
-    /// (32 vector registers with AVX-512, 16 with SSE/AVX).
-    static constexpr int mr = EIGEN_ARCH_DEFAULT_NUMBER_OF_REGISTERS >= 32 ? 12 : 6;
-};
-
-/// Weights `W [K, U]` packed into zero-padded panels plus the bias padded to the panel width.
-template <class Scalar>
-class PackedWeights {
-  public:
-    using Traits = PackedGemmTraits<Scalar>;
-    static constexpr int nr = Traits::nr;
-
-    Index depth() const noexcept { return depth_; }
-    Index units() const noexcept { return units_; }
-    Index panels() const noexcept { return panels_; }
-    /// Row stride of a Z buffer this product writes: U rounded up to whole panels.
-    Index padded_units() const noexcept { return panels_ * nr; }
-    const Scalar* panel(Index p) const noexcept { return packed_.data() + p * depth_ * nr; }
-    const Scalar* bias() const noexcept { return bias_.data(); }
-
-    /// Packs the stacked weights: rows [0, top.rows()) from `top`, the next rows from `bottom` (either may have
-    /// zero rows), so `[x h] · [W; U]` is one product. `bias` has U entries or is empty (no bias).
-    template <class Top, class Bottom, class Bias>
-    void pack(const Eigen::MatrixBase<Top>& top, const Eigen::MatrixBase<Bottom>& bottom,
-              const Eigen::MatrixBase<Bias>& bias) {
-        using PanelMap = Eigen::Map<Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>;
-        units_ = top.rows() > 0 ? top.cols() : bottom.cols();
-        depth_ = top.rows() + bottom.rows();
-        panels_ = (units_ + nr - 1) / nr;
-        packed_.resize(panels_ * depth_ * nr);  // no-op when the shapes did not change (every call repacks)
-        bias_.resize(panels_ * nr);
-        for (Index p = 0; p < panels_; ++p) {
-            const Index cols = std::min<Index>(nr, units_ - p * nr);
-            PanelMap dst(packed_.data() + p * depth_ * nr, depth_, nr);
-            dst.topLeftCorner(top.rows(), cols) = top.middleCols(p * nr, cols);
-            dst.bottomLeftCorner(bottom.rows(), cols) = bottom.middleCols(p * nr, cols);
-            dst.rightCols(nr - cols).setZero();  // padding columns: exact zeros, never garbage
-        }
-        bias_.setZero();
-        for (Index j = 0; j < bias.size(); ++j) bias_[j] = bias(j);
-    }
-
-  private:
-    Index depth_ = 0, units_ = 0, panels_ = 0;
-    // Eigen's aligned storage: panels start on packet boundaries, so the kernel uses aligned loads.
-    Eigen::Matrix<Scalar, Eigen::Dynamic, 1> packed_, bias_;
-};
-
-// One MR x (NP * NR) register tile over NP adjacent panels:
-// z[i, 0..NP*NR) = bias + sum_k a[i, k] * panels[k, ...] for i < MR.
-// Few rows give few independent FMA chains (2 per row and panel); more panels per tile keep enough chains in
-// flight to hide the FMA latency without changing any element's summation order.
-template <class Scalar, int MR, int NP, std::size_t... I>
-EIGEN_ALWAYS_INLINE void packed_tile(const Scalar* a, Index lda, const PackedWeights<Scalar>& w, Index p0, Scalar* z,
-                                     Index ldz, std::index_sequence<I...>) noexcept {
-    using namespace Eigen::internal;
-    using Packet = typename PackedGemmTraits<Scalar>::Packet;
-    constexpr int P = PackedGemmTraits<Scalar>::packet_size;
-    constexpr int NR = PackedGemmTraits<Scalar>::nr;
-    const Index depth = w.depth();
-    const Scalar* panel[NP];
-    Packet acc0[NP][MR], acc1[NP][MR];
-    for (int q = 0; q < NP; ++q) {
-        panel[q] = w.panel(p0 + q);
-        const Scalar* bias = w.bias() + (p0 + q) * NR;
-        ((acc0[q][I] = pload<Packet>(bias)), ...);
-        ((acc1[q][I] = pload<Packet>(bias + P)), ...);
-    }
-    for (Index k = 0; k < depth; ++k) {
-        if constexpr (NP == 1) {
-            // Tall tile: broadcast each row's value as it is used (no registers left to hold MR broadcasts).
-            const Packet w0 = pload<Packet>(panel[0] + k * NR), w1 = pload<Packet>(panel[0] + k * NR + P);
-            ((acc0[0][I] = pmadd(pset1<Packet>(a[static_cast<Index>(I) * lda + k]), w0, acc0[0][I]),
-              acc1[0][I] = pmadd(pset1<Packet>(a[static_cast<Index>(I) * lda + k]), w1, acc1[0][I])),
-             ...);
-        } else {
-            Packet av[MR];
-            ((av[I] = pset1<Packet>(a[static_cast<Index>(I) * lda + k])), ...);
-            for (int q = 0; q < NP; ++q) {
-                const Packet w0 = pload<Packet>(panel[q] + k * NR), w1 = pload<Packet>(panel[q] + k * NR + P);
-                // Straight-line code over the rows (fold expression): the accumulators stay in registers.
-                ((acc0[q][I] = pmadd(av[I], w0, acc0[q][I]), acc1[q][I] = pmadd(av[I], w1, acc1[q][I])), ...);
-            }
-        }
-    }
-    for (int q = 0; q < NP; ++q) {
-        Scalar* zq = z + q * NR;
-        ((pstoreu(zq + static_cast<Index>(I) * ldz, acc0[q][I]),
-          pstoreu(zq + static_cast<Index>(I) * ldz + P, acc1[q][I])),
-         ...);
-    }
-}
-
-// MR rows across every panel: groups of NP panels, then single panels for the rest.
-template <class Scalar, int MR>
-EIGEN_ALWAYS_INLINE void packed_rows(const Scalar* a, Index lda, const PackedWeights<Scalar>& w, Scalar* z,
-                                     Index ldz) noexcept {
-    constexpr int NR = PackedWeights<Scalar>::nr;
-    constexpr int NP = MR == 1 ? 4 : MR <= 3 ? 2 : 1;
-    Index p = 0;
-    for (; p + NP <= w.panels(); p += NP)
-        packed_tile<Scalar, MR, NP>(a, lda, w, p, z + p * NR, ldz, std::make_index_sequence<MR>{});
-    if constexpr (NP > 2) {
-        for (; p + 2 <= w.panels(); p += 2)
-            packed_tile<Scalar, MR, 2>(a, lda, w, p, z + p * NR, ldz, std::make_index_sequence<MR>{});
-    }
-    for (; p < w.panels(); ++p)
-        packed_tile<Scalar, MR, 1>(a, lda, w, p, z + p * NR, ldz, std::make_index_sequence<MR>{});
-}
-
-// The leftover rows (fewer than MR) dispatch to a tile of exactly that height.
-template <class Scalar, int R>
-void packed_remainder(Index rows, const Scalar* a, Index lda, const PackedWeights<Scalar>& w, Scalar* z,
-                      Index ldz) noexcept {
-    if constexpr (R > 0) {
-        if (rows == R) {
-            packed_rows<Scalar, R>(a, lda, w, z, ldz);
-        } else {
-            packed_remainder<Scalar, R - 1>(rows, a, lda, w, z, ldz);
-        }
-    } else {
-        (void)rows, (void)a, (void)lda, (void)w, (void)z, (void)ldz;
-    }
-}
-
-/// Z[rows, padded_units] (row stride ldz >= padded_units) = bias + A[rows, depth] (row stride lda) · W.
-/// Columns U..padded_units of Z receive zeros-padded garbage-free values (bias padding 0, weights padding 0).
-template <class Scalar>
-void packed_gemm(Index rows, const Scalar* a, Index lda, const PackedWeights<Scalar>& w, Scalar* z,
-                 Index ldz) noexcept {
-    constexpr int MR = PackedGemmTraits<Scalar>::mr;
-    Index i = 0;
-    for (; i + MR <= rows; i += MR) packed_rows<Scalar, MR>(a + i * lda, lda, w, z + i * ldz, ldz);
-    packed_remainder<Scalar, MR - 1>(rows - i, a + i * lda, lda, w, z + i * ldz, ldz);
-}
-
-}  // namespace detail
-ELMAN_NAMESPACE_END
-// #include <elman/mask.hpp>
-// #include <elman/random.hpp>
-// #include <elman/shape.hpp>
-// #include <elman/simple_rnn_call.hpp>
-// The call arguments, the typed result and the recorded forward pass of SimpleRNN.
-
-// #include <elman/config.hpp>
-// #include <elman/mask.hpp>
-// #include <elman/tensor.hpp>
-
-#include <Eigen/Core>
-
-#include <optional>
-
-ELMAN_NAMESPACE_BEGIN
-
-template <class Scalar>
-struct ForwardTrace;
-
-/// Keras' call arguments: `layer(inputs, mask=None, training=None, initial_state=None)`.
-template <class Scalar>
-struct CallArgs {
-    /// `[B, T]` (or `[B, T, 1]`) timestep mask of any arithmetic dtype; non-zero keeps a step. Empty = none.
-    MaskView mask{};
-    /// Training call: applies dropout / recurrent_dropout. Keras' `None` is inference, as a bare eager call.
-    bool training = false;
-    /// `[B, U]` state before the first processed step (so with go_backwards it feeds source step T-1).
-    std::optional<TensorView<const Scalar>> initial_state{};
-    /// When set, the call records what backpropagation needs into this trace.
-    ForwardTrace<Scalar>* trace = nullptr;
-};
-
-/// What a call returns. `output` is the last output `[B, U]`, or the whole sequence `[B, T, U]` (in processing
-/// order) with `return_sequences`; `state` is the final state `[B, U]`, present exactly when `return_state`.
-template <class Scalar>
-struct Result {
-    Tensor<Scalar> output;
-    std::optional<Tensor<Scalar>> state;
-};
-
-/// Everything a call computed that backpropagation through time needs, in processing order p = 0..T-1
-/// (source step s(p) = p, or T-1-p with go_backwards). Row blocks are `[B, U]` per step: rows p*B .. p*B+B-1.
-template <class Scalar>
-struct ForwardTrace {
-    using Matrix = RowMajorMatrix<Scalar>;
-    Index batch = 0, timesteps = 0, features = 0, units = 0;
-    bool go_backwards = false;
-    bool time_major = false;
-    bool return_sequences = false;
-    bool zero_output_for_mask = false;
-    /// Inputs after input dropout, in source layout `[B*T, F]` (rows b*T+t, or t*B+b when time_major).
-    Matrix inputs;
-    /// `[(T+1)*B, U]`: block p is h_{p-1}, the state entering step p (block 0 = initial state); block T is the final state.
-    Matrix states;
-    /// `[T*B, U]`: pre-activations z_p = x~ W + b + h~_{p-1} U.
-    Matrix preactivations;
-    /// `[T*B, U]`: cell outputs c_p = act(z_p) (computed for masked rows too).
-    Matrix activations;
-    /// `[T, B]` step mask in processing order (1 = step taken); empty when the call had no mask.
-    Eigen::Array<bool, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> step_mask;
-    /// `[B, F]` input-dropout and `[B, U]` recurrent-dropout multipliers; empty when not applied.
-    Matrix dropout_mask;
-    Matrix recurrent_dropout_mask;
-};
-
-ELMAN_NAMESPACE_END
-// #include <elman/simple_rnn_options.hpp>
-// Constructor arguments of SimpleRNN, under their Keras names.
-
-// #include <elman/config.hpp>
-// #include <elman/constraints.hpp>
-// #include <elman/initializers.hpp>
-// #include <elman/regularizers.hpp>
 
 #include <cstdint>
 #include <optional>
@@ -2449,6 +2448,847 @@ class SimpleRNN {
 
 ELMAN_NAMESPACE_END
 // #include <elman/simple_rnn_call.hpp>
+// #include <elman/tensor.hpp>
+
+#include <Eigen/Core>
+
+#include <optional>
+#include <string>
+#include <type_traits>
+
+ELMAN_NAMESPACE_BEGIN
+
+/// Gradients of a scalar loss with respect to everything one SimpleRNN call depended on. Weight gradients
+/// have the layer's weight types and Keras layouts, so optimizers add them element by element.
+template <class Scalar>
+struct Gradients {
+    using Matrix = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>;
+    using RowVector = Eigen::Matrix<Scalar, 1, Eigen::Dynamic>;
+    /// d loss / d kernel `[F, U]`.
+    Matrix kernel;
+    /// d loss / d recurrent_kernel `[U, U]`.
+    Matrix recurrent_kernel;
+    /// d loss / d bias `[U]`; empty without use_bias.
+    RowVector bias;
+    /// d loss / d inputs, shaped like the call's inputs (`[B, T, F]`, or `[T, B, F]` when time_major).
+    Tensor<Scalar> inputs;
+    /// d loss / d h_{-1} `[B, U]`: the state entering the first processed step, whatever its source (the
+    /// `initial_state` argument, zeros, or a stateful layer's stored state). For a stateful layer this is
+    /// informational only: as in Keras, no gradient flows into earlier calls. If TF 2.4's stateful rule made
+    /// the call ignore an explicit `initial_state`, that argument's true gradient is zero.
+    Tensor<Scalar> initial_state;
+};
+
+/// Whether backward() adds the layer's own penalties (see backward()).
+enum class Regularization { include, exclude };
+
+namespace detail {
+
+// std::type_identity (C++20): keeps a parameter out of template argument deduction, so a mutable
+// TensorView<Scalar> or a Tensor converts to the TensorView<const Scalar> parameter.
+template <class T>
+struct non_deduced {
+    using type = T;
+};
+template <class T>
+using non_deduced_t = typename non_deduced<T>::type;
+
+// Rows of step `t` of every sample in a `[B*T, ·]` (or time-major `[T*B, ·]`) row-major buffer with `cols`
+// columns, as a `[B, cols]` map.
+template <class Scalar, class Ptr>
+auto step_rows(Ptr data, Index t, Index batch, Index timesteps, Index cols, bool time_major) {
+    using Plain = RowMajorMatrix<Scalar>;
+    using Mapped = std::conditional_t<std::is_const<std::remove_pointer_t<Ptr>>::value, const Plain, Plain>;
+    const Index first = time_major ? t * batch : t;
+    const Index stride = time_major ? 1 : timesteps;
+    return Eigen::Map<Mapped, 0, Eigen::OuterStride<>>(data + first * cols, batch, cols,
+                                                       Eigen::OuterStride<>(stride * cols));
+}
+
+// `grad += d(penalty(t) / t.dim(0)) / d t`: Keras' activity regularization of one returned tensor.
+template <class Scalar>
+void add_activity_gradient(const Regularizer& regularizer, const Tensor<Scalar>& t, RowMajorMatrix<Scalar>& grad) {
+    if (t.dim(0) == 0) return;
+    RowMajorMatrix<Scalar> g = RowMajorMatrix<Scalar>::Zero(grad.rows(), grad.cols());
+    regularizer.add_gradient(t.matrix(), g);
+    grad += g / static_cast<Scalar>(t.dim(0));
+}
+
+}  // namespace detail
+
+/// Backpropagation through time (spec §15) for one call of `layer`, from the ForwardTrace that call recorded
+/// (`CallArgs::trace`) and the Result it returned. The forward recurrence is not re-run: every value comes from
+/// the trace, so dropout masks, the step mask, go_backwards and the stateful initial state are exactly the call's.
+///
+/// @param grad_output  d loss / d `result.output`, same shape (`[B, U]`, or the `[B, T, U]` sequence in
+///                     processing order with return_sequences; `[T, B, U]` when time_major).
+/// @param grad_state   d loss / d final state `[B, U]` (the returned state with return_state); none = zero.
+/// @param regularization  `include` (default): the result is the gradient of
+///                     `loss + layer.regularization_loss() + layer.activity_regularization_loss(result)`, i.e.
+///                     Keras' training objective; `exclude`: of `loss` alone.
+///
+/// Masked steps pass the state and output gradients straight through to the previous step and contribute
+/// nothing to the weights or inputs; zero_output_for_mask stops the output gradient at masked steps; the output
+/// gradient left over before the first step is dropped (Keras' output carry starts at a constant zero).
+///
+/// Throws std::invalid_argument when the trace is empty or from another layer shape, or when `result`,
+/// `grad_output` or `grad_state` do not have the call's shapes (naming the argument, expected vs. actual).
+template <class Scalar, class Activation>
+Gradients<Scalar> backward(const SimpleRNN<Scalar, Activation>& layer, const ForwardTrace<Scalar>& trace,
+                           const Result<Scalar>& result, detail::non_deduced_t<TensorView<const Scalar>> grad_output,
+                           detail::non_deduced_t<std::optional<TensorView<const Scalar>>> grad_state = std::nullopt,
+                           Regularization regularization = Regularization::include) {
+    using RowMatrix = RowMajorMatrix<Scalar>;
+    const std::string& name = layer.name();
+    const Index B = trace.batch, T = trace.timesteps, F = trace.features, U = trace.units;
+    const bool time_major = trace.time_major;
+
+    // ---- validation: everything is checked before any work ----
+    if (T <= 0 || trace.states.rows() != (T + 1) * B || trace.preactivations.rows() != T * B) {
+        detail::throw_invalid(name, "trace",
+                              "is empty or incomplete: pass a ForwardTrace through CallArgs::trace in "
+                              "the call being differentiated");
+    }
+    if (!layer.built() || U != layer.units() || F != layer.input_dim() || trace.inputs.rows() != B * T ||
+        trace.inputs.cols() != F) {
+        detail::throw_invalid(name, "trace",
+                              "does not belong to this layer: expected units=" + std::to_string(layer.units()) +
+                                  ", features=" + std::to_string(layer.input_dim()) +
+                                  ", got units=" + std::to_string(U) + ", features=" + std::to_string(F));
+    }
+    const Shape output_shape = trace.return_sequences ? (time_major ? Shape{T, B, U} : Shape{B, T, U}) : Shape{B, U};
+    if (result.output.shape() != output_shape) {
+        detail::throw_shape_error(name, "result.output", output_shape.to_string(), result.output.shape(),
+                                  "the Result of the call that filled the trace");
+    }
+    if (grad_output.shape() != output_shape) {
+        detail::throw_shape_error(name, "grad_output", output_shape.to_string(), grad_output.shape(),
+                                  "one gradient per element of the returned output");
+    }
+    if (grad_state && grad_state->shape() != Shape{B, U}) {
+        detail::throw_shape_error(name, "grad_state", Shape{B, U}.to_string(), grad_state->shape(),
+                                  "one gradient per element of the final state");
+    }
+
+    const auto& opts = layer.options();
+    const bool with_penalties = regularization == Regularization::include;
+    const bool masked = trace.step_mask.size() != 0;
+    const bool input_dropout = trace.dropout_mask.size() != 0;
+    const bool recurrent_dropout = trace.recurrent_dropout_mask.size() != 0;
+
+    // Upstream gradients, plus the activity regularizer's on every returned tensor (spec §10).
+    RowMatrix g_out = grad_output.matrix();
+    RowMatrix g_state = grad_state ? RowMatrix(grad_state->matrix()) : RowMatrix::Zero(B, U);
+    if (with_penalties && opts.activity_regularizer) {
+        detail::add_activity_gradient(*opts.activity_regularizer, result.output, g_out);
+        if (result.state) detail::add_activity_gradient(*opts.activity_regularizer, *result.state, g_state);
+    }
+
+    // ---- the backward recurrence, in reverse processing order ----
+    RowMatrix gh = g_state;                // d loss / d h_p
+    RowMatrix gy = RowMatrix::Zero(B, U);  // d loss / d y_p (the output carry)
+    RowMatrix gc(B, U), gz(B, U), gh_prev(B, U), dropped_state(B, U);
+    RowMatrix gz_all = RowMatrix::Zero(B * T, U);  // gz of every step, laid out like trace.inputs
+    Gradients<Scalar> g;
+    g.recurrent_kernel.setZero(U, U);
+    const auto& W = layer.kernel();
+    const auto& Uk = layer.recurrent_kernel();
+    const Activation& act = layer.activation();
+
+    for (Index p = T - 1; p >= 0; --p) {
+        const Index t = trace.go_backwards ? T - 1 - p : p;
+        if (trace.return_sequences) {
+            gy += detail::step_rows<Scalar>(g_out.data(), p, B, T, U, time_major);
+        } else if (p == T - 1) {
+            gy += g_out;
+        }
+        gc = gy + gh;
+        if (masked) {
+            for (Index b = 0; b < B; ++b)
+                if (!trace.step_mask(p, b)) gc.row(b).setZero();
+        }
+        act.backward(trace.preactivations.middleRows(p * B, B).array(), trace.activations.middleRows(p * B, B).array(),
+                     gc.array(), gz.array());
+        if (masked) {
+            // tf.where's gradient: exact zeros for the discarded branch, even where act' is not finite.
+            for (Index b = 0; b < B; ++b)
+                if (!trace.step_mask(p, b)) gz.row(b).setZero();
+        }
+        detail::step_rows<Scalar>(gz_all.data(), t, B, T, U, time_major) = gz;
+
+        auto h_prev = trace.states.middleRows(p * B, B);
+        if (recurrent_dropout) {
+            dropped_state = h_prev.cwiseProduct(trace.recurrent_dropout_mask);
+            g.recurrent_kernel.noalias() += dropped_state.transpose() * gz;
+        } else {
+            g.recurrent_kernel.noalias() += h_prev.transpose() * gz;
+        }
+        gh_prev.noalias() = gz * Uk.transpose();
+        if (recurrent_dropout) gh_prev = gh_prev.cwiseProduct(trace.recurrent_dropout_mask);
+
+        if (!masked) {
+            gh.swap(gh_prev);
+            gy.setZero();  // y_p = c_p did not depend on y_{p-1}
+            continue;
+        }
+        for (Index b = 0; b < B; ++b) {
+            if (trace.step_mask(p, b)) {
+                gh.row(b) = gh_prev.row(b);
+                gy.row(b).setZero();
+            } else if (trace.zero_output_for_mask) {
+                gy.row(b).setZero();  // the masked output was the constant 0
+            }
+            // else: masked, h_p = h_{p-1} and y_p = y_{p-1}: gradients pass through unchanged.
+        }
+    }
+    // The gy left here reaches the constant-zero output carry y_{-1}: dropped.
+
+    g.kernel.noalias() = trace.inputs.transpose() * gz_all;
+    if (layer.use_bias()) {
+        g.bias = gz_all.colwise().sum();
+    } else {
+        g.bias.resize(0);
+    }
+    g.inputs.resize(time_major ? Shape{T, B, F} : Shape{B, T, F});
+    auto gx = g.inputs.matrix();
+    gx.noalias() = gz_all * W.transpose();
+    if (input_dropout) {
+        for (Index t = 0; t < T; ++t) {
+            auto rows = detail::step_rows<Scalar>(gx.data(), t, B, T, F, time_major);
+            rows = rows.cwiseProduct(trace.dropout_mask);
+        }
+    }
+    g.initial_state.resize(Shape{B, U});
+    g.initial_state.matrix() = gh;
+
+    if (with_penalties) {
+        if (opts.kernel_regularizer) opts.kernel_regularizer->add_gradient(W, g.kernel);
+        if (opts.recurrent_regularizer) opts.recurrent_regularizer->add_gradient(Uk, g.recurrent_kernel);
+        if (opts.bias_regularizer && layer.use_bias()) opts.bias_regularizer->add_gradient(layer.bias(), g.bias);
+    }
+    return g;
+}
+
+ELMAN_NAMESPACE_END
+// #include <elman/config.hpp>
+// #include <elman/constraints.hpp>
+// #include <elman/dense.hpp>
+// A linear read-out layer (Keras `Dense(units)` with activation=None) with its backward pass, for training
+// SimpleRNN models end to end.
+
+// #include <elman/config.hpp>
+// #include <elman/initializers.hpp>
+// #include <elman/optimizers.hpp>
+// Keras optimizers (SGD with momentum/Nesterov, Adam) updating weights in place, then applying constraints.
+
+// #include <elman/backward.hpp>
+// #include <elman/config.hpp>
+// #include <elman/constraints.hpp>
+// #include <elman/simple_rnn.hpp>
+
+#include <Eigen/Core>
+
+#include <cmath>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+ELMAN_NAMESPACE_BEGIN
+
+/// One trainable weight as an optimizer sees it: the weight (updated in place), its gradient, and the Keras
+/// constraint applied right after each update of that weight. Holds pointers: the weight and the gradient must
+/// outlive the Variable and keep their sizes. Variables are meant to live for one apply_gradients call (see
+/// trainable_variables).
+template <class Scalar>
+class Variable {
+  public:
+    /// `value` and `gradient` are Eigen matrices/vectors of the same shape (any storage order each).
+    /// Throws std::invalid_argument naming `name` when the shapes differ.
+    template <class W, class G>
+    Variable(std::string name, Eigen::PlainObjectBase<W>& value, const Eigen::PlainObjectBase<G>& gradient,
+             std::optional<Constraint> constraint = std::nullopt)
+        : name_(std::move(name)), value_(value.data()), gradient_(gradient.data()), rows_(value.rows()),
+          cols_(value.cols()), row_major_(W::IsRowMajor), is_vector_(W::IsVectorAtCompileTime),
+          constraint_(std::move(constraint)) {
+        static_assert(
+            std::is_same<typename W::Scalar, Scalar>::value && std::is_same<typename G::Scalar, Scalar>::value,
+            "Variable: weight and gradient must have the optimizer's Scalar type");
+        if (gradient.rows() != rows_ || gradient.cols() != cols_) {
+            throw std::invalid_argument("Variable '" + name_ + "': gradient shape (" + std::to_string(gradient.rows()) +
+                                        ", " + std::to_string(gradient.cols()) + ") does not match the weight shape (" +
+                                        std::to_string(rows_) + ", " + std::to_string(cols_) + ")");
+        }
+        // Row-major storage of a matrix with one row or column is the same memory as column-major.
+        if (rows_ == 1 || cols_ == 1) row_major_ = false;
+    }
+
+    const std::string& name() const noexcept { return name_; }
+    Index size() const noexcept { return rows_ * cols_; }
+    /// The weight and its gradient as flat arrays (element order is irrelevant to the element-wise updates).
+    Eigen::Map<Eigen::Array<Scalar, Eigen::Dynamic, 1>> value() const noexcept { return {value_, size()}; }
+    Eigen::Map<const Eigen::Array<Scalar, Eigen::Dynamic, 1>> gradient() const noexcept { return {gradient_, size()}; }
+
+    /// w <- constraint(w) with Keras' axis convention (spec §11); no-op without a constraint.
+    void constrain() const {
+        if (!constraint_) return;
+        if (row_major_) {
+            Eigen::Map<RowMajorMatrix<Scalar>> w(value_, rows_, cols_);
+            constraint_->apply(w, is_vector_);
+        } else {
+            Eigen::Map<Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>> w(value_, rows_, cols_);
+            constraint_->apply(w, is_vector_);
+        }
+    }
+
+  private:
+    std::string name_;
+    Scalar* value_;
+    const Scalar* gradient_;
+    Index rows_, cols_;
+    bool row_major_, is_vector_;
+    std::optional<Constraint> constraint_;
+};
+
+/// The trainable weights of a SimpleRNN paired with their gradients, in Keras' order (kernel,
+/// recurrent_kernel, bias when use_bias), each with the layer's constraint. Build the list anew for every step,
+/// right before apply_gradients: it takes the weights through the layer's *_mutable() accessors, which tell the
+/// layer its weights are about to change (its packed backend repacks on the next call only then).
+template <class Scalar, class Activation>
+std::vector<Variable<Scalar>> trainable_variables(SimpleRNN<Scalar, Activation>& layer,
+                                                  const Gradients<Scalar>& grads) {
+    const auto& o = layer.options();
+    std::vector<Variable<Scalar>> vars;
+    vars.emplace_back(layer.name() + "/kernel", layer.kernel_mutable(), grads.kernel, o.kernel_constraint);
+    vars.emplace_back(layer.name() + "/recurrent_kernel", layer.recurrent_kernel_mutable(), grads.recurrent_kernel,
+                      o.recurrent_constraint);
+    if (layer.use_bias())
+        vars.emplace_back(layer.name() + "/bias", layer.bias_mutable(), grads.bias, o.bias_constraint);
+    return vars;
+}
+
+namespace detail {
+
+// Per-variable optimizer state ("slots"), keyed by position in apply_gradients' list as Keras keys them by
+// variable. The list must keep its length and sizes from call to call.
+template <class Scalar>
+class Slots {
+  public:
+    using Array = Eigen::Array<Scalar, Eigen::Dynamic, 1>;
+
+    void check(const char* optimizer, const std::vector<Variable<Scalar>>& vars) {
+        if (!initialised_) {
+            for (const auto& v : vars) sizes_.push_back(v.size());
+            initialised_ = true;
+        }
+        bool same = vars.size() == sizes_.size();
+        for (std::size_t i = 0; same && i < vars.size(); ++i) same = vars[i].size() == sizes_[i];
+        if (!same) {
+            throw std::invalid_argument(std::string(optimizer) +
+                                        ".apply_gradients: `vars` must list the same variables in the same order on "
+                                        "every call (the optimizer keeps per-variable state): expected " +
+                                        describe(sizes_) + ", got " + describe(vars));
+        }
+    }
+    /// Slot `k` of variable `i`, zero-initialised on first use.
+    Array& get(std::size_t k, std::size_t i) {
+        if (slots_.size() <= k) slots_.resize(k + 1);
+        if (slots_[k].size() != sizes_.size()) {
+            slots_[k].clear();
+            for (Index n : sizes_) slots_[k].push_back(Array::Zero(n));
+        }
+        return slots_[k][i];
+    }
+
+  private:
+    static std::string describe(const std::vector<Index>& sizes) {
+        std::string s = std::to_string(sizes.size()) + " variables of sizes [";
+        for (std::size_t i = 0; i < sizes.size(); ++i) s += (i ? ", " : "") + std::to_string(sizes[i]);
+        return s + "]";
+    }
+    static std::string describe(const std::vector<Variable<Scalar>>& vars) {
+        std::vector<Index> sizes;
+        for (const auto& v : vars) sizes.push_back(v.size());
+        return describe(sizes);
+    }
+
+    std::vector<Index> sizes_;
+    bool initialised_ = false;
+    std::vector<std::vector<Array>> slots_;
+};
+
+inline void check_hyper(const char* optimizer, const char* argument, double value, bool ok, const char* expected) {
+    if (!ok || std::isnan(value)) {
+        throw std::invalid_argument(std::string(optimizer) + ": `" + argument + "` must be " + expected + ", got " +
+                                    std::to_string(value));
+    }
+}
+
+}  // namespace detail
+
+/// Keras `tf.keras.optimizers.SGD(learning_rate=0.01, momentum=0.0, nesterov=False)` (TF 2.4 update):
+///   momentum == 0:  w -= lr * g
+///   otherwise:      v = momentum * v - lr * g;  w += v   (nesterov: w += momentum * v - lr * g)
+/// Each variable's constraint is applied right after its update.
+template <class Scalar>
+class SGD {
+  public:
+    explicit SGD(double learning_rate = 0.01, double momentum = 0.0, bool nesterov = false)
+        : learning_rate_(learning_rate), momentum_(momentum), nesterov_(nesterov) {
+        detail::check_hyper("SGD", "learning_rate", learning_rate, learning_rate >= 0, ">= 0");
+        detail::check_hyper("SGD", "momentum", momentum, momentum >= 0 && momentum <= 1, "in [0, 1]");
+    }
+
+    double learning_rate() const noexcept { return learning_rate_; }
+    void set_learning_rate(double lr) {
+        detail::check_hyper("SGD", "learning_rate", lr, lr >= 0, ">= 0");
+        learning_rate_ = lr;
+    }
+    double momentum() const noexcept { return momentum_; }
+    bool nesterov() const noexcept { return nesterov_; }
+    /// Number of apply_gradients calls so far (Keras `optimizer.iterations`).
+    long long iterations() const noexcept { return iterations_; }
+
+    /// One training step over every variable (Keras `apply_gradients(zip(grads, vars))`).
+    void apply_gradients(const std::vector<Variable<Scalar>>& vars) {
+        slots_.check("SGD", vars);
+        const Scalar lr = static_cast<Scalar>(learning_rate_), mu = static_cast<Scalar>(momentum_);
+        for (std::size_t i = 0; i < vars.size(); ++i) {
+            auto w = vars[i].value();
+            const auto g = vars[i].gradient();
+            if (momentum_ == 0.0) {
+                w -= lr * g;
+            } else {
+                auto& v = slots_.get(0, i);
+                v = mu * v - lr * g;
+                if (nesterov_) {
+                    w += mu * v - lr * g;
+                } else {
+                    w += v;
+                }
+            }
+            vars[i].constrain();
+        }
+        ++iterations_;
+    }
+
+  private:
+    double learning_rate_, momentum_;
+    bool nesterov_;
+    long long iterations_ = 0;
+    detail::Slots<Scalar> slots_;
+};
+
+/// Keras `tf.keras.optimizers.Adam(learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7)` (TF 2.4's
+/// ResourceApplyAdam, amsgrad=False), with t = iterations + 1:
+///   m = beta_1 m + (1 - beta_1) g;  v = beta_2 v + (1 - beta_2) g^2
+///   w -= lr * sqrt(1 - beta_2^t) / (1 - beta_1^t) * m / (sqrt(v) + epsilon)
+/// Keras' epsilon is the paper's "epsilon hat" (added after the bias correction is folded into lr).
+/// Each variable's constraint is applied right after its update.
+template <class Scalar>
+class Adam {
+  public:
+    explicit Adam(double learning_rate = 0.001, double beta_1 = 0.9, double beta_2 = 0.999, double epsilon = 1e-7)
+        : learning_rate_(learning_rate), beta_1_(beta_1), beta_2_(beta_2), epsilon_(epsilon) {
+        detail::check_hyper("Adam", "learning_rate", learning_rate, learning_rate >= 0, ">= 0");
+        detail::check_hyper("Adam", "beta_1", beta_1, beta_1 >= 0 && beta_1 < 1, "in [0, 1)");
+        detail::check_hyper("Adam", "beta_2", beta_2, beta_2 >= 0 && beta_2 < 1, "in [0, 1)");
+        detail::check_hyper("Adam", "epsilon", epsilon, epsilon >= 0, ">= 0");
+    }
+
+    double learning_rate() const noexcept { return learning_rate_; }
+    void set_learning_rate(double lr) {
+        detail::check_hyper("Adam", "learning_rate", lr, lr >= 0, ">= 0");
+        learning_rate_ = lr;
+    }
+    double beta_1() const noexcept { return beta_1_; }
+    double beta_2() const noexcept { return beta_2_; }
+    double epsilon() const noexcept { return epsilon_; }
+    long long iterations() const noexcept { return iterations_; }
+
+    /// One training step over every variable (Keras `apply_gradients(zip(grads, vars))`).
+    void apply_gradients(const std::vector<Variable<Scalar>>& vars) {
+        slots_.check("Adam", vars);
+        const double t = static_cast<double>(iterations_ + 1);
+        const Scalar lr_t =
+            static_cast<Scalar>(learning_rate_ * std::sqrt(1.0 - std::pow(beta_2_, t)) / (1.0 - std::pow(beta_1_, t)));
+        const Scalar b1 = static_cast<Scalar>(beta_1_), b2 = static_cast<Scalar>(beta_2_);
+        const Scalar eps = static_cast<Scalar>(epsilon_);
+        for (std::size_t i = 0; i < vars.size(); ++i) {
+            auto w = vars[i].value();
+            const auto g = vars[i].gradient();
+            auto& m = slots_.get(0, i);
+            auto& v = slots_.get(1, i);
+            m += (g - m) * (Scalar(1) - b1);
+            v += (g.square() - v) * (Scalar(1) - b2);
+            w -= lr_t * m / (v.sqrt() + eps);
+            vars[i].constrain();
+        }
+        ++iterations_;
+    }
+
+  private:
+    double learning_rate_, beta_1_, beta_2_, epsilon_;
+    long long iterations_ = 0;
+    detail::Slots<Scalar> slots_;
+};
+
+ELMAN_NAMESPACE_END
+// #include <elman/shape.hpp>
+// #include <elman/tensor.hpp>
+
+#include <Eigen/Core>
+
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+ELMAN_NAMESPACE_BEGIN
+
+/// Gradients of a loss with respect to a Dense layer's weights and its input.
+template <class Scalar>
+struct DenseGradients {
+    Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic> kernel;  ///< `[in, units]`
+    Eigen::Matrix<Scalar, 1, Eigen::Dynamic> bias;                 ///< `[units]`
+    Tensor<Scalar> inputs;                                         ///< shaped like the forward input
+};
+
+/// Keras `Dense(units, activation=None, use_bias=True)`: `y = x · kernel + bias` over the last axis, so a
+/// `[B, U]` last output gives `[B, units]` and a `[B, T, U]` sequence gives `[B, T, units]`. Weights use
+/// Keras' layout: kernel `[in, units]`, bias `[units]`.
+template <class Scalar = float>
+class Dense {
+  public:
+    using Matrix = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>;
+    using RowVector = Eigen::Matrix<Scalar, 1, Eigen::Dynamic>;
+
+    /// Builds kernel `[input_dim, units]` and bias `[units]` with Keras' defaults (glorot_uniform, zeros) unless
+    /// other initializers are given. Throws std::invalid_argument for non-positive sizes.
+    Dense(Index input_dim, Index units, Initializer kernel_initializer = Initializer::glorot_uniform(),
+          Initializer bias_initializer = Initializer::zeros(), std::string name = "dense")
+        : name_(std::move(name)) {
+        if (input_dim <= 0 || units <= 0) {
+            throw std::invalid_argument("Dense '" + name_ + "': `input_dim` and `units` must be positive, got " +
+                                        std::to_string(input_dim) + " and " + std::to_string(units));
+        }
+        RowMajorMatrix<Scalar> kernel(input_dim, units);
+        kernel_initializer.fill(kernel.data(), Shape{input_dim, units});
+        kernel_ = kernel;
+        bias_.resize(units);
+        bias_initializer.fill(bias_.data(), Shape{units});
+    }
+
+    const std::string& name() const noexcept { return name_; }
+    Index input_dim() const noexcept { return kernel_.rows(); }
+    Index units() const noexcept { return kernel_.cols(); }
+    const Matrix& kernel() const noexcept { return kernel_; }
+    const RowVector& bias() const noexcept { return bias_; }
+    Matrix& kernel_mutable() noexcept { return kernel_; }
+    RowVector& bias_mutable() noexcept { return bias_; }
+
+    /// `y = x · kernel + bias` for `x` of rank 2 or 3 whose last extent is input_dim.
+    Tensor<Scalar> operator()(TensorView<const Scalar> x) const {
+        check_input(x);
+        Tensor<Scalar> y(out_shape(x.shape()));
+        auto ym = y.matrix();
+        ym.noalias() = x.matrix() * kernel_;
+        ym.rowwise() += bias_;
+        return y;
+    }
+
+    /// Gradients given the forward input `x` and d loss / d y `grad_output` (shaped like the output).
+    DenseGradients<Scalar> backward(TensorView<const Scalar> x, TensorView<const Scalar> grad_output) const {
+        check_input(x);
+        const Shape expected = out_shape(x.shape());
+        if (grad_output.shape() != expected) {
+            throw std::invalid_argument("Dense '" + name_ + "': `grad_output` has shape " +
+                                        grad_output.shape().to_string() + ", expected " + expected.to_string());
+        }
+        DenseGradients<Scalar> g;
+        const auto gy = grad_output.matrix();
+        g.kernel.noalias() = x.matrix().transpose() * gy;
+        g.bias = gy.colwise().sum();
+        g.inputs.resize(x.shape());
+        g.inputs.matrix().noalias() = gy * kernel_.transpose();
+        return g;
+    }
+
+  private:
+    void check_input(const TensorView<const Scalar>& x) const {
+        if (x.rank() < 2 || x.rank() > 3 || x.dim(x.rank() - 1) != input_dim()) {
+            throw std::invalid_argument("Dense '" + name_ + "': `inputs` has shape " + x.shape().to_string() +
+                                        ", expected rank 2 or 3 with last dimension " + std::to_string(input_dim()));
+        }
+    }
+    Shape out_shape(Shape s) const {
+        s[s.rank() - 1] = units();
+        return s;
+    }
+
+    std::string name_;
+    Matrix kernel_;
+    RowVector bias_;
+};
+
+/// A Dense layer's weights paired with their gradients (kernel, bias), for an optimizer's apply_gradients.
+template <class Scalar>
+std::vector<Variable<Scalar>> trainable_variables(Dense<Scalar>& layer, const DenseGradients<Scalar>& grads) {
+    std::vector<Variable<Scalar>> vars;
+    vars.emplace_back(layer.name() + "/kernel", layer.kernel_mutable(), grads.kernel);
+    vars.emplace_back(layer.name() + "/bias", layer.bias_mutable(), grads.bias);
+    return vars;
+}
+
+ELMAN_NAMESPACE_END
+// #include <elman/initializers.hpp>
+// #include <elman/mask.hpp>
+// #include <elman/optimizers.hpp>
+// #include <elman/random.hpp>
+// #include <elman/regularizers.hpp>
+// #include <elman/shape.hpp>
+// #include <elman/simple_rnn.hpp>
+// #include <elman/simple_rnn_call.hpp>
 // #include <elman/simple_rnn_options.hpp>
+// #include <elman/stream.hpp>
+// Real-time stepping: one timestep per call, no heap allocation after construction.
+
+// #include <elman/config.hpp>
+// #include <elman/detail/errors.hpp>
+// #include <elman/detail/step_kernel.hpp>
+// The streaming step's product for few rows: z = bias + v · W, latency-bound rather than throughput-bound.
+//
+// One sample's step is a vector-matrix product of a few thousand FMAs. Accumulating it in plain k order gives
+// one dependency chain per output packet, so the FMA latency (4 cycles) and not the FMA units set the pace.
+// This kernel splits k into S interleaved partial sums per packet (S * C independent chains), then adds the
+// partial sums; rows are independent. Weights are row-major with Upad (a multiple of the packet size, zero
+// padded) columns, so every load is a whole packet. Input and state are read where they are (no concatenation).
+
+// #include <elman/config.hpp>
+
+#include <Eigen/Core>
+
+#include <cstddef>
+#include <utility>
+
+ELMAN_NAMESPACE_BEGIN
+namespace detail {
+
+template <class Scalar>
+using StepPacket = typename Eigen::internal::packet_traits<Scalar>::type;
+
+template <class Scalar>
+constexpr int step_packet_size() {
+    return Eigen::internal::packet_traits<Scalar>::size;
+}
+
+// Adds v[0, depth) · W[:, j0 .. j0 + C*P) into the S x C accumulators, k split S ways.
+template <class Scalar, int C, int S, int K, std::size_t... J>
+EIGEN_ALWAYS_INLINE void step_accumulate(StepPacket<Scalar> (&acc)[S][C], const Scalar* v, Index depth, const Scalar* w,
+                                         Index ldw, std::index_sequence<J...>) noexcept {
+    using namespace Eigen::internal;
+    using Packet = StepPacket<Scalar>;
+    constexpr int P = step_packet_size<Scalar>();
+    const Index k_end = K == Eigen::Dynamic ? depth : Index(K);
+    const Index k_main = k_end / S * S;
+    for (Index k = 0; k < k_main; k += S) {
+        for (int s = 0; s < S; ++s) {
+            const Packet a = pset1<Packet>(v[k + s]);
+            const Scalar* wk = w + (k + s) * ldw;
+            ((acc[s][J] = pmadd(a, ploadu<Packet>(wk + static_cast<Index>(J) * P), acc[s][J])), ...);
+        }
+    }
+    for (Index k = k_main; k < k_end; ++k) {
+        const Packet a = pset1<Packet>(v[k]);
+        const Scalar* wk = w + k * ldw;
+        ((acc[0][J] = pmadd(a, ploadu<Packet>(wk + static_cast<Index>(J) * P), acc[0][J])), ...);
+    }
+}
+
+// z[j0 .. j0 + C*P) = bias + x · Wx + h · Wh for C packets of one row.
+template <class Scalar, int C, int S, int KX, int KH, std::size_t... J>
+EIGEN_ALWAYS_INLINE void step_chunk(const Scalar* x, Index kx, const Scalar* wx, const Scalar* h, Index kh,
+                                    const Scalar* wh, Index ldw, const Scalar* bias, Scalar* z,
+                                    std::index_sequence<J...> columns) noexcept {
+    using namespace Eigen::internal;
+    using Packet = StepPacket<Scalar>;
+    constexpr int P = step_packet_size<Scalar>();
+    Packet acc[S][C];
+    for (int s = 0; s < S; ++s) ((acc[s][J] = pset1<Packet>(Scalar(0))), ...);
+    step_accumulate<Scalar, C, S, KX>(acc, x, kx, wx, ldw, columns);
+    step_accumulate<Scalar, C, S, KH>(acc, h, kh, wh, ldw, columns);
+    for (int s = 1; s < S; ++s) ((acc[0][J] = padd(acc[0][J], acc[s][J])), ...);
+    ((pstoreu(z + static_cast<Index>(J) * P, padd(ploadu<Packet>(bias + static_cast<Index>(J) * P), acc[0][J]))), ...);
+}
+
+/// z[0, Upad) = bias + x[0, kx) · Wx + h[0, kh) · Wh for one row, without copying x and h together.
+/// Wx [kx, Upad] and Wh [kh, Upad] are row-major with row stride Upad (zero-padded columns), bias has Upad
+/// entries. `KX` / `KH` fix the depths at compile time (then kx / kh are ignored), unrolling the loops.
+template <class Scalar, int KX = Eigen::Dynamic, int KH = Eigen::Dynamic>
+void step_row(const Scalar* x, Index kx, const Scalar* wx, const Scalar* h, Index kh, const Scalar* wh, Index upad,
+              const Scalar* bias, Scalar* z) noexcept {
+    constexpr int P = step_packet_size<Scalar>();
+    constexpr int C = 4;  // packets per chunk: 4 * S accumulators stay within 16 registers
+    Index j = 0;
+    for (; j + C * P <= upad; j += C * P) {
+        step_chunk<Scalar, C, 2, KX, KH>(x, kx, wx + j, h, kh, wh + j, upad, bias + j, z + j,
+                                         std::make_index_sequence<C>{});
+    }
+    // Narrow tails: fewer packets, so split k further to keep enough chains in flight.
+    const Index left = (upad - j) / P;
+    if (left == 3) {
+        step_chunk<Scalar, 3, 2, KX, KH>(x, kx, wx + j, h, kh, wh + j, upad, bias + j, z + j,
+                                         std::make_index_sequence<3>{});
+    } else if (left == 2) {
+        step_chunk<Scalar, 2, 4, KX, KH>(x, kx, wx + j, h, kh, wh + j, upad, bias + j, z + j,
+                                         std::make_index_sequence<2>{});
+    } else if (left == 1) {
+        step_chunk<Scalar, 1, 4, KX, KH>(x, kx, wx + j, h, kh, wh + j, upad, bias + j, z + j,
+                                         std::make_index_sequence<1>{});
+    }
+}
+
+}  // namespace detail
+ELMAN_NAMESPACE_END
+// #include <elman/simple_rnn.hpp>
+// #include <elman/tensor.hpp>
+
+#include <Eigen/Core>
+
+#include <stdexcept>
+#include <string>
+
+ELMAN_NAMESPACE_BEGIN
+
+/// Steps a built SimpleRNN one timestep at a time for `batch` samples: what a stateful Keras layer does when it
+/// is called on `[batch, 1, F]` inputs over and over, as an audio or control loop needs it.
+///
+///     elman::SimpleRNN<float> rnn(32, {.input_dim = 16});        // weights from set_weights / training
+///     elman::SimpleRNNStream<float> stream(rnn);                   // allocates and packs here, once
+///     for (;;) { const auto& h = stream.step(frame); ... }         // noexcept, never allocates
+///
+/// `step` returns h_t `[batch, U]`, which is also the layer's output for that step. The stream copies (packs)
+/// the weights at construction: after changing the layer's weights call `update_weights(layer)`. It computes
+/// the same numbers as the whole-sequence call up to rounding (it adds the products in another order).
+/// Inference only (no dropout), forward in time only (a go_backwards layer is refused: a stream cannot see
+/// the future), and no mask: a sample whose step is masked out keeps its state, so do not step it.
+///
+/// With compile-time `Units` and `Features` (the layer's template arguments) small weights live inside the
+/// object as fixed-size Eigen matrices and the step's loops have compile-time trip counts (fully unrolled).
+///
+/// The initial state is the layer's stored state when the layer is stateful and holds one for `batch`
+/// samples, else zeros. `reset()` / `reset(state)` set it; the layer's own stored state is never changed
+/// (hand `state()` to `layer.reset_states(...)` to move it back).
+template <class Scalar = float, class Activation = Tanh, int Units = Eigen::Dynamic, int Features = Eigen::Dynamic>
+class SimpleRNNStream {
+    static constexpr int P = detail::step_packet_size<Scalar>();
+    static constexpr bool fixed = Units != Eigen::Dynamic && Features != Eigen::Dynamic;
+    static constexpr int padded_units = Units == Eigen::Dynamic ? Eigen::Dynamic : (Units + P - 1) / P * P;
+    static constexpr int depth = fixed ? Units + Features : Eigen::Dynamic;
+    // Fixed-size storage only while it stays small: Eigen refuses fixed objects that would overflow a stack.
+    static constexpr bool inline_weights =
+        fixed && static_cast<long long>(depth) * padded_units * static_cast<long long>(sizeof(Scalar)) <= 32 * 1024;
+    static constexpr int weight_rows = inline_weights ? depth : Eigen::Dynamic;
+    static constexpr int weight_cols = inline_weights ? padded_units : Eigen::Dynamic;
+    // Row-major matrices with one column are invalid in Eigen; a single column is the same memory in col-major.
+    static constexpr int row_major_unless_column(int cols) { return cols == 1 ? Eigen::ColMajor : Eigen::RowMajor; }
+
+  public:
+    using Layer = SimpleRNN<Scalar, Activation, Units, Features>;
+    /// `[batch, U]` state / output of one step.
+    using StateMatrix = Eigen::Matrix<Scalar, Eigen::Dynamic, Units, row_major_unless_column(Units)>;
+
+    /// Packs the layer's weights and allocates every buffer for `batch` samples. Throws std::logic_error when
+    /// the layer is not built or runs go_backwards, std::invalid_argument when batch < 1.
+    explicit SimpleRNNStream(const Layer& layer, Index batch = 1) : activation_(layer.activation()), batch_(batch) {
+        if (batch < 1) detail::throw_invalid(layer.name(), "batch", "must be >= 1, got " + std::to_string(batch));
+        if (!layer.built()) {
+            throw std::logic_error("SimpleRNNStream: layer '" + layer.name() +
+                                   "' is not built; build it (options.input_dim, build() or set_weights) first");
+        }
+        if (layer.go_backwards()) {
+            throw std::logic_error("SimpleRNNStream: layer '" + layer.name() +
+                                   "' has go_backwards=True; stepping forward in time cannot reverse a sequence");
+        }
+        units_ = layer.units();
+        features_ = layer.input_dim();
+        upad_ = (units_ + P - 1) / P * P;
+        weights_.setZero(features_ + units_, upad_);
+        bias_.setZero(upad_);
+        z_.resize(batch_, upad_);
+        state_.setZero(batch_, units_);
+        update_weights(layer);
+        if (layer.stateful() && layer.states().rows() == batch_) state_ = layer.states();
+    }
+
+    Index batch() const noexcept { return batch_; }
+    Index units() const noexcept { return units_; }
+    Index features() const noexcept { return features_; }
+
+    /// Re-reads the layer's weights (after training or set_weights). Throws std::invalid_argument when the
+    /// layer's units or input_dim differ from this stream's; never allocates.
+    void update_weights(const Layer& layer) {
+        if (layer.units() != units_ || layer.input_dim() != features_) {
+            detail::throw_invalid(layer.name(), "layer",
+                                  "weights are [" + std::to_string(layer.input_dim()) + ", " +
+                                      std::to_string(layer.units()) + "], the stream was made for [" +
+                                      std::to_string(features_) + ", " + std::to_string(units_) + "]");
+        }
+        // Stacked [W; U] with padded columns: z = x · W + h · U + b reads both blocks with one row stride.
+        weights_.topLeftCorner(features_, units_) = layer.kernel();
+        weights_.bottomLeftCorner(units_, units_) = layer.recurrent_kernel();
+        if (layer.use_bias()) bias_.head(units_) = layer.bias().transpose();
+    }
+
+    /// One timestep: `x` points to `[batch, F]` row-major values (not checked). Returns h_t `[batch, U]`.
+    const StateMatrix& step(const Scalar* x) noexcept {
+        const Scalar* w = weights_.data();
+        for (Index b = 0; b < batch_; ++b) {
+            detail::step_row<Scalar, Features, Units>(x + b * features_, features_, w, state_.data() + b * units_,
+                                                      units_, w + features_ * upad_, upad_, bias_.data(),
+                                                      z_.data() + b * upad_);
+        }
+        activation_.forward(z_.leftCols(units_).array(), state_.array());
+        return state_;
+    }
+
+    /// Checked step: `x` must be `[batch, F]` (or `[batch, 1, F]`); throws std::invalid_argument otherwise.
+    const StateMatrix& step(TensorView<const Scalar> x) {
+        const bool ok = (x.rank() == 2 && x.dim(0) == batch_ && x.dim(1) == features_) ||
+                        (x.rank() == 3 && x.dim(0) == batch_ && x.dim(1) == 1 && x.dim(2) == features_);
+        if (!ok) {
+            throw std::invalid_argument("SimpleRNNStream: step input must have shape [" + std::to_string(batch_) +
+                                        ", " + std::to_string(features_) + "], got " + x.shape().to_string());
+        }
+        return step(x.data());
+    }
+
+    /// h_t `[batch, U]` after the last step (the initial state before any).
+    const StateMatrix& state() const noexcept { return state_; }
+
+    /// State := zeros.
+    void reset() noexcept { state_.setZero(); }
+    /// State := `state` (`[batch, U]`); throws std::invalid_argument on another shape.
+    void reset(TensorView<const Scalar> state) {
+        if (state.rank() != 2 || state.dim(0) != batch_ || state.dim(1) != units_) {
+            throw std::invalid_argument("SimpleRNNStream: state must have shape [" + std::to_string(batch_) + ", " +
+                                        std::to_string(units_) + "], got " + state.shape().to_string());
+        }
+        for (Index b = 0; b < batch_; ++b)
+            for (Index u = 0; u < units_; ++u) state_(b, u) = state.data()[b * units_ + u];
+    }
+
+  private:
+    Activation activation_;
+    Index batch_ = 0, units_ = 0, features_ = 0, upad_ = 0;
+    Eigen::Matrix<Scalar, weight_rows, weight_cols, row_major_unless_column(weight_cols)> weights_;  // [F+U, Upad]
+    Eigen::Matrix<Scalar, weight_cols, 1> bias_;                                                     // [Upad]
+    Eigen::Matrix<Scalar, Eigen::Dynamic, padded_units, row_major_unless_column(padded_units)> z_;   // [batch, Upad]
+    StateMatrix state_;
+};
+
+ELMAN_NAMESPACE_END
 // #include <elman/tensor.hpp>
 // #include <elman/version.hpp>
