@@ -487,16 +487,7 @@ class SimpleRNN {
         }
         if (options_.use_bias) projection_.rowwise() += bias_;
 
-        // Initial state h_{-1}: explicit initial_state, zeros, or the stored state of a stateful layer (TF 2.4:
-        // a stored state with any non-zero entry wins over an explicit initial_state).
-        state_work_.resize(B, U);
-        if (options_.stateful && !(args.initial_state && state_.isZero(0))) {
-            state_work_ = state_;
-        } else if (args.initial_state) {
-            state_work_ = args.initial_state->matrix();
-        } else {
-            state_work_.setZero();
-        }
+        begin_call(args, s, result);
         candidate_.resize(B, U);
         preactivation_.resize(B, U);
         if (use_recurrent_dropout) dropped_state_.resize(B, U);
@@ -505,8 +496,6 @@ class SimpleRNN {
         if (trace) begin_trace(*trace, s, args, use_input_dropout ? dropped_inputs_ : RowMatrix(x));
 
         // Output buffers.
-        result.output.resize(options_.return_sequences ? (options_.time_major ? Shape{T, B, U} : Shape{B, T, U})
-                                                       : Shape{B, U});
 
         for (Index p = 0; p < T; ++p) {
             const Index t = options_.go_backwards ? T - 1 - p : p;
@@ -549,39 +538,22 @@ class SimpleRNN {
         if (trace) trace->states.middleRows(T * B, B) = state_work_;
 
         if (!options_.return_sequences) result.output.matrix() = masked ? output_carry_ : state_work_;
-        if (options_.return_state) {
-            if (!result.state) result.state.emplace();
-            result.state->resize(Shape{B, U});
-            result.state->matrix() = state_work_;
-        } else {
-            result.state.reset();
-        }
-        if (options_.stateful) state_ = state_work_;
+        finish_call(result);
     }
 
     // Packed backend (no dropout): per step one fused product z = [x_t h_{t-1}] · [W; U] + b on weights packed
     // once (repacked only when the weights may have changed), so there is no [B*T, U] projection buffer and no
     // per-step re-packing. Batch slices run independently, on threads_ threads (pool_).
     void run_packed(const TensorView<const Scalar>& inputs, const Args& args, const CallShape& s, ResultType& result) {
-        const Index B = s.batch, T = s.timesteps, F = s.features, U = units_;
+        const Index B = s.batch, F = s.features, U = units_;
         const Eigen::Map<const RowMatrix> x = inputs.matrix();
         if (packed_version_ != weights_version_ || packed_.depth() != F + U) {
             packed_.pack(kernel_, recurrent_kernel_, bias_);  // bias_ is empty without use_bias
             packed_version_ = weights_version_;
         }
 
-        // Initial state h_{-1}, exactly as the gemm path chooses it.
-        state_work_.resize(B, U);
-        if (options_.stateful && !(args.initial_state && state_.isZero(0))) {
-            state_work_ = state_;
-        } else if (args.initial_state) {
-            state_work_ = args.initial_state->matrix();
-        } else {
-            state_work_.setZero();
-        }
+        begin_call(args, s, result);
         if (args.trace) begin_trace(*args.trace, s, args, RowMatrix(x));
-        result.output.resize(options_.return_sequences ? (options_.time_major ? Shape{T, B, U} : Shape{B, T, U})
-                                                       : Shape{B, U});
 
         // Every allocation happens here, before any thread starts: the slice bodies cannot throw.
         const Index count = detail::slice_count(B, threads_);
@@ -601,14 +573,7 @@ class SimpleRNN {
         };
         pool_.run(count, body);
 
-        if (options_.return_state) {
-            if (!result.state) result.state.emplace();
-            result.state->resize(Shape{B, U});
-            result.state->matrix() = state_work_;
-        } else {
-            result.state.reset();
-        }
-        if (options_.stateful) state_ = state_work_;
+        finish_call(result);
     }
 
     // Rows [b0, b0 + rows) of the batch through every timestep; reads and writes only those rows of
@@ -672,6 +637,35 @@ class SimpleRNN {
                 result.output.matrix().middleRows(b0, rows) = h;
             }
         }
+    }
+
+    // Shared by both backends. Sizes the output and loads h_{-1} into state_work_: the explicit initial_state,
+    // zeros, or the stored state of a stateful layer (TF 2.4: a stored state with any non-zero entry wins over
+    // an explicit initial_state).
+    void begin_call(const Args& args, const CallShape& s, ResultType& result) {
+        const Index B = s.batch, T = s.timesteps, U = units_;
+        result.output.resize(options_.return_sequences ? (options_.time_major ? Shape{T, B, U} : Shape{B, T, U})
+                                                       : Shape{B, U});
+        state_work_.resize(B, U);
+        if (options_.stateful && !(args.initial_state && state_.isZero(0))) {
+            state_work_ = state_;
+        } else if (args.initial_state) {
+            state_work_ = args.initial_state->matrix();
+        } else {
+            state_work_.setZero();
+        }
+    }
+
+    // Shared by both backends: the returned final state and the stored state of a stateful layer.
+    void finish_call(ResultType& result) {
+        if (options_.return_state) {
+            if (!result.state) result.state.emplace();
+            result.state->resize(Shape{state_work_.rows(), units_});
+            result.state->matrix() = state_work_;
+        } else {
+            result.state.reset();
+        }
+        if (options_.stateful) state_ = state_work_;
     }
 
     void begin_trace(Trace& trace, const CallShape& s, const Args& args, const RowMatrix& inputs) const {
