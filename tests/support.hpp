@@ -24,6 +24,15 @@ inline const nlohmann::json& load_json(const std::string& file) {
     return cache.back().second;
 }
 
+/// A tensor of uniform [lo, hi) values from a seeded generator (deterministic across platforms).
+template <class Scalar>
+elman::Tensor<Scalar> random_tensor(elman::Shape shape, std::uint64_t seed, double lo = -1.0, double hi = 1.0) {
+    elman::Tensor<Scalar> t(shape);
+    elman::Random rng(seed);
+    for (auto& v : t.values()) v = static_cast<Scalar>(rng.uniform(lo, hi));
+    return t;
+}
+
 template <class Scalar>
 elman::Tensor<Scalar> tensor_from_json(const nlohmann::json& j) {
     elman::Shape shape;

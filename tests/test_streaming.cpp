@@ -18,15 +18,9 @@ using elman::SimpleRNN;
 using elman::SimpleRNNStream;
 using elman::Tensor;
 
-namespace {
+using elman_test::random_tensor;
 
-template <class Scalar>
-Tensor<Scalar> random_tensor(elman::Shape shape, std::uint64_t seed, double lo = -1.0, double hi = 1.0) {
-    Tensor<Scalar> t(shape);
-    elman::Random rng(seed);
-    for (auto& v : t.values()) v = static_cast<Scalar>(rng.uniform(lo, hi));
-    return t;
-}
+namespace {
 
 template <class Layer>
 void randomize(Layer& layer, Index features, std::uint64_t seed) {
