@@ -1,6 +1,8 @@
 # The ways into elman, each a CTest test (included from tests/CMakeLists.txt):
 #   consumer.find_package.*   tests/cmake_import against the build tree and against an install into a temp prefix,
 #                             plus version requests that must fail (WILL_FAIL)
+#   consumer.find_package.io_components  tests/cmake_import_io: COMPONENTS zlib hdf5 from the install, runs the
+#                             keras_import example on a .h5 and a compressed .npz (when this build has both)
 #   consumer.pkg_config       the installed elman.pc gives the flags to compile a program
 #   consumer.add_subdirectory tests/cmake_subdir vendors the repo and must get elman::elman and nothing else
 #   consumer.vendored.*       `<c++> -std=c++17 -I single_include -I <eigen> tests/vendored/main.cpp`, then run it
@@ -58,7 +60,8 @@ add_test(NAME consumer.abi_two_versions COMMAND elman_abi_two_versions ${_elman_
 # Every consumer project configures from scratch (a stale CMakeCache.txt would keep old option values).
 add_test(NAME consumer.clean
   COMMAND ${CMAKE_COMMAND} -E rm -rf ${_elman_consumers}/build_tree ${_elman_consumers}/install_tree
-          ${_elman_consumers}/rejects_${_elman_next_major}.0 ${_elman_consumers}/rejects_0.9 ${_elman_consumers}/subdir)
+          ${_elman_consumers}/rejects_${_elman_next_major}.0 ${_elman_consumers}/rejects_0.9 ${_elman_consumers}/subdir
+          ${_elman_consumers}/io_components)
 set_tests_properties(consumer.clean PROPERTIES FIXTURES_SETUP elman_consumers_clean)
 add_test(NAME consumer.find_package.build_tree
   COMMAND ${CMAKE_CTEST_COMMAND} --build-and-test ${CMAKE_CURRENT_SOURCE_DIR}/cmake_import ${_elman_consumers}/build_tree
@@ -91,6 +94,17 @@ if(ELMAN_INSTALL)
     set_tests_properties(consumer.find_package.rejects_${_version} PROPERTIES WILL_FAIL TRUE)
     list(APPEND _elman_install_consumers consumer.find_package.rejects_${_version})
   endforeach()
+
+  # The optional io components (elman::zlib, elman::hdf5) from the install, when this build found both.
+  if(TARGET elman_zlib AND TARGET elman_hdf5)
+    add_test(NAME consumer.find_package.io_components
+      COMMAND ${CMAKE_CTEST_COMMAND} --build-and-test ${CMAKE_CURRENT_SOURCE_DIR}/cmake_import_io
+              ${_elman_consumers}/io_components ${_elman_generator}
+              --build-options ${_elman_consumer_options} -DCMAKE_PREFIX_PATH=${_elman_prefix}
+                              -DELMAN_SOURCE_DIR=${PROJECT_SOURCE_DIR}
+              --test-command ${CMAKE_CTEST_COMMAND} --output-on-failure)
+    list(APPEND _elman_install_consumers consumer.find_package.io_components)
+  endif()
 
   add_test(NAME consumer.pkg_config
     COMMAND ${CMAKE_COMMAND} -DPREFIX=${_elman_prefix} -DCXX=${CMAKE_CXX_COMPILER}

@@ -591,7 +591,11 @@ class SimpleRNN {
             for (Index i = 0; F > 0 && i < rows; ++i)
                 w.stacked.row(i).head(F) = x.row(first_row(t, s) + (b0 + i) * row_stride(s));
             if (trace) trace->states.middleRows(p * B + b0, rows) = h;
-            detail::packed_gemm<Scalar>(rows, w.stacked.data(), K, packed_, w.z.data(), w.z.cols());
+            if (B == 1) {
+                detail::packed_gemv<Scalar>(w.stacked.data(), packed_, w.z.data());  // latency-bound: split sums
+            } else {
+                detail::packed_gemm<Scalar>(rows, w.stacked.data(), K, packed_, w.z.data(), w.z.cols());
+            }
             const auto z = w.z.leftCols(U);
             if (trace) trace->preactivations.middleRows(p * B + b0, rows) = z;
             auto candidate = w.candidate.leftCols(U);

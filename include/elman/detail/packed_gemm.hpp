@@ -165,5 +165,60 @@ void packed_gemm(Index rows, const Scalar* a, Index lda, const PackedWeights<Sca
     packed_remainder<Scalar, MR - 1>(rows - i, a + i * lda, lda, w, z + i * ldz, ldz);
 }
 
+// One row across NP adjacent panels with k split S ways (k = s mod S goes to partial sum s): 2 * NP * S
+// independent FMA chains, then the partial sums are added in order s = 0..S-1 and the bias last.
+template <class Scalar, int NP, int S>
+EIGEN_ALWAYS_INLINE void packed_row_split(const Scalar* a, const PackedWeights<Scalar>& w, Index p0,
+                                          Scalar* z) noexcept {
+    using namespace Eigen::internal;
+    using Packet = typename PackedGemmTraits<Scalar>::Packet;
+    constexpr int P = PackedGemmTraits<Scalar>::packet_size;
+    constexpr int NR = PackedGemmTraits<Scalar>::nr;
+    const Index depth = w.depth();
+    const Index k_main = depth / S * S;
+    const Scalar* panel[NP];
+    Packet acc[S][NP][2];
+    for (int q = 0; q < NP; ++q) panel[q] = w.panel(p0 + q);
+    for (int s = 0; s < S; ++s)
+        for (int q = 0; q < NP; ++q) acc[s][q][0] = acc[s][q][1] = pset1<Packet>(Scalar(0));
+    for (Index k = 0; k < k_main; k += S) {
+        for (int s = 0; s < S; ++s) {
+            const Packet av = pset1<Packet>(a[k + s]);
+            for (int q = 0; q < NP; ++q) {
+                acc[s][q][0] = pmadd(av, pload<Packet>(panel[q] + (k + s) * NR), acc[s][q][0]);
+                acc[s][q][1] = pmadd(av, pload<Packet>(panel[q] + (k + s) * NR + P), acc[s][q][1]);
+            }
+        }
+    }
+    for (Index k = k_main; k < depth; ++k) {
+        const Packet av = pset1<Packet>(a[k]);
+        for (int q = 0; q < NP; ++q) {
+            acc[0][q][0] = pmadd(av, pload<Packet>(panel[q] + k * NR), acc[0][q][0]);
+            acc[0][q][1] = pmadd(av, pload<Packet>(panel[q] + k * NR + P), acc[0][q][1]);
+        }
+    }
+    for (int q = 0; q < NP; ++q) {
+        for (int s = 1; s < S; ++s) {
+            acc[0][q][0] = padd(acc[0][q][0], acc[s][q][0]);
+            acc[0][q][1] = padd(acc[0][q][1], acc[s][q][1]);
+        }
+        const Scalar* bias = w.bias() + (p0 + q) * NR;
+        pstoreu(z + q * NR, padd(pload<Packet>(bias), acc[0][q][0]));
+        pstoreu(z + q * NR + P, padd(pload<Packet>(bias + P), acc[0][q][1]));
+    }
+}
+
+/// z[0, padded_units) = bias + a[0, depth) · W for a single row, latency-oriented: a batch of one sample has
+/// too few rows to fill the FMA units with plain-k-order chains (2 per panel), so k is split into partial sums
+/// (8 chains per group of panels). The summation order differs from packed_gemm's, so use it only where no
+/// other row count can occur for the same data (a call whose whole batch is one sample).
+template <class Scalar>
+void packed_gemv(const Scalar* a, const PackedWeights<Scalar>& w, Scalar* z) noexcept {
+    constexpr int NR = PackedGemmTraits<Scalar>::nr;
+    Index p = 0;
+    for (; p + 2 <= w.panels(); p += 2) packed_row_split<Scalar, 2, 2>(a, w, p, z + p * NR);
+    if (p < w.panels()) packed_row_split<Scalar, 1, 4>(a, w, p, z + p * NR);
+}
+
 }  // namespace detail
 ELMAN_NAMESPACE_END
