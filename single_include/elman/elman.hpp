@@ -2344,7 +2344,6 @@ class SimpleRNN {
     // state_work_, the output and the trace, so slices can run concurrently.
     void run_packed_slice(SliceWork& w, Index b0, Index rows, const Eigen::Map<const RowMatrix>& x, const Args& args,
                           const CallShape& s, ResultType& result) noexcept {
-        using RowMap = Eigen::Map<RowVector>;
         const Index B = s.batch, T = s.timesteps, F = s.features, U = units_, K = F + U;
         const bool masked = !args.mask.empty();
         Trace* trace = args.trace;
@@ -2352,8 +2351,10 @@ class SimpleRNN {
         h = state_work_.middleRows(b0, rows);
         for (Index p = 0; p < T; ++p) {
             const Index t = options_.go_backwards ? T - 1 - p : p;
+            // Row copies are plain std::copy_n: with B = 1 these copies are a large part of a step, and Eigen's
+            // block assignment spends more on its alignment bookkeeping than on the copy.
             for (Index i = 0; F > 0 && i < rows; ++i)
-                w.stacked.row(i).head(F) = x.row(first_row(t, s) + (b0 + i) * row_stride(s));
+                std::copy_n(x.data() + (first_row(t, s) + (b0 + i) * row_stride(s)) * F, F, w.stacked.data() + i * K);
             if (trace) trace->states.middleRows(p * B + b0, rows) = h;
             if (B == 1) {
                 detail::packed_gemv<Scalar>(w.stacked.data(), packed_, w.z.data());  // latency-bound: split sums
@@ -2383,16 +2384,13 @@ class SimpleRNN {
                     }
                 }
             } else {
-                h = candidate;
+                for (Index i = 0; i < rows; ++i)
+                    std::copy_n(w.candidate.data() + i * w.candidate.cols(), U, w.stacked.data() + i * K + F);
             }
             if (options_.return_sequences) {
                 for (Index i = 0; i < rows; ++i) {
-                    RowMap out(result.output.data() + (first_row(p, s) + (b0 + i) * row_stride(s)) * U, U);
-                    if (masked) {
-                        out = w.carry.row(i);
-                    } else {
-                        out = h.row(i);
-                    }
+                    Scalar* out = result.output.data() + (first_row(p, s) + (b0 + i) * row_stride(s)) * U;
+                    std::copy_n(masked ? w.carry.data() + i * U : w.stacked.data() + i * K + F, U, out);
                 }
             }
         }
