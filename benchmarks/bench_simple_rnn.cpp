@@ -1,10 +1,13 @@
 // Google Benchmark suite: SimpleRNN inference over the issue-5 shapes, float and double, 1 and 2 threads,
-// both backends, plus the streaming step. Counters: GFLOP/s = 2·B·T·U·(F+U) per call / time.
+// both backends, the streaming step, and a training step (forward with trace + backward) per shape.
+// Counters: GFLOP/s = 2·B·T·U·(F+U) per inference call / time; a training step counts 3x that (the backward
+// pass does two products of the forward's size per weight matrix: input/state gradients and weight gradients).
 //
 //   cmake -S . -B build-bench -G Ninja -DCMAKE_BUILD_TYPE=Release -DELMAN_BUILD_BENCHMARKS=ON -DELMAN_BENCH_NATIVE=ON
 //   cmake --build build-bench --target elman_bench && build-bench/benchmarks/elman_bench
 //
 // Peers (oneDNN, PyTorch, OpenBLAS) are measured in the same run by tools/bench/compare.sh, not here.
+#include <elman/backward.hpp>
 #include <elman/elman.hpp>
 #include <elman/stream.hpp>
 
@@ -74,6 +77,34 @@ void forward(benchmark::State& state, ShapeSpec s, int threads, elman::Backend b
                                                    benchmark::Counter::kIsIterationInvariantRate);
 }
 
+// One training step's differentiation: forward call recording the trace, then backward() from d loss / d output
+// (a fixed pattern). The optimizer update is not included (element-wise, negligible next to BPTT).
+template <class Scalar>
+void train_step(benchmark::State& state, ShapeSpec s, int threads) {
+    elman::SimpleRNNOptions o;
+    o.return_sequences = true;
+    elman::SimpleRNN<Scalar> layer(s.units, o);
+    set_pattern_weights(layer, s.features, s.units);
+    layer.set_threads(threads);
+    const elman::Tensor<Scalar> x({s.batch, s.timesteps, s.features},
+                                  pattern<Scalar>(s.batch * s.timesteps * s.features, 4, 1.0));
+    const elman::Tensor<Scalar> grad_output({s.batch, s.timesteps, s.units},
+                                            pattern<Scalar>(s.batch * s.timesteps * s.units, 5, 1.0));
+    elman::ForwardTrace<Scalar> trace;
+    elman::CallArgs<Scalar> args;
+    args.training = true;
+    args.trace = &trace;
+    elman::Result<Scalar> result;
+    for (auto _ : state) {
+        layer.call(x, args, result);
+        const auto gradients = elman::backward(layer, trace, result, grad_output);
+        benchmark::DoNotOptimize(gradients.kernel.data());
+        benchmark::ClobberMemory();
+    }
+    state.counters["GFLOP/s"] = benchmark::Counter(3.0 * flops(s.batch, s.timesteps, s.features, s.units) * 1e-9,
+                                                   benchmark::Counter::kIsIterationInvariantRate);
+}
+
 // One streaming step of S1 (`1 1 16 32`), dynamic or compile-time sizes.
 template <class Scalar, int Units, int Features>
 void stream_step(benchmark::State& state) {
@@ -109,11 +140,26 @@ void register_forward(const char* scalar_name) {
     }
 }
 
+template <class Scalar>
+void register_train(const char* scalar_name) {
+    for (const auto& s : shapes) {
+        for (int threads : {1, 2}) {
+            const std::string name = std::string("train_step/") + scalar_name + "/" + s.name +
+                                     "/threads:" + std::to_string(threads);
+            benchmark::RegisterBenchmark(name.c_str(), [=](benchmark::State& st) { train_step<Scalar>(st, s, threads); })
+                ->UseRealTime()
+                ->Unit(benchmark::kMicrosecond);
+        }
+    }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
     register_forward<float>("float");
     register_forward<double>("double");
+    register_train<float>("float");
+    register_train<double>("double");
     benchmark::RegisterBenchmark("stream_step/float/S1/dynamic", stream_step<float, Eigen::Dynamic, Eigen::Dynamic>);
     benchmark::RegisterBenchmark("stream_step/float/S1/fixed", stream_step<float, 32, 16>);
     benchmark::RegisterBenchmark("stream_step/double/S1/dynamic", stream_step<double, Eigen::Dynamic, Eigen::Dynamic>);
