@@ -7,7 +7,7 @@
 // must reproduce tfjs' gradients. Every case runs for float and double.
 // Tolerance: 2e-5 relative to max(1, |expected|) (the reference is float32 arithmetic with another summation
 // order; gradients sum over batch and time).
-#include "support.hpp"
+#include "golden_case.hpp"
 
 #include <elman/backward.hpp>
 
@@ -15,8 +15,11 @@
 
 #include <string>
 
+using elman_test::GoldenCall;
 using elman_test::load_json;
 using elman_test::max_relative_error;
+using elman_test::options_from_config;
+using elman_test::set_case_weights;
 using elman_test::tensor_from_json;
 
 namespace {
@@ -35,38 +38,16 @@ double matrix_error(const Eigen::MatrixBase<Derived>& actual, const nlohmann::js
 template <class Scalar>
 void run_case(const nlohmann::json& c) {
     const auto& cfg = c.at("config");
-    elman::SimpleRNNOptions o;
-    o.use_bias = cfg.at("use_bias").get<bool>();
-    o.return_sequences = cfg.at("return_sequences").get<bool>();
-    o.return_state = cfg.at("return_state").get<bool>();
-    o.go_backwards = cfg.at("go_backwards").get<bool>();
-    o.zero_output_for_mask = cfg.at("zero_output_for_mask").get<bool>();
-    o.dropout = cfg.at("dropout").get<double>();
-    o.recurrent_dropout = cfg.at("recurrent_dropout").get<double>();
-    o.kernel_initializer = elman::Initializer::zeros();
-    o.recurrent_initializer = elman::Initializer::zeros();
     elman::visit_activation(cfg.at("activation").get<std::string>(), [&](auto activation) {
-        elman::SimpleRNN<Scalar, decltype(activation)> layer(cfg.at("units").get<elman::Index>(), o);
-        const auto& w = c.at("weights");
-        std::vector<elman::Tensor<Scalar>> weights{tensor_from_json<Scalar>(w.at("kernel")),
-                                                   tensor_from_json<Scalar>(w.at("recurrent_kernel"))};
-        if (!w.at("bias").is_null()) weights.push_back(tensor_from_json<Scalar>(w.at("bias")));
-        layer.set_weights(weights);
+        elman::SimpleRNN<Scalar, decltype(activation)> layer(cfg.at("units").get<elman::Index>(),
+                                                             options_from_config(cfg));
+        set_case_weights(layer, c);
 
-        const auto inputs = tensor_from_json<Scalar>(c.at("inputs"));
-        elman::Tensor<double> mask;
-        elman::Tensor<Scalar> initial_state;
+        const GoldenCall<Scalar> call(c);
+        const auto& inputs = call.inputs;
         elman::ForwardTrace<Scalar> trace;
-        elman::CallArgs<Scalar> args;
+        auto args = call.args();
         args.trace = &trace;
-        if (!c.at("mask").is_null()) {
-            mask = tensor_from_json<double>(c.at("mask"));
-            args.mask = mask;
-        }
-        if (!c.at("initial_state").is_null()) {
-            initial_state = tensor_from_json<Scalar>(c.at("initial_state"));
-            args.initial_state = initial_state.view();
-        }
         if (!c.at("dropout_seed").is_null()) {
             args.training = true;
             layer.seed_dropout(c.at("dropout_seed").get<std::uint64_t>());

@@ -2,12 +2,9 @@
 // the packed backend on 1 and 3 threads (3 threads must also be bit-identical to 1), the gemm backend (Eigen
 // products, or BLAS when built with ELMAN_USE_BLAS), compile-time Units/Features, and the streaming step
 // (every call without mask or go_backwards, stepped one timestep at a time).
-#include "support.hpp"
+#include "golden_case.hpp"
 
-// The single-header build (ELMAN_SINGLE_HEADER) has only elman/elman.hpp, which includes stream.hpp.
-#if __has_include(<elman/stream.hpp>)
 #include <elman/stream.hpp>
-#endif
 
 #include <catch2/catch.hpp>
 
@@ -16,8 +13,13 @@
 #include <vector>
 
 using elman::Index;
+using elman_test::apply_reset_step;
+using elman_test::golden_tolerance;
+using elman_test::GoldenCall;
 using elman_test::load_json;
 using elman_test::max_relative_error;
+using elman_test::options_from_config;
+using elman_test::set_case_weights;
 using elman_test::tensor_from_json;
 
 namespace {
@@ -36,31 +38,6 @@ const char* path_name(Path p) {
             return "fixed size";
     }
     return "?";
-}
-
-elman::SimpleRNNOptions options_from_config(const nlohmann::json& config) {
-    elman::SimpleRNNOptions o;
-    o.use_bias = config.at("use_bias").get<bool>();
-    o.return_sequences = config.at("return_sequences").get<bool>();
-    o.return_state = config.at("return_state").get<bool>();
-    o.go_backwards = config.at("go_backwards").get<bool>();
-    o.stateful = config.at("stateful").get<bool>();
-    o.kernel_initializer = elman::Initializer::zeros();
-    o.recurrent_initializer = elman::Initializer::zeros();
-    return o;
-}
-
-// test_golden.cpp's tolerance table.
-double tolerance_for(const nlohmann::json& c, bool float64_reference, bool scalar_is_double) {
-    Index longest = 0;
-    for (const auto& step : c.at("steps"))
-        if (step.at("op") == "call") longest = std::max(longest, step.at("inputs").at("shape")[1].get<Index>());
-    if (float64_reference) {
-        if (scalar_is_double) return 1e-12;
-        return longest > 100 ? 1e-4 : 2e-5;
-    }
-    if (c.value("category", "") == "growth" || longest > 100) return 1e-4;
-    return 2e-5;
 }
 
 struct Counts {
@@ -103,42 +80,22 @@ template <class Layer>
 Counts run_case_with(Layer& layer, const nlohmann::json& c, double tolerance, Path path) {
     using Scalar = typename Layer::scalar_type;
     Counts counts;
-    const auto& w = c.at("weights");
-    std::vector<elman::Tensor<Scalar>> weights{tensor_from_json<Scalar>(w.at("kernel")),
-                                               tensor_from_json<Scalar>(w.at("recurrent_kernel"))};
-    if (!w.at("bias").is_null()) weights.push_back(tensor_from_json<Scalar>(w.at("bias")));
-    layer.set_weights(weights);
+    set_case_weights(layer, c);
     layer.set_backend(path == Path::gemm ? elman::Backend::gemm : elman::Backend::packed);
     layer.set_threads(path == Path::packed_3_threads ? 3 : 1);
 
     for (const auto& step : c.at("steps")) {
-        if (step.at("op") == "reset_states") {
-            if (step.contains("states")) {
-                layer.reset_states(tensor_from_json<Scalar>(step.at("states")));
-            } else {
-                layer.reset_states();
-            }
-            continue;
-        }
-        const auto inputs = tensor_from_json<Scalar>(step.at("inputs"));
-        elman::Tensor<double> mask;
-        elman::Tensor<Scalar> initial_state;
-        typename Layer::Args args;
-        if (!step.at("mask").is_null()) {
-            mask = tensor_from_json<double>(step.at("mask"));
-            args.mask = mask;
-        }
-        if (!step.at("initial_state").is_null()) {
-            initial_state = tensor_from_json<Scalar>(step.at("initial_state"));
-            args.initial_state = initial_state.view();
-        }
+        if (apply_reset_step(layer, step)) continue;
+        const GoldenCall<Scalar> call(step);
+        const auto& inputs = call.inputs;
+        const auto args = call.args();
         const auto expected_output = tensor_from_json<double>(step.at("expected_output"));
         const auto expected_state = tensor_from_json<double>(step.at("expected_state"));
         const Index batch = inputs.dim(0);
 
         // The stream first: it reads the layer's stored state as it is before this call.
         if (path == Path::packed_1_thread && args.mask.empty() && !layer.go_backwards() && layer.built()) {
-            const auto h0 = initial_state_of(layer, args.initial_state ? &initial_state : nullptr, batch);
+            const auto h0 = initial_state_of(layer, call.initial_state ? &*call.initial_state : nullptr, batch);
             const auto streamed = stream_call(layer, inputs, h0);
             INFO("streamed call " << counts.calls);
             CHECK(max_relative_error(streamed.first, expected_output) <= tolerance);
@@ -189,7 +146,7 @@ void run_file(const std::string& file, Path path) {
     Counts total;
     int fixed_cases = 0;
     for (const auto& c : data.at("cases")) {
-        const double tolerance = tolerance_for(c, float64_reference, std::is_same<Scalar, double>::value);
+        const double tolerance = golden_tolerance(c, float64_reference, std::is_same<Scalar, double>::value);
         INFO("case " << c.at("name").get<std::string>() << " on path " << path_name(path));
         const auto& config = c.at("config");
         const std::string activation = config.at("activation").get<std::string>();
