@@ -14,6 +14,7 @@ import { createRequire } from 'module';
 import { fileURLToPath } from 'url';
 import path from 'path';
 import fs from 'fs';
+import { fnv1a, mulberry32, uniform } from '../common/prng.mjs';
 
 const require = createRequire(import.meta.url);
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -41,34 +42,9 @@ function pkgVersion(name) {
 }
 
 // ---------------------------------------------------------------------------
-// Deterministic PRNG
+// Deterministic PRNG (tools/common/prng.mjs): the seed of every case stream
 // ---------------------------------------------------------------------------
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return function () {
-    a = (a + 0x6D2B79F5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-function fnv1a(str) {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < str.length; ++i) {
-    h ^= str.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h >>> 0;
-}
 const GLOBAL_SEED = 20240601;
-
-// Float32-exact uniform array in [lo, hi).
-function uniform(rng, n, lo, hi) {
-  const a = new Float32Array(n);
-  for (let i = 0; i < n; ++i) a[i] = Math.fround(lo + (hi - lo) * rng());
-  return a;
-}
 
 // ---------------------------------------------------------------------------
 // Exact (double precision) special functions for the ops-recurrence path

@@ -15,6 +15,7 @@ import { createRequire } from 'module';
 import { fileURLToPath } from 'url';
 import path from 'path';
 import fs from 'fs';
+import { fnv1a, mulberry32, uniform } from '../common/prng.mjs';
 
 const require = createRequire(import.meta.url);
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -37,25 +38,9 @@ const OUT = process.argv[2] ? path.resolve(process.argv[2])
 const pkgVersion = (name) => JSON.parse(fs.readFileSync(path.join(here, 'node_modules', name, 'package.json'), 'utf8')).version;
 
 // ---------------------------------------------------------------------------------------------------------------
-// Deterministic data (same PRNG scheme as tools/golden)
+// Deterministic data (tools/common/prng.mjs, shared with tools/golden)
 // ---------------------------------------------------------------------------------------------------------------
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6D2B79F5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-function fnv1a(str) {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < str.length; ++i) { h ^= str.charCodeAt(i); h = Math.imul(h, 0x01000193) >>> 0; }
-  return h >>> 0;
-}
 const GLOBAL_SEED = 20240917;
-const uniform = (rng, n, lo, hi) => Float32Array.from({ length: n }, () => Math.fround(lo + (hi - lo) * rng()));
 
 // elman::Random (xoshiro256** seeded through splitmix64), so dropout masks equal the C++ layer's for a given
 // seed_dropout(seed): the input mask [B,F] is drawn first, then the recurrent mask [B,U], row-major, an entry

@@ -10,6 +10,7 @@ import { createRequire } from 'module';
 import { fileURLToPath } from 'url';
 import path from 'path';
 import fs from 'fs';
+import { mulberry32 } from '../common/prng.mjs';
 
 const require = createRequire(import.meta.url);
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -24,16 +25,6 @@ console.warn = origWarn;
 
 const OUT = path.resolve(here, '../../tests/data/io');
 
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6D2B79F5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const rand = mulberry32(0xE1A4);
 const uniform = (n, scale) => Float32Array.from({ length: n }, () => Math.fround((rand() * 2 - 1) * scale));
 
