@@ -15,6 +15,7 @@ import { fileURLToPath } from 'url';
 import path from 'path';
 import fs from 'fs';
 import { fnv1a, mulberry32, uniform } from '../common/prng.mjs';
+import { tfActivations } from '../common/tfjs_activations.mjs';
 
 const require = createRequire(import.meta.url);
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -126,22 +127,7 @@ function jsActivation(name, z, B, U) {
   return out;
 }
 
-// The same activations as tfjs-layers 4.x implements them, as tfjs ops.
-const TF_ACT = {
-  linear: (x) => x,
-  tanh: (x) => tf.tanh(x),
-  relu: (x) => tf.relu(x),
-  sigmoid: (x) => tf.sigmoid(x),
-  hard_sigmoid: (x) => tf.clipByValue(tf.add(0.5, tf.mul(0.2, x)), 0, 1),
-  elu: (x) => tf.elu(x),
-  selu: (x) => tf.selu(x),
-  softplus: (x) => tf.softplus(x),
-  softsign: (x) => tf.div(x, tf.add(tf.abs(x), 1)),
-  swish: (x) => tf.mul(tf.sigmoid(tf.mul(x, 1)), x),
-  softmax: (x) => tf.softmax(x, -1),
-  gelu: (x) => tf.mul(x, tf.mul(0.5, tf.add(1, tf.erf(tf.div(x, Math.sqrt(2)))))),
-  exponential: (x) => tf.exp(x),
-};
+const TF_ACT = tfActivations(tf);
 
 // Keras name -> tfjs-layers activation identifier, or null when the case must come
 // from the ops recurrence (tfjs lacks it, or tfjs' numerics are not TF 2.4's).

@@ -16,6 +16,7 @@ import { fileURLToPath } from 'url';
 import path from 'path';
 import fs from 'fs';
 import { fnv1a, mulberry32, uniform } from '../common/prng.mjs';
+import { tfActivations } from '../common/tfjs_activations.mjs';
 
 const require = createRequire(import.meta.url);
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -88,22 +89,7 @@ function makeMask(pattern, B, Tn, rng) {
   return m;
 }
 
-// The same activations as tfjs-layers implements them, as differentiable tfjs ops.
-const TF_ACT = {
-  linear: (x) => x,
-  tanh: (x) => tf.tanh(x),
-  relu: (x) => tf.relu(x),
-  sigmoid: (x) => tf.sigmoid(x),
-  hard_sigmoid: (x) => tf.clipByValue(tf.add(0.5, tf.mul(0.2, x)), 0, 1),
-  elu: (x) => tf.elu(x),
-  selu: (x) => tf.selu(x),
-  softplus: (x) => tf.softplus(x),
-  softsign: (x) => tf.div(x, tf.add(tf.abs(x), 1)),
-  swish: (x) => tf.mul(tf.sigmoid(x), x),
-  softmax: (x) => tf.softmax(x, -1),
-  gelu: (x) => tf.mul(x, tf.mul(0.5, tf.add(1, tf.erf(tf.div(x, Math.sqrt(2)))))),
-  exponential: (x) => tf.exp(x),
-};
+const TF_ACT = tfActivations(tf);
 const TFJS_LAYER_ACTIVATION = {
   linear: 'linear', tanh: 'tanh', relu: 'relu', sigmoid: 'sigmoid', hard_sigmoid: 'hardSigmoid', elu: 'elu',
   selu: 'selu', softplus: 'softplus', softsign: 'softsign', swish: 'swish', softmax: 'softmax',
