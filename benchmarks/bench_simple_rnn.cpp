@@ -1,5 +1,6 @@
 // Google Benchmark suite: SimpleRNN inference over the issue-5 shapes, float and double, 1 and 2 threads,
-// both backends, the streaming step, and a training step (forward with trace + backward) per shape.
+// both backends, the streaming step, and a training step (forward with trace + backward) per shape, without and
+// with dropout = recurrent_dropout = 0.2 (train_step_dropout).
 // Counters: GFLOP/s = 2·B·T·U·(F+U) per inference call / time; a training step counts 3x that (the backward
 // pass does two products of the forward's size per weight matrix: input/state gradients and weight gradients).
 //
@@ -79,10 +80,14 @@ void forward(benchmark::State& state, ShapeSpec s, int threads, elman::Backend b
 
 // One training step's differentiation: forward call recording the trace, then backward() from d loss / d output
 // (a fixed pattern). The optimizer update is not included (element-wise, negligible next to BPTT).
+// `dropout` > 0: the same step with dropout = recurrent_dropout = `dropout` (masks drawn every call).
 template <class Scalar>
-void train_step(benchmark::State& state, ShapeSpec s, int threads) {
+void train_step(benchmark::State& state, ShapeSpec s, int threads, double dropout = 0.0) {
     elman::SimpleRNNOptions o;
     o.return_sequences = true;
+    o.dropout = dropout;
+    o.recurrent_dropout = dropout;
+    o.seed = 7;
     elman::SimpleRNN<Scalar> layer(s.units, o);
     set_pattern_weights(layer, s.features, s.units);
     layer.set_threads(threads);
@@ -147,6 +152,12 @@ void register_train(const char* scalar_name) {
             const std::string name = std::string("train_step/") + scalar_name + "/" + s.name +
                                      "/threads:" + std::to_string(threads);
             benchmark::RegisterBenchmark(name.c_str(), [=](benchmark::State& st) { train_step<Scalar>(st, s, threads); })
+                ->UseRealTime()
+                ->Unit(benchmark::kMicrosecond);
+            const std::string dropout_name = std::string("train_step_dropout/") + scalar_name + "/" + s.name +
+                                             "/threads:" + std::to_string(threads);
+            benchmark::RegisterBenchmark(dropout_name.c_str(),
+                                         [=](benchmark::State& st) { train_step<Scalar>(st, s, threads, 0.2); })
                 ->UseRealTime()
                 ->Unit(benchmark::kMicrosecond);
         }
