@@ -115,7 +115,7 @@ template <class Scalar, int Units, int Features>
 void stream_step(benchmark::State& state) {
     elman::SimpleRNNOptions o;
     o.input_dim = 16;
-    elman::SimpleRNN<Scalar, elman::Tanh, Units, Features> layer(32, o);
+    elman::SimpleRNN<Scalar> layer(32, o);
     set_pattern_weights(layer, 16, 32);
     elman::SimpleRNNStream<Scalar, elman::Tanh, Units, Features> stream(layer);
     const auto x = pattern<Scalar>(16, 4, 1.0);

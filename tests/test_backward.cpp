@@ -76,7 +76,7 @@ struct Problem {
         if (s.options.stateful && s.stateful_warmup) {
             // A first call leaves a non-zero stored state; the differentiated call starts from it.
             layer(x);
-            stored = elman::Tensor<Scalar>::from_matrix(layer.states());
+            stored = layer.states();
         }
     }
 
@@ -129,20 +129,37 @@ void compare(Check& check, const std::string& what, Index i, double analytic, do
     }
 }
 
-// Central differences of problem.objective() over every element of `values()`. The buffer is fetched anew for every
-// write: a layer's *_mutable() accessors mark its weights changed (the packed backend repacks only then).
-template <class P, class Values>
-void check_elements(P& problem, Check& check, const std::string& what, Values values, Index n, const double* analytic) {
+// Central differences of problem.objective() over `n` elements read by `get(i)` and written by `set(i, v)`.
+template <class P, class Get, class Set>
+void check_elements(P& problem, Check& check, const std::string& what, Get get, Set set, Index n,
+                    const double* analytic) {
     const double eps = 1e-5;
     for (Index i = 0; i < n; ++i) {
-        const double saved = values()[i];
-        values()[i] = saved + eps;
+        const double saved = get(i);
+        set(i, saved + eps);
         const double up = problem.objective();
-        values()[i] = saved - eps;
+        set(i, saved - eps);
         const double down = problem.objective();
-        values()[i] = saved;
+        set(i, saved);
         compare(check, what, i, analytic[i], (up - down) / (2 * eps));
     }
+}
+
+// A layer weight: written through its Parameter, so the packed backend sees every perturbation.
+template <class P>
+void check_parameter(P& problem, Check& check, const std::string& what, elman::Parameter<double>& parameter,
+                     const double* analytic) {
+    check_elements(
+        problem, check, what, [&](Index i) { return parameter.value().data()[i]; },
+        [&](Index i, double v) { parameter.modify([&](auto& w) { w.data()[i] = v; }); }, parameter.size(), analytic);
+}
+
+// Plain data (inputs, initial state).
+template <class P>
+void check_values(P& problem, Check& check, const std::string& what, double* values, Index n, const double* analytic) {
+    check_elements(
+        problem, check, what, [&](Index i) { return values[i]; }, [&](Index i, double v) { values[i] = v; }, n,
+        analytic);
 }
 
 template <class Act>
@@ -151,25 +168,18 @@ void check_gradients(const Setup& setup) {
     const auto g = p.analytic();
     Check check;
     auto& layer = p.layer;
-    check_elements(
-        p, check, "kernel", [&] { return layer.kernel_mutable().data(); }, layer.kernel().size(), g.kernel.data());
-    check_elements(
-        p, check, "recurrent_kernel", [&] { return layer.recurrent_kernel_mutable().data(); },
-        layer.recurrent_kernel().size(), g.recurrent_kernel.data());
+    check_parameter(p, check, "kernel", layer.weights().kernel(), g.kernel.data());
+    check_parameter(p, check, "recurrent_kernel", layer.weights().recurrent_kernel(), g.recurrent_kernel.data());
     REQUIRE(g.bias.size() == layer.bias().size());
-    check_elements(
-        p, check, "bias", [&] { return layer.bias_mutable().data(); }, layer.bias().size(), g.bias.data());
+    check_parameter(p, check, "bias", layer.weights().bias(), g.bias.data());
     REQUIRE(g.inputs.shape() == p.x.shape());
-    check_elements(
-        p, check, "inputs", [&] { return p.x.data(); }, p.x.size(), g.inputs.data());
+    check_values(p, check, "inputs", p.x.data(), p.x.size(), g.inputs.data());
     REQUIRE(g.initial_state.shape() == elman::Shape{setup.batch, setup.units});
     if (setup.initial_state && !(setup.options.stateful && setup.stateful_warmup)) {
-        check_elements(
-            p, check, "initial_state", [&] { return p.h0.data(); }, p.h0.size(), g.initial_state.data());
+        check_values(p, check, "initial_state", p.h0.data(), p.h0.size(), g.initial_state.data());
     }
     if (setup.options.stateful && setup.stateful_warmup) {
-        check_elements(
-            p, check, "stored state", [&] { return p.stored.data(); }, p.stored.size(), g.initial_state.data());
+        check_values(p, check, "stored state", p.stored.data(), p.stored.size(), g.initial_state.data());
     }
     INFO(check.where);
     CHECK(check.worst < 1e-6);

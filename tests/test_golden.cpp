@@ -55,8 +55,7 @@ CaseOutcome run_case(const nlohmann::json& c, double tolerance) {
             CHECK(state_err <= tolerance);
             CHECK(result.state.has_value() == config.at("return_state").get<bool>());
             if (result.state) CHECK(max_relative_error(*result.state, final_state) == 0.0);
-            if (config.at("stateful").get<bool>())
-                CHECK(max_relative_error(elman::Tensor<Scalar>::from_matrix(layer.states()), final_state) == 0.0);
+            if (config.at("stateful").get<bool>()) CHECK(max_relative_error(layer.states(), final_state) == 0.0);
             outcome.worst = std::max({outcome.worst, out_err, state_err});
             ++outcome.calls;
         }

@@ -16,7 +16,19 @@
 namespace {
 
 using elman::Index;
-using Vec = Eigen::Matrix<double, 1, Eigen::Dynamic>;
+using Mat = elman::RowMajorMatrix<double>;
+
+// A 1-D weight for the optimizer tests: a Parameter and its gradient, paired by var().
+struct Weight1D {
+    explicit Weight1D(Index n) : value(1, n, true), grad(Mat::Zero(1, n)) {}
+    void set(std::initializer_list<double> v) {
+        value.modify([&](auto& w) { std::copy(v.begin(), v.end(), w.data()); });
+    }
+    double operator()(Index i) const { return value.value()(0, i); }
+    elman::Variable<double> var(const char* name = "w") { return {name, value, grad}; }
+    elman::Parameter<double> value;
+    Mat grad;
+};
 
 std::string what_of(const std::function<void()>& f) {
     try {
@@ -30,37 +42,38 @@ std::string what_of(const std::function<void()>& f) {
 }  // namespace
 
 TEST_CASE("SGD: Keras' plain, momentum and Nesterov updates", "[optimizers]") {
-    Vec w(2), g(2);
+    Weight1D w(2);
+    Mat& g = w.grad;
     SECTION("defaults: lr 0.01, no momentum") {
         elman::SGD<double> sgd;
         CHECK(sgd.learning_rate() == 0.01);
         CHECK(sgd.momentum() == 0.0);
         CHECK_FALSE(sgd.nesterov());
-        w << 1.0, -2.0;
+        w.set({1.0, -2.0});
         g << 0.5, 4.0;
-        sgd.apply_gradients({elman::Variable<double>("w", w, g)});
+        sgd.apply_gradients({w.var()});
         CHECK(w(0) == Approx(1.0 - 0.005).epsilon(1e-15));
         CHECK(w(1) == Approx(-2.0 - 0.04).epsilon(1e-15));
         CHECK(sgd.iterations() == 1);
     }
     SECTION("momentum 0.9: v = 0.9 v - lr g; w += v") {
         elman::SGD<double> sgd(0.1, 0.9);
-        w << 1.0, 0.0;
+        w.set({1.0, 0.0});
         g << 1.0, -1.0;
-        sgd.apply_gradients({elman::Variable<double>("w", w, g)});  // v = -0.1, 0.1
+        sgd.apply_gradients({w.var()});  // v = -0.1, 0.1
         CHECK(w(0) == Approx(0.9));
         CHECK(w(1) == Approx(0.1));
-        sgd.apply_gradients({elman::Variable<double>("w", w, g)});  // v = -0.19, 0.19
+        sgd.apply_gradients({w.var()});  // v = -0.19, 0.19
         CHECK(w(0) == Approx(0.71));
         CHECK(w(1) == Approx(0.29));
     }
     SECTION("Nesterov: w += momentum v - lr g") {
         elman::SGD<double> sgd(0.1, 0.9, true);
-        w << 1.0, 0.0;
+        w.set({1.0, 0.0});
         g << 1.0, -1.0;
-        sgd.apply_gradients({elman::Variable<double>("w", w, g)});  // v = -0.1; w += -0.09 - 0.1
+        sgd.apply_gradients({w.var()});  // v = -0.1; w += -0.09 - 0.1
         CHECK(w(0) == Approx(0.81));
-        sgd.apply_gradients({elman::Variable<double>("w", w, g)});  // v = -0.19; w += -0.171 - 0.1
+        sgd.apply_gradients({w.var()});  // v = -0.19; w += -0.171 - 0.1
         CHECK(w(0) == Approx(0.539));
         CHECK(w(1) == Approx(0.461));
     }
@@ -72,10 +85,11 @@ TEST_CASE("Adam: Keras defaults and update formula", "[optimizers]") {
     CHECK(adam.beta_1() == 0.9);
     CHECK(adam.beta_2() == 0.999);
     CHECK(adam.epsilon() == 1e-7);
-    Vec w(2), g(2);
-    w << 1.0, 1.0;
+    Weight1D w(2);
+    Mat& g = w.grad;
+    w.set({1.0, 1.0});
     g << 0.5, -2.0;
-    adam.apply_gradients({elman::Variable<double>("w", w, g)});
+    adam.apply_gradients({w.var()});
     // t = 1: m = 0.1 g, v = 0.001 g^2, lr_t = 0.001 sqrt(0.001) / 0.1, so the step is
     // 0.001 sqrt(0.001) g / (sqrt(0.001) |g| + 1e-7): slightly less than lr in magnitude.
     CHECK(w(0) == Approx(1.0 - 0.001 * 0.0158113883 / (0.0158113883 + 1e-7)).epsilon(1e-12));
@@ -83,7 +97,7 @@ TEST_CASE("Adam: Keras defaults and update formula", "[optimizers]") {
     // t = 2 with g halved: m = 0.09 g1 + 0.1 g2, v = 0.000999 g1^2 + 0.001 g2^2 (g1 = 0.5, g2 = 0.25).
     const double w0 = w(0);
     g << 0.25, -1.0;
-    adam.apply_gradients({elman::Variable<double>("w", w, g)});
+    adam.apply_gradients({w.var()});
     const double m = 0.9 * 0.05 + 0.1 * 0.25, v = 0.999 * 0.00025 + 0.001 * 0.0625;
     const double lr_t = 0.001 * std::sqrt(1 - 0.999 * 0.999) / (1 - 0.9 * 0.9);
     CHECK(w(0) == Approx(w0 - lr_t * m / (std::sqrt(v) + 1e-7)).epsilon(1e-12));
@@ -92,14 +106,15 @@ TEST_CASE("Adam: Keras defaults and update formula", "[optimizers]") {
 
 TEST_CASE("Optimizers minimise a quadratic", "[optimizers]") {
     auto run = [](auto& opt, int steps) {
-        Vec w(3), g(3), target(3);
-        w << 2.0, -1.0, 0.5;
+        Weight1D w(3);
+        Mat target(1, 3);
+        w.set({2.0, -1.0, 0.5});
         target << -1.0, 0.25, 3.0;
         for (int i = 0; i < steps; ++i) {
-            g = 2.0 * (w - target);
-            opt.apply_gradients({elman::Variable<double>("w", w, g)});
+            w.grad = 2.0 * (w.value.value() - target);
+            opt.apply_gradients({w.var()});
         }
-        return (w - target).norm();
+        return (w.value.value() - target).norm();
     };
     elman::SGD<double> sgd(0.1);
     elman::SGD<double> momentum(0.05, 0.9, true);
@@ -184,19 +199,23 @@ TEST_CASE("Dense: forward, gradients against finite differences", "[dense]") {
                                x(1, 2, 2) * dense.kernel()(2, 1) + dense.bias()(1)));
     const auto g = dense.backward(x, gy);
     auto objective = [&] { return (dense(x).matrix().array() * gy.matrix().array()).sum(); };
-    auto fd = [&](double& v) {
-        const double saved = v, eps = 1e-6;
-        v = saved + eps;
+    auto fd_at = [&](auto write, double saved) {
+        const double eps = 1e-6;
+        write(saved + eps);
         const double up = objective();
-        v = saved - eps;
+        write(saved - eps);
         const double down = objective();
-        v = saved;
+        write(saved);
         return (up - down) / (2 * eps);
     };
+    auto fd_parameter = [&](elman::Parameter<double>& p, Index i) {
+        return fd_at([&](double v) { p.modify([&](auto& w) { w.data()[i] = v; }); }, p.value().data()[i]);
+    };
+    auto fd = [&](double& v) { return fd_at([&](double u) { v = u; }, v); };
     for (Index i = 0; i < dense.kernel().size(); ++i)
-        CHECK(g.kernel.data()[i] == Approx(fd(dense.kernel_mutable().data()[i])).epsilon(1e-8));
+        CHECK(g.kernel.data()[i] == Approx(fd_parameter(dense.kernel_parameter(), i)).epsilon(1e-8));
     for (Index i = 0; i < dense.bias().size(); ++i)
-        CHECK(g.bias(i) == Approx(fd(dense.bias_mutable()(i))).epsilon(1e-8));
+        CHECK(g.bias(i) == Approx(fd_parameter(dense.bias_parameter(), i)).epsilon(1e-8));
     for (Index i = 0; i < x.size(); ++i)
         CHECK(g.inputs(i) == Approx(fd(x.values()[static_cast<std::size_t>(i)])).epsilon(1e-8));
     CHECK_THAT(what_of([&] {
@@ -259,11 +278,18 @@ TEST_CASE("Optimizers reject bad arguments with clear messages", "[optimizers][e
     CHECK_THAT(what_of([] { elman::SGD<float>(0.1, 1.5); }), Catch::Contains("momentum"));
     CHECK_THAT(what_of([] { elman::Adam<float>(0.1, 1.0); }), Catch::Contains("beta_1"));
     CHECK_THAT(what_of([] { elman::Adam<float>(0.1, 0.9, std::nan("")); }), Catch::Contains("beta_2"));
-    Vec w(2), g(3), g2(2);
+    elman::Parameter<double> w(1, 2, true);
+    Mat g(1, 3), g2 = Mat::Zero(1, 2);
     CHECK_THAT(what_of([&] { elman::Variable<double>("kernel", w, g); }),
                Catch::Contains("kernel") && Catch::Contains("(1, 3)") && Catch::Contains("(1, 2)"));
     elman::Adam<double> adam;
-    adam.apply_gradients({elman::Variable<double>("w", w, g2)});
+    elman::Variable<double> kept("w", w, g2);
+    adam.apply_gradients({kept});
+    // The gradient object is referred to, not copied: a later reshape is caught at the next update.
+    g2.resize(2, 2);
+    CHECK_THAT(what_of([&] { adam.apply_gradients({kept}); }),
+               Catch::Contains("'w'") && Catch::Contains("(2, 2)") && Catch::Contains("(1, 2)"));
+    g2.setZero(1, 2);
     CHECK_THAT(what_of([&] { adam.apply_gradients({}); }),
                Catch::Contains("same variables") && Catch::Contains("1 variables of sizes [2]"));
 }

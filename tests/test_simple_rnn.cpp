@@ -1,6 +1,6 @@
 // SimpleRNN behaviour that golden files cannot pin down: configuration, errors and the strong guarantee,
 // dropout, stateful edge cases, time_major and zero_output_for_mask. Where numbers are checked, they are
-// checked against a plain-loop transcription of spec §4 (naive_forward below), itself checked against the
+// checked against a plain-loop transcription of docs/keras-semantics.md#forward-loop (naive_forward below), itself checked against the
 // golden data in test_golden.cpp through the layer.
 #include "support.hpp"
 
@@ -30,7 +30,7 @@ void randomize_weights(SimpleRNN<Scalar, Act>& layer, Index features, std::uint6
     layer.set_weights(w);
 }
 
-/// Spec §4 in loops, batch-major only, tanh, with optional per-call dropout multipliers.
+/// docs/keras-semantics.md#forward-loop in loops, batch-major only, tanh, with optional per-call dropout multipliers.
 struct NaiveResult {
     std::vector<double> sequence;  // [B, T, U] processing order
     std::vector<double> last, state;
@@ -105,15 +105,14 @@ struct LayerSnapshot {
     explicit LayerSnapshot(const Layer& l) : built(l.built()), weights(l.get_weights()), states(l.states()) {}
     bool built;
     std::vector<Tensor<typename Layer::scalar_type>> weights;
-    typename Layer::RowMatrix states;
+    Tensor<typename Layer::scalar_type> states;
     bool same_as(const Layer& l) const {
         if (l.built() != built) return false;
         const auto now = l.get_weights();
         if (now.size() != weights.size()) return false;
         for (std::size_t i = 0; i < now.size(); ++i)
             if (now[i].shape() != weights[i].shape() || now[i].values() != weights[i].values()) return false;
-        return l.states().rows() == states.rows() && l.states().cols() == states.cols() &&
-               (states.size() == 0 || l.states() == states);
+        return l.states().shape() == states.shape() && l.states().values() == states.values();
     }
 };
 
@@ -238,10 +237,10 @@ TEMPLATE_TEST_CASE("Bad call arguments throw, name the argument and leave the la
     SimpleRNN<TestType> layer(3, o);
     const auto x = random_tensor<TestType>({2, 4, 5}, 3);
     layer(x);  // builds, stores a non-zero state
-    REQUIRE(!layer.states().isZero(0));
+    REQUIRE(!layer.states().matrix().isZero(0));
     const LayerSnapshot<SimpleRNN<TestType>> before(layer);
 
-    using Args = typename SimpleRNN<TestType>::Args;
+    using Args = elman::CallArgs<TestType>;
     const Tensor<TestType> rank2({2, 5});
     CHECK_THROWS_WITH(layer(rank2), Catch::Contains("expected ndim=3, found ndim=2") && Catch::Contains("(2, 5)"));
     CHECK_THROWS_WITH(
@@ -290,7 +289,7 @@ TEMPLATE_TEST_CASE("Masks of any dtype and shape [B,T] or [B,T,1]; masked steps 
     const Tensor<float> mask_f({2, 4}, {1, 0, 1, 1, 0, 1, 1, 0});
     const Tensor<int> mask_i({2, 4, 1}, {7, 0, -1, 2, 0, 3, 1, 0});
     const bool mask_b[] = {true, false, true, true, false, true, true, false};
-    using Args = typename SimpleRNN<TestType>::Args;
+    using Args = elman::CallArgs<TestType>;
     Args a1, a2, a3;
     a1.mask = mask_f;
     a2.mask = mask_i;
@@ -311,7 +310,7 @@ TEMPLATE_TEST_CASE("Masks of any dtype and shape [B,T] or [B,T,1]; masked steps 
     for (Index u = 0; u < 3; ++u) CHECK(r5.output(1, 0, u) == 0);
 }
 
-TEMPLATE_TEST_CASE("Masking, go_backwards, initial_state and zero_output_for_mask match spec §4 loops",
+TEMPLATE_TEST_CASE("Masking, go_backwards, initial_state and zero_output_for_mask match the reference loops",
                    "[simple_rnn][mask]", float, double) {
     for (int variant = 0; variant < 8; ++variant) {
         const bool go_backwards = variant & 1, zero_output = variant & 2, with_h0 = variant & 4;
@@ -325,7 +324,7 @@ TEMPLATE_TEST_CASE("Masking, go_backwards, initial_state and zero_output_for_mas
         const auto x = random_tensor<TestType>({3, 6, 3}, 20);
         const Tensor<TestType> mask({3, 6}, {0, 0, 1, 1, 0, 1, /**/ 1, 1, 1, 1, 1, 0, /**/ 0, 0, 0, 0, 0, 0});
         const auto h0 = random_tensor<TestType>({3, 4}, 21);
-        typename SimpleRNN<TestType>::Args args;
+        elman::CallArgs<TestType> args;
         args.mask = mask;
         if (with_h0) args.initial_state = h0.view();
         const auto r = layer(x, args);
@@ -362,7 +361,7 @@ TEMPLATE_TEST_CASE("time_major inputs give the transposed batch-major results", 
             mask_t(t, b) = mask(b, t);
             for (Index f = 0; f < 2; ++f) xt(t, b, f) = x(b, t, f);
         }
-    typename SimpleRNN<TestType>::Args a, at;
+    elman::CallArgs<TestType> a, at;
     a.mask = mask;
     at.mask = mask_t;
     const auto r = batch_major(x, a);
@@ -374,17 +373,22 @@ TEMPLATE_TEST_CASE("time_major inputs give the transposed batch-major results", 
     CHECK(rt.state->values() == r.state->values());
 }
 
-TEMPLATE_TEST_CASE("unroll is accepted and changes nothing", "[simple_rnn][unroll]", float, double) {
+// unroll is a performance switch in Keras: an unrolled layer must compute the recurrence itself (checked
+// against the independent reference loops, not against another elman layer), and report the flag.
+TEST_CASE("unroll is accepted, reported, and the layer still computes the reference recurrence",
+          "[simple_rnn][unroll]") {
     SimpleRNNOptions o;
     o.return_sequences = true;
-    SimpleRNN<TestType> plain(3, o);
     o.unroll = true;
-    SimpleRNN<TestType> unrolled(3, o);
+    SimpleRNN<double> unrolled(3, o);
     CHECK(unrolled.unroll());
-    randomize_weights(plain, 2, 40);
-    unrolled.set_weights(plain.get_weights());
-    const auto x = random_tensor<TestType>({2, 5, 2}, 41);
-    CHECK(plain(x).output.values() == unrolled(x).output.values());
+    CHECK(unrolled.options().unroll);
+    randomize_weights(unrolled, 2, 40);
+    const auto x = random_tensor<double>({2, 5, 2}, 41);
+    const auto reference = naive_forward(unrolled.get_weights(), x, nullptr, nullptr, false, false);
+    const auto y = unrolled(x).output.values();
+    REQUIRE(y.size() == reference.sequence.size());
+    for (std::size_t i = 0; i < y.size(); ++i) CHECK(y[i] == Approx(reference.sequence[i]).margin(1e-12));
 }
 
 TEMPLATE_TEST_CASE("Dropout: one mask per call and sample, reused at every step, inverted scaling",
@@ -409,9 +413,9 @@ TEMPLATE_TEST_CASE("Dropout: one mask per call and sample, reused at every step,
     plain.set_weights(layer.get_weights());
     CHECK(layer(x).output.values() == plain(x).output.values());
 
-    // Training: the recorded masks hold only 0 and 1/(1-rate), and the outputs equal spec §4 with those masks.
+    // Training: the recorded masks hold only 0 and 1/(1-rate), and the outputs equal the reference loops with those masks.
     elman::ForwardTrace<TestType> trace;
-    typename SimpleRNN<TestType>::Args args;
+    elman::CallArgs<TestType> args;
     args.training = true;
     args.trace = &trace;
     const auto r = layer(x, args);
@@ -458,7 +462,7 @@ TEMPLATE_TEST_CASE("Dropout keep rate is 1 - rate", "[simple_rnn][dropout]", flo
     SimpleRNN<TestType> layer(2, o);
     const auto x = random_tensor<TestType>({400, 1, 50}, 60);
     elman::ForwardTrace<TestType> trace;
-    typename SimpleRNN<TestType>::Args args;
+    elman::CallArgs<TestType> args;
     args.training = true;
     args.trace = &trace;
     layer(x, args);
@@ -475,7 +479,7 @@ TEMPLATE_TEST_CASE("Dropout rate 1.0 is accepted at construction and inference, 
     const auto x = random_tensor<TestType>({3, 2, 4}, 70);
     CHECK_NOTHROW(layer(x));
     const LayerSnapshot<SimpleRNN<TestType>> before(layer);
-    typename SimpleRNN<TestType>::Args args;
+    elman::CallArgs<TestType> args;
     args.training = true;
     CHECK_THROWS_WITH(layer(x, args), Catch::Contains("`dropout`") && Catch::Contains("range [0, 1), got 1"));
     CHECK(before.same_as(layer));
@@ -503,7 +507,7 @@ TEMPLATE_TEST_CASE("Stateful layers carry the final state and follow Keras' rese
     // Before the buffer exists, reset_states(values) creates zeros and ignores the values (Keras).
     const auto values = random_tensor<TestType>({2, 3}, 80);
     layer.reset_states(values.view());
-    CHECK(layer.states().isZero(0));
+    CHECK(layer.states().matrix().isZero(0));
     randomize_weights(layer, 4, 81);
 
     SimpleRNNOptions p;
@@ -511,43 +515,43 @@ TEMPLATE_TEST_CASE("Stateful layers carry the final state and follow Keras' rese
     SimpleRNN<TestType> plain(3, p);
     plain.set_weights(layer.get_weights());
     const auto x1 = random_tensor<TestType>({2, 5, 4}, 82), x2 = random_tensor<TestType>({2, 3, 4}, 83);
-    typename SimpleRNN<TestType>::Args carry;
+    elman::CallArgs<TestType> carry;
     const auto s1 = layer(x1);
     const auto p1 = plain(x1);
     CHECK(s1.state->values() == p1.state->values());
-    CHECK(Tensor<TestType>::from_matrix(layer.states()).values() == s1.state->values());
+    CHECK(layer.states().values() == s1.state->values());
     // Second call continues from the stored state; T may change between calls.
     carry.initial_state = p1.state->view();
     CHECK(layer(x2).output.values() == plain(x2, carry).output.values());
 
     // TF 2.4: a non-zero stored state wins over an explicit initial_state ...
     const auto h0 = random_tensor<TestType>({2, 3}, 84);
-    typename SimpleRNN<TestType>::Args with_h0;
+    elman::CallArgs<TestType> with_h0;
     with_h0.initial_state = h0.view();
-    typename SimpleRNN<TestType>::Args from_stored;
-    const Tensor<TestType> stored = Tensor<TestType>::from_matrix(layer.states());
+    elman::CallArgs<TestType> from_stored;
+    const Tensor<TestType> stored = layer.states();
     from_stored.initial_state = stored.view();
     CHECK(layer(x1, with_h0).output.values() == plain(x1, from_stored).output.values());
     // ... and after reset_states() (all zeros) the explicit initial_state is used.
     layer.reset_states();
-    CHECK(layer.states().isZero(0));
+    CHECK(layer.states().matrix().isZero(0));
     CHECK(layer(x1, with_h0).output.values() == plain(x1, with_h0).output.values());
 
     // reset_states(values) sets the buffer; count and shape are checked.
     layer.reset_states(values.view());
-    CHECK(Tensor<TestType>::from_matrix(layer.states()).values() == values.values());
+    CHECK(layer.states().values() == values.values());
     const Tensor<TestType> wrong({3, 3});
     CHECK_THROWS_WITH(
         layer.reset_states(wrong.view()),
         Catch::Contains("State 0 is incompatible with layer simple_rnn: expected shape=(2, 3), found shape=(3, 3)"));
     CHECK_THROWS_WITH(layer.reset_states(std::vector<elman::TensorView<const TestType>>{values.view(), values.view()}),
                       Catch::Contains("expects 1 states, but it received 2 state values"));
-    CHECK(Tensor<TestType>::from_matrix(layer.states()).values() == values.values());
+    CHECK(layer.states().values() == values.values());
 
     // The batch size is fixed: a call with another batch throws and keeps the state.
     CHECK_THROWS_WITH(layer(random_tensor<TestType>({3, 5, 4}, 85)),
                       Catch::Contains("expected shape=(2, None, 4), found shape=(3, 5, 4)"));
-    CHECK(Tensor<TestType>::from_matrix(layer.states()).values() == values.values());
+    CHECK(layer.states().values() == values.values());
 }
 
 TEMPLATE_TEST_CASE("A stateful layer without batch_size takes the batch of its first call", "[simple_rnn][stateful]",
@@ -556,7 +560,7 @@ TEMPLATE_TEST_CASE("A stateful layer without batch_size takes the batch of its f
     o.stateful = true;
     SimpleRNN<TestType> layer(2, o);
     layer(random_tensor<TestType>({5, 3, 2}, 90));
-    CHECK(layer.states().rows() == 5);
+    CHECK(layer.states().dim(0) == 5);
     CHECK_NOTHROW(layer.reset_states());
     CHECK_THROWS_AS(layer(random_tensor<TestType>({4, 3, 2}, 91)), std::invalid_argument);
 }
@@ -609,4 +613,74 @@ TEMPLATE_TEST_CASE("Regularization loss is Keras' sum of penalties on current we
     const double out_sq = double(r.output.matrix().squaredNorm()), state_sq = double(r.state->matrix().squaredNorm());
     CHECK(double(layer.activity_regularization_loss(r)) ==
           Approx(f05 * (out_sq + state_sq) / 2.0).epsilon(std::is_same<TestType, double>::value ? 1e-12 : 1e-6));
+}
+
+TEMPLATE_TEST_CASE("A moved-from layer is unbuilt and refuses calls until assigned", "[simple_rnn][lifecycle]", float,
+                   double) {
+    SimpleRNNOptions o;
+    o.input_dim = 3;
+    o.stateful = true;
+    o.batch_size = 2;
+    SimpleRNN<TestType> a(4, o);
+    const auto x = random_tensor<TestType>({2, 5, 3}, 120);
+    SimpleRNN<TestType> reference = a;
+    const auto expected = reference(x).output.values();
+
+    SimpleRNN<TestType> b = std::move(a);
+    CHECK_FALSE(a.built());  // NOLINT(bugprone-use-after-move): the moved-from state is what is tested
+    CHECK(a.get_weights().empty());
+    CHECK(a.states().size() == 0);
+    CHECK_THROWS_AS(a(x), std::logic_error);
+    CHECK_THROWS_WITH(a(x), Catch::Contains("moved from"));
+    CHECK_THROWS_AS(a.build(3), std::logic_error);
+    CHECK_THROWS_AS(a.set_weights(b.get_weights()), std::logic_error);
+    CHECK(b(x).output.values() == expected);
+
+    // Move assignment: the target takes everything, the source becomes moved-from.
+    SimpleRNN<TestType> c(4);
+    c = std::move(b);
+    CHECK_THROWS_AS(b(x), std::logic_error);
+    c.reset_states();
+    CHECK(c(x).output.values() == expected);
+
+    // Assigning a layer to a moved-from one makes it usable again.
+    a = reference;
+    a.reset_states();
+    CHECK(a(x).output.values() == expected);
+}
+
+TEMPLATE_TEST_CASE("Inputs and initial_state may alias the Result being written", "[simple_rnn][lifecycle]", float,
+                   double) {
+    SimpleRNNOptions seq;
+    seq.return_sequences = true;
+    seq.return_state = true;
+    SimpleRNN<TestType> first(4, seq);
+    randomize_weights(first, 3, 121);
+    SimpleRNNOptions back = seq;
+    back.go_backwards = true;
+    SimpleRNN<TestType> grows(6, back), same(4, back);
+    randomize_weights(grows, 4, 122);
+    randomize_weights(same, 4, 123);
+    const auto x = random_tensor<TestType>({2, 5, 3}, 124);
+
+    // The stacked-layer loop with one reused Result: outputs grow ([2, 5, 4] -> [2, 5, 6]) or keep their shape.
+    elman::Result<TestType> r;
+    first.call(x, {}, r);
+    const Tensor<TestType> h1 = r.output;
+    grows.call(r.output, {}, r);
+    CHECK(r.output.values() == grows(h1).output.values());
+
+    first.call(x, {}, r);
+    same.call(r.output, {}, r);
+    CHECK(r.output.values() == same(h1).output.values());
+
+    // initial_state viewing the result's own state.
+    first.call(x, {}, r);
+    const Tensor<TestType> h_last = *r.state;
+    elman::CallArgs<TestType> args;
+    args.initial_state = r.state->view();
+    first.call(x, args, r);
+    elman::CallArgs<TestType> copied;
+    copied.initial_state = h_last.view();
+    CHECK(r.output.values() == first(x, copied).output.values());
 }

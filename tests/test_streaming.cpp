@@ -10,6 +10,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <cmath>
 #include <stdexcept>
 #include <vector>
 
@@ -80,20 +81,21 @@ TEMPLATE_TEST_CASE("SimpleRNNStream steps give the whole-sequence call's outputs
 }
 
 TEMPLATE_TEST_CASE("Compile-time sizes give the same numbers as dynamic sizes", "[stream][fixed_size]", float, double) {
-    SimpleRNN<TestType> dynamic_layer(32);
-    randomize(dynamic_layer, 16, 11);
-    SimpleRNN<TestType, elman::Tanh, 32, 16> fixed_layer(32);
-    fixed_layer.set_weights(dynamic_layer.get_weights());
+    elman::SimpleRNNOptions sequences;
+    sequences.return_sequences = true;
+    SimpleRNN<TestType> layer(32, sequences);
+    randomize(layer, 16, 11);
     const auto x = random_tensor<TestType>({2, 12, 16}, 12);
 
-    SimpleRNNStream<TestType> dynamic_stream(dynamic_layer, 2);
-    SimpleRNNStream<TestType, elman::Tanh, 32, 16> fixed_stream(fixed_layer, 2);
+    SimpleRNNStream<TestType> dynamic_stream(layer, 2);
+    SimpleRNNStream<TestType, elman::Tanh, 32, 16> fixed_stream(layer, 2);
     // Same kernel and summation order; only the trip counts are compile-time, so the results are identical.
-    CHECK(elman_test::max_relative_error(step_through(fixed_stream, x), step_through(dynamic_stream, x)) == 0.0);
-    CHECK(elman_test::max_relative_error(fixed_layer(x).output, dynamic_layer(x).output) == 0.0);
+    const auto fixed = step_through(fixed_stream, x);
+    CHECK(elman_test::max_relative_error(fixed, step_through(dynamic_stream, x)) == 0.0);
+    CHECK(elman_test::max_relative_error(fixed, layer(x).output) <= tolerance<TestType>());
 
-    // One unit and no features: the single-column corner of Eigen's fixed-size matrices.
-    SimpleRNN<TestType, elman::Tanh, 1, 0> tiny(1);
+    // One unit and no features: a depth of one.
+    SimpleRNN<TestType> tiny(1);
     randomize(tiny, 0, 13);
     SimpleRNNStream<TestType, elman::Tanh, 1, 0> tiny_stream(tiny, 3);
     elman::SimpleRNNOptions o;
@@ -106,18 +108,16 @@ TEMPLATE_TEST_CASE("Compile-time sizes give the same numbers as dynamic sizes", 
 }
 
 TEST_CASE("Compile-time sizes are enforced", "[fixed_size]") {
-    using Fixed = SimpleRNN<float, elman::Tanh, 8, 4>;
-    CHECK_THROWS_WITH(Fixed(7), Catch::Contains("compile-time Units 8, got 7"));
-    Fixed layer(8);
-    CHECK_THROWS_WITH(layer.build(5), Catch::Contains("compile-time Features 4, got 5"));
-    const Tensor<float> wrong({1, 2, 3});
-    CHECK_THROWS_WITH(layer(wrong), Catch::Contains("compile-time Features 4"));
-    CHECK_FALSE(layer.built());  // the refused call changed nothing
-    CHECK_THROWS_AS(
-        layer.set_weights(std::vector<Tensor<float>>{Tensor<float>({3, 8}), Tensor<float>({8, 8}), Tensor<float>({8})}),
-        std::invalid_argument);
-    CHECK(Fixed::units_at_compile_time == 8);
-    CHECK(Fixed::features_at_compile_time == 4);
+    SimpleRNN<float> layer(8);
+    layer.build(4);
+    using Fixed = SimpleRNNStream<float, elman::Tanh, 8, 4>;
+    CHECK_NOTHROW(Fixed(layer));
+    SimpleRNN<float> other_units(7);
+    other_units.build(4);
+    CHECK_THROWS_WITH(Fixed(other_units), Catch::Contains("`units` is 7, the stream's compile-time size is 8"));
+    SimpleRNN<float> other_features(8);
+    other_features.build(5);
+    CHECK_THROWS_WITH(Fixed(other_features), Catch::Contains("`input_dim` is 5, the stream's compile-time size is 4"));
 }
 
 TEST_CASE("SimpleRNNStream starts from a stateful layer's state and resets", "[stream]") {
@@ -130,11 +130,10 @@ TEST_CASE("SimpleRNNStream starts from a stateful layer's state and resets", "[s
     const auto x = random_tensor<double>({2, 5, 4}, 23);
     layer(warmup);  // leaves a non-zero stored state
     SimpleRNNStream<double> stream(layer, 2);
-    CHECK(stream.state() == layer.states());
+    CHECK(stream.state() == layer.states().matrix());
     const auto stepped = step_through(stream, x);
     CHECK(elman_test::max_relative_error(stepped, layer(x).output) <= 1e-12);
-    CHECK(elman_test::max_relative_error(Tensor<double>::from_matrix(stream.state()),
-                                         Tensor<double>::from_matrix(layer.states())) <= 1e-12);
+    CHECK(elman_test::max_relative_error(Tensor<double>::from_matrix(stream.state()), layer.states()) <= 1e-12);
 
     stream.reset();
     CHECK(stream.state().isZero(0));
@@ -172,4 +171,30 @@ TEST_CASE("SimpleRNNStream refuses what it cannot do", "[stream]") {
     const auto x = random_tensor<float>({2, 1, 3}, 34);
     const auto& h = stream.step(x);
     CHECK(elman_test::max_relative_error(Tensor<float>::from_matrix(h), retrained(x).output) <= 2e-5);
+}
+
+TEST_CASE("SimpleRNNStream::update_weights takes the new bias and refuses another use_bias", "[stream]") {
+    SimpleRNN<float> biased(2);
+    biased.set_weights(std::vector<Tensor<float>>{Tensor<float>({1, 2}), Tensor<float>({2, 2}),
+                                                  Tensor<float>({2}, std::vector<float>{0.5f, -0.5f})});
+    SimpleRNNStream<float> stream(biased);
+    const Tensor<float> x({1, 1});
+    CHECK(stream.step(x)(0, 0) == Approx(std::tanh(0.5f)));
+
+    // Same use_bias: the new bias replaces the old one (here zero).
+    SimpleRNN<float> zero_bias(2);
+    zero_bias.set_weights(std::vector<Tensor<float>>{Tensor<float>({1, 2}), Tensor<float>({2, 2}), Tensor<float>({2})});
+    stream.update_weights(zero_bias);
+    stream.reset();
+    CHECK(stream.step(x).isZero(0));
+
+    // A layer without bias is refused (the stream was made for one with a bias), and nothing changes.
+    elman::SimpleRNNOptions no_bias;
+    no_bias.use_bias = false;
+    SimpleRNN<float> unbiased(2, no_bias);
+    unbiased.set_weights(std::vector<Tensor<float>>{Tensor<float>({1, 2}), Tensor<float>({2, 2})});
+    CHECK_THROWS_WITH(stream.update_weights(unbiased),
+                      Catch::Contains("use_bias=false") && Catch::Contains("use_bias=true"));
+    stream.reset();
+    CHECK(stream.step(x).isZero(0));
 }

@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include <cstdint>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -32,7 +33,7 @@ Run<Scalar> run(int threads, const elman::SimpleRNNOptions& o, const Tensor<Scal
     layer.set_threads(threads);
     CHECK(layer.threads() == threads);
     Run<Scalar> r;
-    typename SimpleRNN<Scalar>::Args args;
+    elman::CallArgs<Scalar> args;
     args.trace = &r.trace;
     if (mask) args.mask = *mask;
     if (h0) args.initial_state = h0->view();
@@ -101,7 +102,7 @@ TEST_CASE("Backends agree to rounding", "[threads][backend]") {
     gemm.set_backend(elman::Backend::gemm);
     const auto x = random_tensor<double>({5, 11, 7}, 11);
     elman::ForwardTrace<double> packed_trace, gemm_trace;
-    SimpleRNN<double>::Args packed_args, gemm_args;
+    elman::CallArgs<double> packed_args, gemm_args;
     packed_args.trace = &packed_trace;
     gemm_args.trace = &gemm_trace;
     CHECK(elman_test::max_relative_error(packed(x, packed_args).output, gemm(x, gemm_args).output) <= 1e-13);
@@ -183,4 +184,53 @@ TEST_CASE("SlicePool runs every slice exactly once", "[threads][pool]") {
     auto body = [&hits](Index s) noexcept { ++hits[static_cast<std::size_t>(s)]; };
     moved.run(3, body);
     CHECK(hits == std::vector<int>(3, 1));
+}
+
+// Training calls with dropout and recurrent_dropout run on the packed product and on threads: the masks are
+// drawn once per call in one order, so every thread count gives the same bits, trace included; the gemm backend
+// (another summation order, one thread) agrees to rounding with the same masks.
+TEMPLATE_TEST_CASE("Dropout training calls: packed and threaded, bit-identical across thread counts",
+                   "[threads][dropout]", float, double) {
+    const Index B = 23, T = 6, F = 11, U = 37;
+    const auto x = random_tensor<TestType>({B, T, F}, 40);
+    auto call = [&](int threads, elman::Backend backend) {
+        elman::SimpleRNNOptions o;
+        o.return_sequences = true;
+        o.return_state = true;
+        o.dropout = 0.3;
+        o.recurrent_dropout = 0.2;
+        o.seed = 99;
+        SimpleRNN<TestType> layer(U, o);
+        layer.set_weights(std::vector<Tensor<TestType>>{random_tensor<TestType>({F, U}, 41),
+                                                        random_tensor<TestType>({U, U}, 42, -0.3, 0.3),
+                                                        random_tensor<TestType>({U}, 43)});
+        layer.set_threads(threads);
+        layer.set_backend(backend);
+        Run<TestType> r;
+        elman::CallArgs<TestType> args;
+        args.training = true;
+        args.trace = &r.trace;
+        r.result = layer(x, args);
+        return r;
+    };
+    const auto one = call(1, elman::Backend::packed);
+    REQUIRE(one.trace.dropout_mask.size() == B * F);
+    REQUIRE(one.trace.recurrent_dropout_mask.size() == B * U);
+    CHECK((one.trace.dropout_mask.array() == 0).any());
+    for (int threads : {2, 3, 5}) {
+        INFO(threads << " threads");
+        const auto many = call(threads, elman::Backend::packed);
+        CHECK(many.result.output.values() == one.result.output.values());
+        CHECK(many.result.state->values() == one.result.state->values());
+        CHECK(same(many.trace.inputs, one.trace.inputs));
+        CHECK(same(many.trace.states, one.trace.states));
+        CHECK(same(many.trace.preactivations, one.trace.preactivations));
+        CHECK(same(many.trace.dropout_mask, one.trace.dropout_mask));
+        CHECK(same(many.trace.recurrent_dropout_mask, one.trace.recurrent_dropout_mask));
+    }
+    const auto gemm = call(1, elman::Backend::gemm);
+    CHECK(same(gemm.trace.dropout_mask, one.trace.dropout_mask));
+    CHECK(same(gemm.trace.recurrent_dropout_mask, one.trace.recurrent_dropout_mask));
+    const double tol = std::is_same<TestType, float>::value ? 1e-4 : 1e-12;
+    CHECK(elman_test::max_relative_error(gemm.result.output, one.result.output) <= tol);
 }

@@ -1,5 +1,5 @@
 // The packed backend keeps its packed weights between calls: every way of changing the weights (set_weights,
-// build, kernel_mutable, recurrent_kernel_mutable, bias_mutable) must make the next call use the new weights.
+// build, Parameter::modify / assign, optimizers) must make the next call use the new weights.
 // Each check compares against a fresh layer given the same weights (which packs them anew): a stale cache gives
 // the old weights' outputs and fails.
 #include "support.hpp"
@@ -62,31 +62,33 @@ TEMPLATE_TEST_CASE("Packed weights follow every weight change", "[weights][cache
                                                         random_tensor<TestType>({U}, 4)});
         expect_changed("set_weights");
 
-        layer.kernel_mutable()(F - 1, U - 1) += TestType(0.5);  // last row, last (padded-panel) column
-        expect_changed("kernel_mutable, one element");
+        layer.weights().kernel().modify([](auto& w) { w(F - 1, U - 1) += TestType(0.5); });  // last (padded) column
+        expect_changed("kernel, one element");
 
-        layer.recurrent_kernel_mutable()(0, 3) -= TestType(0.25);
-        expect_changed("recurrent_kernel_mutable, one element");
+        layer.weights().recurrent_kernel().modify([](auto& w) { w(0, 3) -= TestType(0.25); });
+        expect_changed("recurrent_kernel, one element");
 
-        layer.bias_mutable()(U - 1) = TestType(0.75);
-        expect_changed("bias_mutable, one element");
+        layer.weights().bias().modify([](auto& w) { w(0, U - 1) = TestType(0.75); });
+        expect_changed("bias, one element");
 
-        // An optimizer-style update: obtain the reference, then write the whole matrix.
-        auto& kernel = layer.kernel_mutable();
-        kernel *= TestType(0.5);
-        expect_changed("kernel_mutable, whole matrix");
+        // A Parameter reference kept across calls: every write through it is seen.
+        auto& kernel = layer.weights().kernel();
+        kernel.modify([](auto& w) { w *= TestType(0.5); });
+        expect_changed("kernel, whole matrix");
+        kernel.modify([](auto& w) { w *= TestType(2); });
+        expect_changed("kernel, whole matrix again through the kept reference");
 
-        auto& recurrent = layer.recurrent_kernel_mutable();
-        recurrent = recurrent.transpose().eval();
-        expect_changed("recurrent_kernel_mutable, whole matrix");
+        auto& recurrent = layer.weights().recurrent_kernel();
+        recurrent.assign(recurrent.value().transpose().eval());
+        expect_changed("recurrent_kernel, assign");
 
-        layer.bias_mutable().setZero();
-        expect_changed("bias_mutable, whole vector");
+        layer.weights().bias().modify([](auto& w) { w.setZero(); });
+        expect_changed("bias, whole vector");
 
         // A copy carries the cache and its own version: changing the copy leaves the original alone.
         SimpleRNN<TestType> copy = layer;
         CHECK(copy(x).output.values() == previous);
-        copy.kernel_mutable()(0, 0) += TestType(1);
+        copy.weights().kernel().modify([](auto& w) { w(0, 0) += TestType(1); });
         const auto copy_out = copy(x).output.values();
         CHECK(copy_out != previous);
         CHECK(copy_out == fresh_output(copy, x));
@@ -109,7 +111,7 @@ TEST_CASE("Packed weights: set_weights on an unbuilt layer and on the gemm backe
 
     // Weights changed while the layer runs on the gemm backend must be seen when it switches back.
     layer.set_backend(elman::Backend::gemm);
-    layer.kernel_mutable().setConstant(0.125);
+    layer.weights().kernel().modify([](auto& w) { w.setConstant(0.125); });
     const auto gemm_out = layer(x).output.values();
     layer.set_backend(elman::Backend::packed);
     const auto packed_out = layer(x).output.values();
@@ -117,4 +119,45 @@ TEST_CASE("Packed weights: set_weights on an unbuilt layer and on the gemm backe
     CHECK(packed_out == fresh_output(layer, x));
     REQUIRE(gemm_out.size() == packed_out.size());
     CHECK(elman_test::max_relative_error(packed_out.data(), gemm_out.data(), Index(gemm_out.size())) <= 1e-13);
+}
+
+// The natural training loop: the variable list is built once and reused for every step, gradients are
+// reassigned in between. Each step's call must run on the weights the optimizer just wrote: compared with a
+// layer built afresh from get_weights() at every step, on the packed backend, 1 and 2 threads.
+TEMPLATE_TEST_CASE("Packed weights: an optimizer loop with one variable list never runs on stale weights",
+                   "[weights][cache][training]", float, double) {
+    const Index B = 3, T = 4, F = 5, U = 19;  // U spans a partly padded panel
+    for (int threads : {1, 2}) {
+        INFO("threads " << threads);
+        auto o = sequence_options();
+        o.dropout = 0.25;
+        o.recurrent_dropout = 0.25;
+        o.seed = 3;
+        SimpleRNN<TestType> layer(U, o);
+        layer.set_threads(threads);
+        layer.set_weights(std::vector<Tensor<TestType>>{random_tensor<TestType>({F, U}, 11),
+                                                        random_tensor<TestType>({U, U}, 12, -0.3, 0.3),
+                                                        random_tensor<TestType>({U}, 13)});
+        const auto x = random_tensor<TestType>({B, T, F}, 14);
+        const auto grad_output = random_tensor<TestType>({B, T, U}, 15);
+        elman::Gradients<TestType> grads;
+        grads.kernel.setZero(F, U);
+        grads.recurrent_kernel.setZero(U, U);
+        grads.bias.setZero(1, U);
+        const auto vars = elman::trainable_variables(layer, grads);  // once, before the loop
+        elman::SGD<TestType> sgd(0.1);
+        elman::ForwardTrace<TestType> trace;
+        elman::CallArgs<TestType> training;
+        training.training = true;
+        training.trace = &trace;
+        for (int step = 0; step < 4; ++step) {
+            INFO("step " << step);
+            // Inference on the current weights equals a freshly built layer's.
+            CHECK(layer(x).output.values() == fresh_output(layer, x));
+            const auto result = layer(x, training);
+            grads = elman::backward(layer, trace, result, grad_output);
+            sgd.apply_gradients(vars);
+        }
+        CHECK(layer(x).output.values() == fresh_output(layer, x));
+    }
 }

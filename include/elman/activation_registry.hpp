@@ -4,6 +4,7 @@
 
 #include <elman/activations.hpp>
 #include <elman/config.hpp>
+#include <elman/exceptions.hpp>
 
 #include <stdexcept>
 #include <string>
@@ -32,9 +33,10 @@ decltype(auto) visit_activation(const std::string& name, Visitor&& visitor) {
     if (name == "gelu") return visitor(Gelu{});
     if (name == "exponential") return visitor(Exponential{});
     if (name == "softmax") return visitor(Softmax{});
-    throw std::invalid_argument("Unknown activation function: " + name +
-                                ". Expected one of the TF 2.4 names: tanh, linear, relu, sigmoid, hard_sigmoid, elu, "
-                                "selu, softplus, softsign, swish, gelu, exponential, softmax.");
+    ELMAN_THROW(
+        std::invalid_argument("Unknown activation function: " + name +
+                              ". Expected one of the TF 2.4 names: tanh, linear, relu, sigmoid, hard_sigmoid, elu, "
+                              "selu, softplus, softsign, swish, gelu, exponential, softmax."));
 }
 
 ELMAN_NAMESPACE_END

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <elman/config.hpp>
+#include <elman/exceptions.hpp>
 
 #include <Eigen/Core>
 
@@ -40,8 +41,8 @@ class Constraint {
         if (name == "NonNeg" || name == "non_neg" || name == "nonneg") return non_neg();
         if (name == "UnitNorm" || name == "unit_norm" || name == "unitnorm") return unit_norm();
         if (name == "MinMaxNorm" || name == "min_max_norm") return min_max_norm();
-        throw std::invalid_argument("Unknown constraint: " + name +
-                                    ". Expected one of 'max_norm', 'non_neg', 'unit_norm', 'min_max_norm'.");
+        ELMAN_THROW(std::invalid_argument("Unknown constraint: " + name +
+                                          ". Expected one of 'max_norm', 'non_neg', 'unit_norm', 'min_max_norm'."));
     }
 
     Kind kind() const noexcept { return kind_; }
@@ -61,8 +62,8 @@ class Constraint {
         }
         if (is_vector) {
             if (axis_ != 0 && axis_ != -1) {
-                throw std::invalid_argument("Constraint axis " + std::to_string(axis_) +
-                                            " is out of range for a 1-D weight");
+                ELMAN_THROW(std::invalid_argument("Constraint axis " + std::to_string(axis_) +
+                                                  " is out of range for a 1-D weight"));
             }
             w.derived() *= scale_for(static_cast<S>(w.derived().norm()));
             return;
@@ -72,8 +73,8 @@ class Constraint {
         } else if (axis_ == 1 || axis_ == -1) {
             for (Index i = 0; i < w.rows(); ++i) w.row(i) *= scale_for(static_cast<S>(w.row(i).norm()));
         } else {
-            throw std::invalid_argument("Constraint axis " + std::to_string(axis_) +
-                                        " is out of range for a 2-D weight");
+            ELMAN_THROW(std::invalid_argument("Constraint axis " + std::to_string(axis_) +
+                                              " is out of range for a 2-D weight"));
         }
     }
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <elman/config.hpp>
+#include <elman/exceptions.hpp>
 #include <elman/random.hpp>
 #include <elman/shape.hpp>
 #include <elman/tensor.hpp>
@@ -122,8 +123,9 @@ class Initializer {
         if (name == "HeUniform" || name == "he_uniform") return he_uniform(seed);
         if (name == "LecunNormal" || name == "lecun_normal") return lecun_normal(seed);
         if (name == "LecunUniform" || name == "lecun_uniform") return lecun_uniform(seed);
-        throw std::invalid_argument("Unknown initializer: " + name +
-                                    ". Expected a Keras initializer name such as 'glorot_uniform' or 'orthogonal'.");
+        ELMAN_THROW(
+            std::invalid_argument("Unknown initializer: " + name +
+                                  ". Expected a Keras initializer name such as 'glorot_uniform' or 'orthogonal'."));
     }
 
     Kind kind() const noexcept { return kind_; }
@@ -203,7 +205,7 @@ class Initializer {
     static Initializer variance_scaling_named(const char* class_name, double scale, FanMode mode, Distribution dist,
                                               std::optional<std::uint64_t> seed) {
         if (!(scale > 0.0)) {
-            throw std::invalid_argument("`scale` must be positive float. Got: " + std::to_string(scale));
+            ELMAN_THROW(std::invalid_argument("`scale` must be positive float. Got: " + std::to_string(scale)));
         }
         Initializer i(Kind::VarianceScaling, class_name, seed);
         i.value_ = scale;
@@ -215,17 +217,17 @@ class Initializer {
         if (mode == "fan_in") return FanMode::FanIn;
         if (mode == "fan_out") return FanMode::FanOut;
         if (mode == "fan_avg") return FanMode::FanAvg;
-        throw std::invalid_argument("Invalid `mode` argument: expected one of {'fan_in', 'fan_out', 'fan_avg'}, got '" +
-                                    mode + "'");
+        ELMAN_THROW(std::invalid_argument(
+            "Invalid `mode` argument: expected one of {'fan_in', 'fan_out', 'fan_avg'}, got '" + mode + "'"));
     }
     static Distribution parse_distribution(const std::string& d) {
         if (d == "truncated_normal" || d == "normal") return Distribution::TruncatedNormal;
         if (d == "untruncated_normal") return Distribution::UntruncatedNormal;
         if (d == "uniform") return Distribution::Uniform;
-        throw std::invalid_argument(
+        ELMAN_THROW(std::invalid_argument(
             "Invalid `distribution` argument: expected one of {'normal', 'truncated_normal', 'untruncated_normal', "
             "'uniform'}, got '" +
-            d + "'");
+            d + "'"));
     }
 
     template <class Scalar>
@@ -259,10 +261,10 @@ class Initializer {
     template <class Scalar>
     void fill_orthogonal(Scalar* data, const Shape& shape, Random& rng) const {
         if (shape.rank() < 2) {
-            throw std::invalid_argument(
+            ELMAN_THROW(std::invalid_argument(
                 "Orthogonal initializer: the tensor to initialize must be at least two-dimensional, "
                 "got shape " +
-                shape.to_string());
+                shape.to_string()));
         }
         const Index cols = shape[shape.rank() - 1];
         const Index rows = cols == 0 ? 0 : shape.size() / cols;
@@ -289,8 +291,8 @@ class Initializer {
     template <class Scalar>
     void fill_identity(Scalar* data, const Shape& shape) const {
         if (shape.rank() != 2) {
-            throw std::invalid_argument("Identity initializer: only 2-D shapes are supported, got shape " +
-                                        shape.to_string());
+            ELMAN_THROW(std::invalid_argument("Identity initializer: only 2-D shapes are supported, got shape " +
+                                              shape.to_string()));
         }
         Eigen::Map<RowMajorMatrix<Scalar>> out(data, shape[0], shape[1]);
         out.setIdentity();

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <elman/config.hpp>
+#include <elman/exceptions.hpp>
 
 #include <Eigen/Core>
 
@@ -30,7 +31,8 @@ class Regularizer {
         if (name == "l2" || name == "L2") return L2();
         if (name == "l1_l2") return l1_l2();
         if (name == "L1L2") return L1L2();
-        throw std::invalid_argument("Unknown regularizer: " + name + ". Expected one of 'l1', 'l2', 'l1_l2', 'L1L2'.");
+        ELMAN_THROW(
+            std::invalid_argument("Unknown regularizer: " + name + ". Expected one of 'l1', 'l2', 'l1_l2', 'L1L2'."));
     }
 
     /// Factors as Keras stores them (cast to float32).
@@ -64,9 +66,9 @@ class Regularizer {
 
     static double check(double factor) {
         if (!std::isfinite(factor)) {
-            throw std::invalid_argument(
-                "Value: " + std::to_string(factor) +
-                " is not a valid regularization penalty number, expected an int or float value");
+            ELMAN_THROW(
+                std::invalid_argument("Value: " + std::to_string(factor) +
+                                      " is not a valid regularization penalty number, expected an int or float value"));
         }
         return factor;
     }

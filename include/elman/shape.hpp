@@ -3,6 +3,7 @@
 #pragma once
 
 #include <elman/config.hpp>
+#include <elman/exceptions.hpp>
 
 #include <algorithm>
 #include <array>
@@ -22,8 +23,8 @@ class Shape {
     Shape() = default;
     Shape(std::initializer_list<Index> extents) : dims_{}, rank_(static_cast<int>(extents.size())) {
         if (extents.size() > static_cast<std::size_t>(max_rank)) {
-            throw std::invalid_argument("elman::Shape: rank " + std::to_string(extents.size()) +
-                                        " exceeds the supported maximum of " + std::to_string(max_rank));
+            ELMAN_THROW(std::invalid_argument("elman::Shape: rank " + std::to_string(extents.size()) +
+                                              " exceeds the supported maximum of " + std::to_string(max_rank)));
         }
         std::copy(extents.begin(), extents.end(), dims_.begin());
     }
@@ -38,10 +39,10 @@ class Shape {
         for (int i = 0; i < rank_; ++i) {
             const Index e = (*this)[i];
             if (e < 0) {
-                throw std::invalid_argument("elman::Shape: negative extent in shape " + to_string());
+                ELMAN_THROW(std::invalid_argument("elman::Shape: negative extent in shape " + to_string()));
             }
             if (e != 0 && total > std::numeric_limits<Index>::max() / e) {
-                throw std::length_error("elman::Shape: element count of shape " + to_string() + " overflows");
+                ELMAN_THROW(std::length_error("elman::Shape: element count of shape " + to_string() + " overflows"));
             }
             total *= e;
         }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <elman/config.hpp>
+#include <elman/exceptions.hpp>
 #include <elman/shape.hpp>
 
 #include <Eigen/Core>
@@ -28,7 +29,7 @@ class TensorView {
     TensorView() = default;
     TensorView(T* data, Shape shape) : data_(data), shape_(shape) {
         if (data_ == nullptr && shape_.size() != 0) {
-            throw std::invalid_argument("elman::TensorView: null data pointer for shape " + shape_.to_string());
+            ELMAN_THROW(std::invalid_argument("elman::TensorView: null data pointer for shape " + shape_.to_string()));
         }
     }
     /// A mutable view converts to a const view.
@@ -42,8 +43,8 @@ class TensorView {
         static_assert(static_cast<int>(Derived::IsRowMajor) || Derived::ColsAtCompileTime == 1,
                       "from_rows needs a row-major matrix");
         if (timesteps <= 0 || m.rows() % timesteps != 0) {
-            throw std::invalid_argument("elman::TensorView::from_rows: timesteps=" + std::to_string(timesteps) +
-                                        " does not divide rows=" + std::to_string(m.rows()));
+            ELMAN_THROW(std::invalid_argument("elman::TensorView::from_rows: timesteps=" + std::to_string(timesteps) +
+                                              " does not divide rows=" + std::to_string(m.rows())));
         }
         return TensorView(m.data(), {m.rows() / timesteps, timesteps, m.cols()});
     }
@@ -77,8 +78,8 @@ class Tensor {
     explicit Tensor(Shape shape) : shape_(shape), data_(static_cast<std::size_t>(shape.size()), Scalar(0)) {}
     Tensor(Shape shape, std::vector<Scalar> values) : shape_(shape), data_(std::move(values)) {
         if (static_cast<Index>(data_.size()) != shape_.size()) {
-            throw std::invalid_argument("elman::Tensor: " + std::to_string(data_.size()) +
-                                        " values do not fill shape " + shape_.to_string());
+            ELMAN_THROW(std::invalid_argument("elman::Tensor: " + std::to_string(data_.size()) +
+                                              " values do not fill shape " + shape_.to_string()));
         }
     }
     /// Copy of any view (e.g. to keep a caller's buffer).

@@ -308,6 +308,53 @@ constexpr const char* activation_name() {
 
 ELMAN_NAMESPACE_END
 // #include <elman/config.hpp>
+// #include <elman/exceptions.hpp>
+// How the library reports errors: ELMAN_THROW and ELMAN_ASSERT, the two override points.
+
+// #include <elman/config.hpp>
+
+#include <cassert>
+#include <cstdio>
+#include <cstdlib>
+
+/// 1 when the translation unit is compiled with exceptions (the default), 0 with -fno-exceptions.
+#if !defined(ELMAN_HAS_EXCEPTIONS)
+#if defined(__cpp_exceptions) || defined(__EXCEPTIONS) || defined(_CPPUNWIND)
+#define ELMAN_HAS_EXCEPTIONS 1
+#else
+#define ELMAN_HAS_EXCEPTIONS 0
+#endif
+#endif
+
+ELMAN_NAMESPACE_BEGIN
+namespace detail {
+/// What ELMAN_THROW does without exceptions: the message on stderr, then std::abort().
+[[noreturn]] inline void abort_with(const char* message) noexcept {
+    std::fputs("elman: ", stderr);
+    std::fputs(message, stderr);
+    std::fputc('\n', stderr);
+    std::abort();
+}
+}  // namespace detail
+ELMAN_NAMESPACE_END
+
+/// Every error the library detects goes through `ELMAN_THROW(exception_object)`. With exceptions it throws the
+/// object (std::invalid_argument, std::logic_error, std::length_error, io::FormatError, as documented at each
+/// function); compiled with -fno-exceptions it prints the object's what() and aborts. Define ELMAN_THROW before
+/// including any elman header to route errors elsewhere (it must not return). Every translation unit of a
+/// program must see the same definition.
+#if !defined(ELMAN_THROW)
+#if ELMAN_HAS_EXCEPTIONS
+#define ELMAN_THROW(exception) throw exception
+#else
+#define ELMAN_THROW(exception) ::elman::detail::abort_with((exception).what())
+#endif
+#endif
+
+/// Internal invariants (never input errors; those throw). Defaults to assert(); define it to change that.
+#if !defined(ELMAN_ASSERT)
+#define ELMAN_ASSERT(condition) assert(condition)
+#endif
 
 #include <stdexcept>
 #include <string>
@@ -336,750 +383,134 @@ decltype(auto) visit_activation(const std::string& name, Visitor&& visitor) {
     if (name == "gelu") return visitor(Gelu{});
     if (name == "exponential") return visitor(Exponential{});
     if (name == "softmax") return visitor(Softmax{});
-    throw std::invalid_argument("Unknown activation function: " + name +
-                                ". Expected one of the TF 2.4 names: tanh, linear, relu, sigmoid, hard_sigmoid, elu, "
-                                "selu, softplus, softsign, swish, gelu, exponential, softmax.");
+    ELMAN_THROW(
+        std::invalid_argument("Unknown activation function: " + name +
+                              ". Expected one of the TF 2.4 names: tanh, linear, relu, sigmoid, hard_sigmoid, elu, "
+                              "selu, softplus, softsign, swish, gelu, exponential, softmax."));
 }
 
 ELMAN_NAMESPACE_END
 // #include <elman/activations.hpp>
-// #include <elman/backward.hpp>
-// Backpropagation through time for SimpleRNN: gradients of one call from what the call recorded.
+// #include <elman/config.hpp>
+// #include <elman/constraints.hpp>
+// Keras weight constraints (MaxNorm, NonNeg, UnitNorm, MinMaxNorm), applied by optimizers after each update.
 
 // #include <elman/config.hpp>
-// #include <elman/detail/errors.hpp>
-// Helpers that build the library's exception messages (argument name, expected vs. actual).
+// #include <elman/exceptions.hpp>
 
-// #include <elman/config.hpp>
-// #include <elman/shape.hpp>
-// A small fixed-capacity shape (rank <= 4) printed the way numpy/Keras print shapes.
+#include <Eigen/Core>
 
-// #include <elman/config.hpp>
-
-#include <algorithm>
-#include <array>
-#include <initializer_list>
-#include <limits>
 #include <stdexcept>
 #include <string>
 
 ELMAN_NAMESPACE_BEGIN
 
-/// Shape of a row-major tensor, e.g. `{batch, timesteps, features}`. Holds at most `max_rank` extents so
-/// views can be built without touching the heap.
-class Shape {
+/// A Keras constraint. `axis` is the reduction axis of Keras' norm: for a 2-D weight `[rows, cols]` axis 0
+/// normalises each column (each output unit of `kernel [F,U]`), axis 1 each row; for the 1-D bias, axis 0
+/// (or -1) means the whole vector.
+class Constraint {
   public:
-    static constexpr int max_rank = 4;
+    enum class Kind { MaxNorm, NonNeg, UnitNorm, MinMaxNorm };
+    static constexpr double epsilon = 1e-7;  // backend.epsilon()
 
-    Shape() = default;
-    Shape(std::initializer_list<Index> extents) : dims_{}, rank_(static_cast<int>(extents.size())) {
-        if (extents.size() > static_cast<std::size_t>(max_rank)) {
-            throw std::invalid_argument("elman::Shape: rank " + std::to_string(extents.size()) +
-                                        " exceeds the supported maximum of " + std::to_string(max_rank));
-        }
-        std::copy(extents.begin(), extents.end(), dims_.begin());
+    static Constraint max_norm(double max_value = 2.0, int axis = 0) {
+        Constraint c(Kind::MaxNorm, "MaxNorm", axis);
+        c.max_value_ = max_value;
+        return c;
+    }
+    static Constraint non_neg() { return Constraint(Kind::NonNeg, "NonNeg", 0); }
+    static Constraint unit_norm(int axis = 0) { return Constraint(Kind::UnitNorm, "UnitNorm", axis); }
+    static Constraint min_max_norm(double min_value = 0.0, double max_value = 1.0, double rate = 1.0, int axis = 0) {
+        Constraint c(Kind::MinMaxNorm, "MinMaxNorm", axis);
+        c.min_value_ = min_value;
+        c.max_value_ = max_value;
+        c.rate_ = rate;
+        return c;
+    }
+    /// Keras names and aliases: MaxNorm/max_norm/maxnorm, NonNeg/non_neg/nonneg, UnitNorm/unit_norm/unitnorm,
+    /// MinMaxNorm/min_max_norm.
+    static Constraint from_name(const std::string& name) {
+        if (name == "MaxNorm" || name == "max_norm" || name == "maxnorm") return max_norm();
+        if (name == "NonNeg" || name == "non_neg" || name == "nonneg") return non_neg();
+        if (name == "UnitNorm" || name == "unit_norm" || name == "unitnorm") return unit_norm();
+        if (name == "MinMaxNorm" || name == "min_max_norm") return min_max_norm();
+        ELMAN_THROW(std::invalid_argument("Unknown constraint: " + name +
+                                          ". Expected one of 'max_norm', 'non_neg', 'unit_norm', 'min_max_norm'."));
     }
 
-    int rank() const noexcept { return rank_; }
-    Index operator[](int axis) const noexcept { return dims_[static_cast<std::size_t>(axis)]; }
-    Index& operator[](int axis) noexcept { return dims_[static_cast<std::size_t>(axis)]; }
+    Kind kind() const noexcept { return kind_; }
+    const char* class_name() const noexcept { return class_name_; }
+    int axis() const noexcept { return axis_; }
+    double max_value() const noexcept { return max_value_; }
+    double min_value() const noexcept { return min_value_; }
+    double rate() const noexcept { return rate_; }
 
-    /// Product of the extents; throws std::length_error when it does not fit an Index (absurd sizes).
-    Index size() const {
-        Index total = 1;
-        for (int i = 0; i < rank_; ++i) {
-            const Index e = (*this)[i];
-            if (e < 0) {
-                throw std::invalid_argument("elman::Shape: negative extent in shape " + to_string());
-            }
-            if (e != 0 && total > std::numeric_limits<Index>::max() / e) {
-                throw std::length_error("elman::Shape: element count of shape " + to_string() + " overflows");
-            }
-            total *= e;
-        }
-        return total;
-    }
-
-    /// numpy-style text: "(2, 5, 3)", "(4,)" for rank 1, "()" for rank 0.
-    std::string to_string() const {
-        std::string s = "(";
-        for (int i = 0; i < rank_; ++i) {
-            if (i) s += ", ";
-            s += std::to_string((*this)[i]);
-        }
-        if (rank_ == 1) s += ",";
-        return s + ")";
-    }
-
-    // Extents past the rank are always zero, so whole arrays compare.
-    friend bool operator==(const Shape& a, const Shape& b) noexcept { return a.rank_ == b.rank_ && a.dims_ == b.dims_; }
-    friend bool operator!=(const Shape& a, const Shape& b) noexcept { return !(a == b); }
-
-  private:
-    std::array<Index, max_rank> dims_{};
-    int rank_ = 0;
-};
-
-ELMAN_NAMESPACE_END
-
-#include <stdexcept>
-#include <string>
-
-ELMAN_NAMESPACE_BEGIN
-namespace detail {
-
-/// "(None, None, 8)"-style text for an expected shape where unknown extents are negative.
-inline std::string expected_shape_string(std::initializer_list<Index> dims) {
-    std::string s = "(";
-    bool first = true;
-    for (Index d : dims) {
-        if (!first) s += ", ";
-        first = false;
-        s += d < 0 ? std::string("None") : std::to_string(d);
-    }
-    if (dims.size() == 1) s += ",";
-    return s + ")";
-}
-
-[[noreturn]] inline void throw_shape_error(const std::string& layer, const char* argument, const std::string& expected,
-                                           const Shape& found, const std::string& extra = {}) {
-    throw std::invalid_argument("SimpleRNN '" + layer + "': `" + argument +
-                                "` has an incompatible shape: expected shape=" + expected +
-                                ", found shape=" + found.to_string() + (extra.empty() ? "" : " (" + extra + ")"));
-}
-
-[[noreturn]] inline void throw_invalid(const std::string& layer, const char* argument, const std::string& what) {
-    throw std::invalid_argument("SimpleRNN '" + layer + "': `" + argument + "` " + what);
-}
-
-}  // namespace detail
-ELMAN_NAMESPACE_END
-// #include <elman/shape.hpp>
-// #include <elman/simple_rnn.hpp>
-// SimpleRNN: tf.keras.layers.SimpleRNN (TF 2.4) on Eigen.
-
-// #include <elman/activations.hpp>
-// #include <elman/backend.hpp>
-// Which matrix-product code a SimpleRNN call runs on.
-
-// #include <elman/config.hpp>
-
-ELMAN_NAMESPACE_BEGIN
-
-/// The compute path of SimpleRNN's whole-sequence call (`layer.set_backend(...)`). Both compute the same layer;
-/// they differ in summation order only (so results agree to rounding, not bit for bit).
-enum class Backend {
-    /// Weights packed into SIMD panels (kept between calls, repacked when the weights change); one fused product `[x_t h_{t-1}] · [W; U] + b` per step
-    /// (detail/packed_gemm.hpp). Summation order does not depend on the batch size or thread count.
-    packed,
-    /// Eigen products: all timesteps' input projection in one GEMM, then one GEMM per step. With
-    /// `EIGEN_USE_BLAS` (CMake `ELMAN_USE_BLAS=ON`) those products run on the linked BLAS. Training calls with
-    /// dropout always take this path.
-    gemm,
-};
-
-/// The default backend: `gemm` when compiled with `ELMAN_USE_BLAS` defined (the user asked for BLAS), else `packed`.
-#if defined(ELMAN_USE_BLAS)
-inline constexpr Backend default_backend = Backend::gemm;
-#else
-inline constexpr Backend default_backend = Backend::packed;
-#endif
-
-ELMAN_NAMESPACE_END
-// #include <elman/config.hpp>
-// #include <elman/detail/batch_split.hpp>
-// Running independent batch slices of a recurrence on several threads: persistent workers (SlicePool).
-
-// #include <elman/config.hpp>
-
-#include <algorithm>
-#include <atomic>
-#include <chrono>
-#include <condition_variable>
-#include <cstddef>
-#include <memory>
-#include <mutex>
-#include <system_error>
-#include <thread>
-#include <vector>
-
-ELMAN_NAMESPACE_BEGIN
-namespace detail {
-
-/// Number of slices `batch` rows are split into for `threads` threads: never more slices than rows.
-inline Index slice_count(Index batch, int threads) noexcept {
-    return std::max<Index>(1, std::min<Index>(batch, threads));
-}
-
-/// First row of slice `s` of `count` near-equal slices of `batch` rows (slice s is [begin(s), begin(s+1))).
-inline Index slice_begin(Index batch, Index count, Index s) noexcept {
-    return batch / count * s + std::min(s, batch % count);
-}
-
-/// One spin-wait iteration: tells the core we are spinning (x86 `pause`, Arm `yield`), else does nothing.
-inline void spin_pause() noexcept {
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#elif defined(__aarch64__)
-    asm volatile("yield" ::: "memory");
-#endif
-}
-
-/// Worker threads that stay alive between calls and run the slices of each call: `run(count, body)` runs
-/// `body(s)` for s in [0, count), slice 0 on the caller and slice s on worker s-1. Workers are started on the
-/// first run that needs them and joined by the destructor (or `stop()`). Between calls a worker spins briefly
-/// (so back-to-back calls do not pay a wake-up), then sleeps on a condition variable.
-///
-/// A pool belongs to one owner object: copying gives an empty pool (the copy starts its own workers when it
-/// first needs them), copy-assignment keeps the target's workers, moving transfers them. `run` must not be
-/// called concurrently on one pool (the owner's call is not const). If the system refuses a thread, its slices
-/// run on the caller instead (same result, less parallelism).
-class SlicePool {
-  public:
-    SlicePool() = default;
-    SlicePool(const SlicePool&) noexcept {}
-    SlicePool& operator=(const SlicePool&) noexcept { return *this; }
-    SlicePool(SlicePool&& other) noexcept : state_(std::move(other.state_)) {}
-    SlicePool& operator=(SlicePool&& other) noexcept {
-        if (this != &other) {
-            stop();
-            state_ = std::move(other.state_);
-        }
-        return *this;
-    }
-    ~SlicePool() { stop(); }
-
-    /// Worker threads currently running.
-    std::size_t workers() const noexcept { return state_ ? state_->threads.size() : 0; }
-
-    /// Joins every worker (the next run starts them again).
-    void stop() noexcept {
-        if (!state_) return;
-        {
-            std::lock_guard<std::mutex> lock(state_->mutex);
-            state_->stopping = true;
-        }
-        state_->wake.notify_all();
-        for (auto& t : state_->threads) t.join();
-        state_.reset();
-    }
-
-    /// Runs `body(s)` for every s in [0, count) and returns when all have finished. `body` must not throw;
-    /// may throw std::bad_alloc only before any slice has started.
-    template <class Body>
-    void run(Index count, Body& body) {
-        if (count <= 1) {
-            if (count == 1) body(Index{0});
+    /// w <- c(w) in place. `w` is a 2-D weight (or a single-row/column 1-D weight with `is_vector`).
+    template <class Derived>
+    void apply(Eigen::MatrixBase<Derived>& w, bool is_vector = false) const {
+        using S = typename Derived::Scalar;
+        if (kind_ == Kind::NonNeg) {
+            w.derived().array() *= (w.derived().array() >= S(0)).template cast<S>();
             return;
         }
-        const std::size_t wanted = static_cast<std::size_t>(count - 1);
-        if (!state_) state_ = std::make_unique<State>();
-        State& st = *state_;
-        while (st.threads.size() < wanted && !st.refused) {
-            const std::size_t id = st.threads.size();
-            // A new worker must wait for the next job, not run the last one again.
-            const unsigned long seen = st.generation.load(std::memory_order_relaxed);
-            try {
-                st.threads.emplace_back([&st, id, seen] { worker(st, id, seen); });
-            } catch (const std::system_error&) {
-                st.refused = true;  // run the missing slices on the caller from now on
+        if (is_vector) {
+            if (axis_ != 0 && axis_ != -1) {
+                ELMAN_THROW(std::invalid_argument("Constraint axis " + std::to_string(axis_) +
+                                                  " is out of range for a 1-D weight"));
             }
+            w.derived() *= scale_for(static_cast<S>(w.derived().norm()));
+            return;
         }
-        const std::size_t started = st.threads.size();
-        {
-            std::lock_guard<std::mutex> lock(st.mutex);
-            st.fn = [](void* ctx, Index s) noexcept { (*static_cast<Body*>(ctx))(s); };
-            st.ctx = &body;
-            st.count = count;
-            st.pending.store(started, std::memory_order_relaxed);
-            st.generation.fetch_add(1, std::memory_order_release);
+        if (axis_ == 0 || axis_ == -2) {
+            for (Index j = 0; j < w.cols(); ++j) w.col(j) *= scale_for(static_cast<S>(w.col(j).norm()));
+        } else if (axis_ == 1 || axis_ == -1) {
+            for (Index i = 0; i < w.rows(); ++i) w.row(i) *= scale_for(static_cast<S>(w.row(i).norm()));
+        } else {
+            ELMAN_THROW(std::invalid_argument("Constraint axis " + std::to_string(axis_) +
+                                              " is out of range for a 2-D weight"));
         }
-        st.wake.notify_all();
-        body(Index{0});
-        for (Index s = static_cast<Index>(started) + 1; s < count; ++s) body(s);  // slices without a worker
-        // Wait for the workers: spin a little, then sleep.
-        const auto spin_until = std::chrono::steady_clock::now() + spin_time;
-        for (unsigned i = 1; st.pending.load(std::memory_order_acquire) != 0; ++i) {
-            spin_pause();
-            if (i % 64 == 0 && std::chrono::steady_clock::now() > spin_until) {
-                std::unique_lock<std::mutex> lock(st.done_mutex);
-                st.done.wait(lock, [&st] { return st.pending.load(std::memory_order_acquire) == 0; });
+    }
+
+  private:
+    Constraint(Kind kind, const char* name, int axis) : kind_(kind), class_name_(name), axis_(axis) {}
+
+    template <class S>
+    S scale_for(S norm) const {
+        const S eps = static_cast<S>(epsilon);
+        switch (kind_) {
+            case Kind::MaxNorm:
+                return std::min(std::max(norm, S(0)), static_cast<S>(max_value_)) / (eps + norm);
+            case Kind::UnitNorm:
+                return S(1) / (eps + norm);
+            case Kind::MinMaxNorm: {
+                const S clipped = std::min(std::max(norm, static_cast<S>(min_value_)), static_cast<S>(max_value_));
+                const S desired = static_cast<S>(rate_) * clipped + (S(1) - static_cast<S>(rate_)) * norm;
+                return desired / (eps + norm);
+            }
+            case Kind::NonNeg:
                 break;
-            }
         }
+        return S(1);
     }
 
-  private:
-    static constexpr std::chrono::microseconds spin_time{50};
-
-    struct State {
-        std::vector<std::thread> threads;
-        bool refused = false;  // the system refused a thread once: do not retry on every call
-        // The current job, written under `mutex` before `generation` is bumped (release).
-        std::mutex mutex;
-        std::condition_variable wake;
-        bool stopping = false;
-        void (*fn)(void*, Index) noexcept = nullptr;
-        void* ctx = nullptr;
-        Index count = 0;
-        std::atomic<unsigned long> generation{0};
-        // Workers still running the current job; the one that brings it to 0 notifies `done`.
-        std::atomic<std::size_t> pending{0};
-        std::mutex done_mutex;
-        std::condition_variable done;
-    };
-
-    static void worker(State& st, std::size_t id, unsigned long seen) noexcept {
-        for (;;) {
-            // Wait for a new job: spin a little, then sleep.
-            const auto spin_until = std::chrono::steady_clock::now() + spin_time;
-            bool have_job = false;
-            for (unsigned i = 1; i % 64 != 0 || std::chrono::steady_clock::now() <= spin_until; ++i) {
-                if (st.generation.load(std::memory_order_acquire) != seen) {
-                    have_job = true;
-                    break;
-                }
-                spin_pause();
-            }
-            void (*fn)(void*, Index) noexcept = nullptr;
-            void* ctx = nullptr;
-            Index count = 0;
-            {
-                std::unique_lock<std::mutex> lock(st.mutex);
-                if (!have_job) {
-                    st.wake.wait(lock,
-                                 [&] { return st.stopping || st.generation.load(std::memory_order_acquire) != seen; });
-                }
-                if (st.stopping) return;
-                seen = st.generation.load(std::memory_order_acquire);
-                fn = st.fn;
-                ctx = st.ctx;
-                count = st.count;
-            }
-            const Index slice = static_cast<Index>(id) + 1;
-            if (slice < count) fn(ctx, slice);
-            if (st.pending.fetch_sub(1, std::memory_order_acq_rel) == 1) {
-                std::lock_guard<std::mutex> lock(st.done_mutex);
-                st.done.notify_one();
-            }
-        }
-    }
-
-    std::unique_ptr<State> state_;
+    Kind kind_;
+    const char* class_name_;
+    int axis_ = 0;
+    double max_value_ = 2.0, min_value_ = 0.0, rate_ = 1.0;
 };
 
-}  // namespace detail
 ELMAN_NAMESPACE_END
-// #include <elman/detail/errors.hpp>
-// #include <elman/detail/packed_gemm.hpp>
-// The recurrence's matrix product with weights packed once: Z = bias + A · W for a few rows of A.
-//
-// Why not Eigen's GEMM: every Eigen product re-packs its weight operand, and a recurrence multiplies by the same
-// [K, U] weights at every timestep. For small batches (B = 1..16) that re-packing costs as much as the arithmetic.
-// Here the weights are packed once (at prepare time) into column panels of NR = 2 SIMD packets:
-//
-//     panel p = W[:, p*NR .. p*NR+NR)  stored k-major:  Wp[p][k][0..NR)    (last panel zero-padded)
-//
-// and a register-blocked micro-kernel keeps an MR x NR tile of Z in registers while it walks k, broadcasting one
-// A value per row and loading one panel row per k. The bias is the accumulators' starting value (fused bias).
-// Each Z element is summed in plain k order (bias first), whatever the batch size, the row block or the thread:
-// results are bit-identical for any batch split.
+// #include <elman/dense.hpp>
+// A linear read-out layer (Keras `Dense(units)` with activation=None) with its backward pass, for training
+// SimpleRNN models end to end.
 
 // #include <elman/config.hpp>
-
-#include <Eigen/Core>
-
-#include <cstddef>
-#include <utility>
-
-ELMAN_NAMESPACE_BEGIN
-namespace detail {
-
-template <class Scalar>
-struct PackedGemmTraits {
-    using Packet = typename Eigen::internal::packet_traits<Scalar>::type;
-    static constexpr int packet_size = Eigen::internal::packet_traits<Scalar>::size;
-    /// Columns per panel: two packets, so each broadcast A value feeds two independent FMAs.
-    static constexpr int nr = 2 * packet_size;
-    /// Rows per register tile: 2*MR accumulators + 2 weight packets + 1 broadcast must fit the register file
-    /// (32 vector registers with AVX-512, 16 with SSE/AVX).
-    static constexpr int mr = EIGEN_ARCH_DEFAULT_NUMBER_OF_REGISTERS >= 32 ? 12 : 6;
-};
-
-/// Weights `W [K, U]` packed into zero-padded panels plus the bias padded to the panel width.
-template <class Scalar>
-class PackedWeights {
-  public:
-    using Traits = PackedGemmTraits<Scalar>;
-    static constexpr int nr = Traits::nr;
-
-    Index depth() const noexcept { return depth_; }
-    Index units() const noexcept { return units_; }
-    Index panels() const noexcept { return panels_; }
-    /// Row stride of a Z buffer this product writes: U rounded up to whole panels.
-    Index padded_units() const noexcept { return panels_ * nr; }
-    const Scalar* panel(Index p) const noexcept { return packed_.data() + p * depth_ * nr; }
-    const Scalar* bias() const noexcept { return bias_.data(); }
-
-    /// Packs the stacked weights: rows [0, top.rows()) from `top`, the next rows from `bottom` (either may have
-    /// zero rows), so `[x h] · [W; U]` is one product. `bias` has U entries or is empty (no bias).
-    template <class Top, class Bottom, class Bias>
-    void pack(const Eigen::MatrixBase<Top>& top, const Eigen::MatrixBase<Bottom>& bottom,
-              const Eigen::MatrixBase<Bias>& bias) {
-        using PanelMap = Eigen::Map<Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>;
-        units_ = top.rows() > 0 ? top.cols() : bottom.cols();
-        depth_ = top.rows() + bottom.rows();
-        panels_ = (units_ + nr - 1) / nr;
-        packed_.resize(panels_ * depth_ * nr);  // no-op when the shapes did not change (every call repacks)
-        bias_.resize(panels_ * nr);
-        for (Index p = 0; p < panels_; ++p) {
-            const Index cols = std::min<Index>(nr, units_ - p * nr);
-            PanelMap dst(packed_.data() + p * depth_ * nr, depth_, nr);
-            dst.topLeftCorner(top.rows(), cols) = top.middleCols(p * nr, cols);
-            dst.bottomLeftCorner(bottom.rows(), cols) = bottom.middleCols(p * nr, cols);
-            dst.rightCols(nr - cols).setZero();  // padding columns: exact zeros, never garbage
-        }
-        bias_.setZero();
-        for (Index j = 0; j < bias.size(); ++j) bias_[j] = bias(j);
-    }
-
-  private:
-    Index depth_ = 0, units_ = 0, panels_ = 0;
-    // Eigen's aligned storage: panels start on packet boundaries, so the kernel uses aligned loads.
-    Eigen::Matrix<Scalar, Eigen::Dynamic, 1> packed_, bias_;
-};
-
-// One MR x (NP * NR) register tile over NP adjacent panels:
-// z[i, 0..NP*NR) = bias + sum_k a[i, k] * panels[k, ...] for i < MR.
-// Few rows give few independent FMA chains (2 per row and panel); more panels per tile keep enough chains in
-// flight to hide the FMA latency without changing any element's summation order.
-template <class Scalar, int MR, int NP, std::size_t... I>
-EIGEN_ALWAYS_INLINE void packed_tile(const Scalar* a, Index lda, const PackedWeights<Scalar>& w, Index p0, Scalar* z,
-                                     Index ldz, std::index_sequence<I...>) noexcept {
-    using namespace Eigen::internal;
-    using Packet = typename PackedGemmTraits<Scalar>::Packet;
-    constexpr int P = PackedGemmTraits<Scalar>::packet_size;
-    constexpr int NR = PackedGemmTraits<Scalar>::nr;
-    const Index depth = w.depth();
-    const Scalar* panel[NP];
-    Packet acc0[NP][MR], acc1[NP][MR];
-    for (int q = 0; q < NP; ++q) {
-        panel[q] = w.panel(p0 + q);
-        const Scalar* bias = w.bias() + (p0 + q) * NR;
-        ((acc0[q][I] = pload<Packet>(bias)), ...);
-        ((acc1[q][I] = pload<Packet>(bias + P)), ...);
-    }
-    for (Index k = 0; k < depth; ++k) {
-        if constexpr (NP == 1) {
-            // Tall tile: broadcast each row's value as it is used (no registers left to hold MR broadcasts).
-            const Packet w0 = pload<Packet>(panel[0] + k * NR), w1 = pload<Packet>(panel[0] + k * NR + P);
-            ((acc0[0][I] = pmadd(pset1<Packet>(a[static_cast<Index>(I) * lda + k]), w0, acc0[0][I]),
-              acc1[0][I] = pmadd(pset1<Packet>(a[static_cast<Index>(I) * lda + k]), w1, acc1[0][I])),
-             ...);
-        } else {
-            Packet av[MR];
-            ((av[I] = pset1<Packet>(a[static_cast<Index>(I) * lda + k])), ...);
-            for (int q = 0; q < NP; ++q) {
-                const Packet w0 = pload<Packet>(panel[q] + k * NR), w1 = pload<Packet>(panel[q] + k * NR + P);
-                // Straight-line code over the rows (fold expression): the accumulators stay in registers.
-                ((acc0[q][I] = pmadd(av[I], w0, acc0[q][I]), acc1[q][I] = pmadd(av[I], w1, acc1[q][I])), ...);
-            }
-        }
-    }
-    for (int q = 0; q < NP; ++q) {
-        Scalar* zq = z + q * NR;
-        ((pstoreu(zq + static_cast<Index>(I) * ldz, acc0[q][I]),
-          pstoreu(zq + static_cast<Index>(I) * ldz + P, acc1[q][I])),
-         ...);
-    }
-}
-
-// MR rows across every panel: groups of NP panels, then single panels for the rest.
-template <class Scalar, int MR>
-EIGEN_ALWAYS_INLINE void packed_rows(const Scalar* a, Index lda, const PackedWeights<Scalar>& w, Scalar* z,
-                                     Index ldz) noexcept {
-    constexpr int NR = PackedWeights<Scalar>::nr;
-    constexpr int NP = MR == 1 ? 4 : MR <= 3 ? 2 : 1;
-    Index p = 0;
-    for (; p + NP <= w.panels(); p += NP)
-        packed_tile<Scalar, MR, NP>(a, lda, w, p, z + p * NR, ldz, std::make_index_sequence<MR>{});
-    if constexpr (NP > 2) {
-        for (; p + 2 <= w.panels(); p += 2)
-            packed_tile<Scalar, MR, 2>(a, lda, w, p, z + p * NR, ldz, std::make_index_sequence<MR>{});
-    }
-    for (; p < w.panels(); ++p)
-        packed_tile<Scalar, MR, 1>(a, lda, w, p, z + p * NR, ldz, std::make_index_sequence<MR>{});
-}
-
-// The leftover rows (fewer than MR) dispatch to a tile of exactly that height.
-template <class Scalar, int R>
-void packed_remainder(Index rows, const Scalar* a, Index lda, const PackedWeights<Scalar>& w, Scalar* z,
-                      Index ldz) noexcept {
-    if constexpr (R > 0) {
-        if (rows == R) {
-            packed_rows<Scalar, R>(a, lda, w, z, ldz);
-        } else {
-            packed_remainder<Scalar, R - 1>(rows, a, lda, w, z, ldz);
-        }
-    } else {
-        (void)rows, (void)a, (void)lda, (void)w, (void)z, (void)ldz;
-    }
-}
-
-/// Z[rows, padded_units] (row stride ldz >= padded_units) = bias + A[rows, depth] (row stride lda) · W.
-/// Columns U..padded_units of Z receive zeros-padded garbage-free values (bias padding 0, weights padding 0).
-template <class Scalar>
-void packed_gemm(Index rows, const Scalar* a, Index lda, const PackedWeights<Scalar>& w, Scalar* z,
-                 Index ldz) noexcept {
-    constexpr int MR = PackedGemmTraits<Scalar>::mr;
-    Index i = 0;
-    for (; i + MR <= rows; i += MR) packed_rows<Scalar, MR>(a + i * lda, lda, w, z + i * ldz, ldz);
-    packed_remainder<Scalar, MR - 1>(rows - i, a + i * lda, lda, w, z + i * ldz, ldz);
-}
-
-// One row across NP adjacent panels with k split S ways (k = s mod S goes to partial sum s): 2 * NP * S
-// independent FMA chains, then the partial sums are added in order s = 0..S-1 and the bias last.
-template <class Scalar, int NP, int S>
-EIGEN_ALWAYS_INLINE void packed_row_split(const Scalar* a, const PackedWeights<Scalar>& w, Index p0,
-                                          Scalar* z) noexcept {
-    using namespace Eigen::internal;
-    using Packet = typename PackedGemmTraits<Scalar>::Packet;
-    constexpr int P = PackedGemmTraits<Scalar>::packet_size;
-    constexpr int NR = PackedGemmTraits<Scalar>::nr;
-    const Index depth = w.depth();
-    const Index k_main = depth / S * S;
-    const Scalar* panel[NP];
-    Packet acc[S][NP][2];
-    for (int q = 0; q < NP; ++q) panel[q] = w.panel(p0 + q);
-    for (int s = 0; s < S; ++s)
-        for (int q = 0; q < NP; ++q) acc[s][q][0] = acc[s][q][1] = pset1<Packet>(Scalar(0));
-    for (Index k = 0; k < k_main; k += S) {
-        for (int s = 0; s < S; ++s) {
-            const Packet av = pset1<Packet>(a[k + s]);
-            for (int q = 0; q < NP; ++q) {
-                acc[s][q][0] = pmadd(av, pload<Packet>(panel[q] + (k + s) * NR), acc[s][q][0]);
-                acc[s][q][1] = pmadd(av, pload<Packet>(panel[q] + (k + s) * NR + P), acc[s][q][1]);
-            }
-        }
-    }
-    for (Index k = k_main; k < depth; ++k) {
-        const Packet av = pset1<Packet>(a[k]);
-        for (int q = 0; q < NP; ++q) {
-            acc[0][q][0] = pmadd(av, pload<Packet>(panel[q] + k * NR), acc[0][q][0]);
-            acc[0][q][1] = pmadd(av, pload<Packet>(panel[q] + k * NR + P), acc[0][q][1]);
-        }
-    }
-    for (int q = 0; q < NP; ++q) {
-        for (int s = 1; s < S; ++s) {
-            acc[0][q][0] = padd(acc[0][q][0], acc[s][q][0]);
-            acc[0][q][1] = padd(acc[0][q][1], acc[s][q][1]);
-        }
-        const Scalar* bias = w.bias() + (p0 + q) * NR;
-        pstoreu(z + q * NR, padd(pload<Packet>(bias), acc[0][q][0]));
-        pstoreu(z + q * NR + P, padd(pload<Packet>(bias + P), acc[0][q][1]));
-    }
-}
-
-/// z[0, padded_units) = bias + a[0, depth) · W for a single row, latency-oriented: a batch of one sample has
-/// too few rows to fill the FMA units with plain-k-order chains (2 per panel), so k is split into partial sums
-/// (8 chains per group of panels). The summation order differs from packed_gemm's, so use it only where no
-/// other row count can occur for the same data (a call whose whole batch is one sample).
-template <class Scalar>
-void packed_gemv(const Scalar* a, const PackedWeights<Scalar>& w, Scalar* z) noexcept {
-    constexpr int NR = PackedGemmTraits<Scalar>::nr;
-    Index p = 0;
-    for (; p + 2 <= w.panels(); p += 2) packed_row_split<Scalar, 2, 2>(a, w, p, z + p * NR);
-    if (p < w.panels()) packed_row_split<Scalar, 1, 4>(a, w, p, z + p * NR);
-}
-
-}  // namespace detail
-ELMAN_NAMESPACE_END
-// #include <elman/mask.hpp>
-// A read-only view of a Keras timestep mask of any arithmetic dtype (non-zero = keep the step).
+// #include <elman/exceptions.hpp>
+// #include <elman/initializers.hpp>
+// Keras (TF 2.x initializers_v2) weight initializers, selectable by Keras name or built as objects.
 
 // #include <elman/config.hpp>
-// #include <elman/shape.hpp>
-// #include <elman/tensor.hpp>
-// Row-major tensors: an owning `Tensor` and a non-owning `TensorView`, the layout numpy and Keras use.
-
-// #include <elman/config.hpp>
-// #include <elman/shape.hpp>
-
-#include <Eigen/Core>
-
-#include <algorithm>
-#include <cstddef>
-#include <stdexcept>
-#include <type_traits>
-#include <vector>
-
-ELMAN_NAMESPACE_BEGIN
-
-template <class Scalar>
-using RowMajorMatrix = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-
-/// Non-owning view of a contiguous row-major buffer with a shape. `T` may be const-qualified.
-/// Building a view never copies: pass a numpy-like buffer as `TensorView<const float>(ptr, {B, T, F})`.
-template <class T>
-class TensorView {
-  public:
-    using value_type = std::remove_const_t<T>;
-
-    TensorView() = default;
-    TensorView(T* data, Shape shape) : data_(data), shape_(shape) {
-        if (data_ == nullptr && shape_.size() != 0) {
-            throw std::invalid_argument("elman::TensorView: null data pointer for shape " + shape_.to_string());
-        }
-    }
-    /// A mutable view converts to a const view.
-    template <class U, class = std::enable_if_t<std::is_same<const U, T>::value && !std::is_same<U, T>::value>>
-    TensorView(const TensorView<U>& other) : data_(other.data()), shape_(other.shape()) {}
-
-    /// View of a row-major Eigen matrix as `{rows / timesteps, timesteps, cols}`: the natural way to hand a
-    /// `[B*T, F]` matrix (rows ordered b*T+t) to the layer without copying.
-    template <class Derived>
-    static TensorView from_rows(const Eigen::PlainObjectBase<Derived>& m, Index timesteps) {
-        static_assert(static_cast<int>(Derived::IsRowMajor) || Derived::ColsAtCompileTime == 1,
-                      "from_rows needs a row-major matrix");
-        if (timesteps <= 0 || m.rows() % timesteps != 0) {
-            throw std::invalid_argument("elman::TensorView::from_rows: timesteps=" + std::to_string(timesteps) +
-                                        " does not divide rows=" + std::to_string(m.rows()));
-        }
-        return TensorView(m.data(), {m.rows() / timesteps, timesteps, m.cols()});
-    }
-
-    T* data() const noexcept { return data_; }
-    const Shape& shape() const noexcept { return shape_; }
-    int rank() const noexcept { return shape_.rank(); }
-    Index dim(int axis) const noexcept { return shape_[axis]; }
-    Index size() const { return shape_.size(); }
-
-    /// The tensor as a row-major matrix `[prod(shape[:-1]), shape[-1]]` (rank >= 1).
-    Eigen::Map<
-        std::conditional_t<std::is_const<T>::value, const RowMajorMatrix<value_type>, RowMajorMatrix<value_type>>>
-    matrix() const {
-        const Index cols = shape_.rank() == 0 ? 1 : shape_[shape_.rank() - 1];
-        const Index rows = cols == 0 ? 0 : size() / cols;
-        return {data_, rows, cols};
-    }
-
-  private:
-    T* data_ = nullptr;
-    Shape shape_;
-};
-
-/// Owning row-major tensor (Keras weights, layer outputs). Element (i, j, k) of a `[d0, d1, d2]` tensor is
-/// `data()[(i * d1 + j) * d2 + k]`, exactly numpy's C order.
-template <class Scalar>
-class Tensor {
-  public:
-    Tensor() = default;
-    explicit Tensor(Shape shape) : shape_(shape), data_(static_cast<std::size_t>(shape.size()), Scalar(0)) {}
-    Tensor(Shape shape, std::vector<Scalar> values) : shape_(shape), data_(std::move(values)) {
-        if (static_cast<Index>(data_.size()) != shape_.size()) {
-            throw std::invalid_argument("elman::Tensor: " + std::to_string(data_.size()) +
-                                        " values do not fill shape " + shape_.to_string());
-        }
-    }
-    /// Copy of any view (e.g. to keep a caller's buffer).
-    template <class T>
-    explicit Tensor(const TensorView<T>& view) : shape_(view.shape()), data_(view.data(), view.data() + view.size()) {}
-    /// Copy of an Eigen matrix with the same shape ([rows, cols]); any storage order.
-    template <class Derived>
-    static Tensor from_matrix(const Eigen::MatrixBase<Derived>& m) {
-        Tensor t({m.rows(), m.cols()});
-        t.matrix() = m.template cast<Scalar>();
-        return t;
-    }
-    /// Copy of an Eigen vector as a rank-1 tensor (e.g. a Keras bias).
-    template <class Derived>
-    static Tensor from_vector(const Eigen::MatrixBase<Derived>& v) {
-        Tensor t({v.size()});
-        std::copy(v.derived().data(), v.derived().data() + v.size(), t.data_.begin());
-        return t;
-    }
-
-    const Shape& shape() const noexcept { return shape_; }
-    int rank() const noexcept { return shape_.rank(); }
-    Index dim(int axis) const noexcept { return shape_[axis]; }
-    Index size() const noexcept { return static_cast<Index>(data_.size()); }
-    Scalar* data() noexcept { return data_.data(); }
-    const Scalar* data() const noexcept { return data_.data(); }
-    std::vector<Scalar>& values() noexcept { return data_; }
-    const std::vector<Scalar>& values() const noexcept { return data_; }
-
-    Scalar& operator()(Index i) { return data_[static_cast<std::size_t>(i)]; }
-    Scalar operator()(Index i) const { return data_[static_cast<std::size_t>(i)]; }
-    Scalar& operator()(Index i, Index j) { return data_[offset(i, j)]; }
-    Scalar operator()(Index i, Index j) const { return data_[offset(i, j)]; }
-    Scalar& operator()(Index i, Index j, Index k) { return data_[offset(i, j, k)]; }
-    Scalar operator()(Index i, Index j, Index k) const { return data_[offset(i, j, k)]; }
-
-    TensorView<Scalar> view() noexcept { return {data_.data(), shape_}; }
-    TensorView<const Scalar> view() const noexcept { return {data_.data(), shape_}; }
-    operator TensorView<const Scalar>() const noexcept { return view(); }
-
-    /// Row-major matrix map `[prod(shape[:-1]), shape[-1]]`: `[B,U]` as is, `[B,T,U]` as rows b*T+t.
-    Eigen::Map<RowMajorMatrix<Scalar>> matrix() { return view().matrix(); }
-    Eigen::Map<const RowMajorMatrix<Scalar>> matrix() const { return view().matrix(); }
-
-    /// Reshape in place (same element count; storage reused when possible).
-    void resize(Shape shape) {
-        shape_ = shape;
-        data_.resize(static_cast<std::size_t>(shape.size()));
-    }
-
-  private:
-    std::size_t offset(Index i, Index j) const { return static_cast<std::size_t>(i * shape_[1] + j); }
-    std::size_t offset(Index i, Index j, Index k) const {
-        return static_cast<std::size_t>((i * shape_[1] + j) * shape_[2] + k);
-    }
-
-    Shape shape_;
-    std::vector<Scalar> data_;
-};
-
-ELMAN_NAMESPACE_END
-
-#include <cstdint>
-#include <type_traits>
-
-ELMAN_NAMESPACE_BEGIN
-
-/// Keras casts a mask of any dtype to bool; this view does the same without copying. Shape `[B, T]`
-/// (or `[B, T, 1]`, also accepted by Keras); with `time_major` layers, `[T, B]`.
-class MaskView {
-  public:
-    MaskView() = default;
-
-    template <class T, class = std::enable_if_t<std::is_arithmetic<T>::value>>
-    MaskView(const T* data, Shape shape) : data_(data), shape_(shape), read_(&read_as<T>) {}
-
-    template <class T, class = std::enable_if_t<std::is_arithmetic<std::remove_const_t<T>>::value>>
-    MaskView(const TensorView<T>& view)
-        : MaskView(static_cast<const std::remove_const_t<T>*>(view.data()), view.shape()) {}
-
-    template <class T, class = std::enable_if_t<std::is_arithmetic<T>::value>>
-    MaskView(const Tensor<T>& tensor) : MaskView(tensor.data(), tensor.shape()) {}
-
-    const Shape& shape() const noexcept { return shape_; }
-    bool empty() const noexcept { return read_ == nullptr; }
-
-    /// Whether flat element `i` (row-major) keeps its step.
-    bool keep(Index i) const noexcept { return read_(data_, i); }
-
-  private:
-    template <class T>
-    static bool read_as(const void* data, Index i) noexcept {
-        return static_cast<const T*>(data)[i] != T(0);
-    }
-
-    const void* data_ = nullptr;
-    Shape shape_;
-    bool (*read_)(const void*, Index) noexcept = nullptr;
-};
-
-ELMAN_NAMESPACE_END
+// #include <elman/exceptions.hpp>
 // #include <elman/random.hpp>
 // A small, portable random generator: the same seed gives the same numbers on every compiler and standard
 // library (std::normal_distribution & co. are implementation-defined, so they are not used).
@@ -1170,187 +601,218 @@ class Random {
 
 ELMAN_NAMESPACE_END
 // #include <elman/shape.hpp>
-// #include <elman/simple_rnn_call.hpp>
-// The call arguments, the typed result and the recorded forward pass of SimpleRNN.
+// A small fixed-capacity shape (rank <= 4) printed the way numpy/Keras print shapes.
 
 // #include <elman/config.hpp>
-// #include <elman/mask.hpp>
-// #include <elman/tensor.hpp>
+// #include <elman/exceptions.hpp>
 
-#include <Eigen/Core>
-
-#include <optional>
-
-ELMAN_NAMESPACE_BEGIN
-
-template <class Scalar>
-struct ForwardTrace;
-
-/// Keras' call arguments: `layer(inputs, mask=None, training=None, initial_state=None)`.
-template <class Scalar>
-struct CallArgs {
-    /// `[B, T]` (or `[B, T, 1]`) timestep mask of any arithmetic dtype; non-zero keeps a step. Empty = none.
-    MaskView mask{};
-    /// Training call: applies dropout / recurrent_dropout. Keras' `None` is inference, as a bare eager call.
-    bool training = false;
-    /// `[B, U]` state before the first processed step (so with go_backwards it feeds source step T-1).
-    std::optional<TensorView<const Scalar>> initial_state{};
-    /// When set, the call records what backpropagation needs into this trace.
-    ForwardTrace<Scalar>* trace = nullptr;
-};
-
-/// What a call returns. `output` is the last output `[B, U]`, or the whole sequence `[B, T, U]` (in processing
-/// order) with `return_sequences`; `state` is the final state `[B, U]`, present exactly when `return_state`.
-template <class Scalar>
-struct Result {
-    Tensor<Scalar> output;
-    std::optional<Tensor<Scalar>> state;
-};
-
-/// Everything a call computed that backpropagation through time needs, in processing order p = 0..T-1
-/// (source step s(p) = p, or T-1-p with go_backwards). Row blocks are `[B, U]` per step: rows p*B .. p*B+B-1.
-template <class Scalar>
-struct ForwardTrace {
-    using Matrix = RowMajorMatrix<Scalar>;
-    Index batch = 0, timesteps = 0, features = 0, units = 0;
-    bool go_backwards = false;
-    bool time_major = false;
-    bool return_sequences = false;
-    bool zero_output_for_mask = false;
-    /// Inputs after input dropout, in source layout `[B*T, F]` (rows b*T+t, or t*B+b when time_major).
-    Matrix inputs;
-    /// `[(T+1)*B, U]`: block p is h_{p-1}, the state entering step p (block 0 = initial state); block T is the final state.
-    Matrix states;
-    /// `[T*B, U]`: pre-activations z_p = x~ W + b + h~_{p-1} U.
-    Matrix preactivations;
-    /// `[T*B, U]`: cell outputs c_p = act(z_p) (computed for masked rows too).
-    Matrix activations;
-    /// `[T, B]` step mask in processing order (1 = step taken); empty when the call had no mask.
-    Eigen::Array<bool, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> step_mask;
-    /// `[B, F]` input-dropout and `[B, U]` recurrent-dropout multipliers; empty when not applied.
-    Matrix dropout_mask;
-    Matrix recurrent_dropout_mask;
-};
-
-ELMAN_NAMESPACE_END
-// #include <elman/simple_rnn_options.hpp>
-// Constructor arguments of SimpleRNN, under their Keras names.
-
-// #include <elman/config.hpp>
-// #include <elman/constraints.hpp>
-// Keras weight constraints (MaxNorm, NonNeg, UnitNorm, MinMaxNorm), applied by optimizers after each update.
-
-// #include <elman/config.hpp>
-
-#include <Eigen/Core>
-
+#include <algorithm>
+#include <array>
+#include <initializer_list>
+#include <limits>
 #include <stdexcept>
 #include <string>
 
 ELMAN_NAMESPACE_BEGIN
 
-/// A Keras constraint. `axis` is the reduction axis of Keras' norm: for a 2-D weight `[rows, cols]` axis 0
-/// normalises each column (each output unit of `kernel [F,U]`), axis 1 each row; for the 1-D bias, axis 0
-/// (or -1) means the whole vector.
-class Constraint {
+/// Shape of a row-major tensor, e.g. `{batch, timesteps, features}`. Holds at most `max_rank` extents so
+/// views can be built without touching the heap.
+class Shape {
   public:
-    enum class Kind { MaxNorm, NonNeg, UnitNorm, MinMaxNorm };
-    static constexpr double epsilon = 1e-7;  // backend.epsilon()
+    static constexpr int max_rank = 4;
 
-    static Constraint max_norm(double max_value = 2.0, int axis = 0) {
-        Constraint c(Kind::MaxNorm, "MaxNorm", axis);
-        c.max_value_ = max_value;
-        return c;
-    }
-    static Constraint non_neg() { return Constraint(Kind::NonNeg, "NonNeg", 0); }
-    static Constraint unit_norm(int axis = 0) { return Constraint(Kind::UnitNorm, "UnitNorm", axis); }
-    static Constraint min_max_norm(double min_value = 0.0, double max_value = 1.0, double rate = 1.0, int axis = 0) {
-        Constraint c(Kind::MinMaxNorm, "MinMaxNorm", axis);
-        c.min_value_ = min_value;
-        c.max_value_ = max_value;
-        c.rate_ = rate;
-        return c;
-    }
-    /// Keras names and aliases: MaxNorm/max_norm/maxnorm, NonNeg/non_neg/nonneg, UnitNorm/unit_norm/unitnorm,
-    /// MinMaxNorm/min_max_norm.
-    static Constraint from_name(const std::string& name) {
-        if (name == "MaxNorm" || name == "max_norm" || name == "maxnorm") return max_norm();
-        if (name == "NonNeg" || name == "non_neg" || name == "nonneg") return non_neg();
-        if (name == "UnitNorm" || name == "unit_norm" || name == "unitnorm") return unit_norm();
-        if (name == "MinMaxNorm" || name == "min_max_norm") return min_max_norm();
-        throw std::invalid_argument("Unknown constraint: " + name +
-                                    ". Expected one of 'max_norm', 'non_neg', 'unit_norm', 'min_max_norm'.");
-    }
-
-    Kind kind() const noexcept { return kind_; }
-    const char* class_name() const noexcept { return class_name_; }
-    int axis() const noexcept { return axis_; }
-    double max_value() const noexcept { return max_value_; }
-    double min_value() const noexcept { return min_value_; }
-    double rate() const noexcept { return rate_; }
-
-    /// w <- c(w) in place. `w` is a 2-D weight (or a single-row/column 1-D weight with `is_vector`).
-    template <class Derived>
-    void apply(Eigen::MatrixBase<Derived>& w, bool is_vector = false) const {
-        using S = typename Derived::Scalar;
-        if (kind_ == Kind::NonNeg) {
-            w.derived().array() *= (w.derived().array() >= S(0)).template cast<S>();
-            return;
+    Shape() = default;
+    Shape(std::initializer_list<Index> extents) : dims_{}, rank_(static_cast<int>(extents.size())) {
+        if (extents.size() > static_cast<std::size_t>(max_rank)) {
+            ELMAN_THROW(std::invalid_argument("elman::Shape: rank " + std::to_string(extents.size()) +
+                                              " exceeds the supported maximum of " + std::to_string(max_rank)));
         }
-        if (is_vector) {
-            if (axis_ != 0 && axis_ != -1) {
-                throw std::invalid_argument("Constraint axis " + std::to_string(axis_) +
-                                            " is out of range for a 1-D weight");
+        std::copy(extents.begin(), extents.end(), dims_.begin());
+    }
+
+    int rank() const noexcept { return rank_; }
+    Index operator[](int axis) const noexcept { return dims_[static_cast<std::size_t>(axis)]; }
+    Index& operator[](int axis) noexcept { return dims_[static_cast<std::size_t>(axis)]; }
+
+    /// Product of the extents; throws std::length_error when it does not fit an Index (absurd sizes).
+    Index size() const {
+        Index total = 1;
+        for (int i = 0; i < rank_; ++i) {
+            const Index e = (*this)[i];
+            if (e < 0) {
+                ELMAN_THROW(std::invalid_argument("elman::Shape: negative extent in shape " + to_string()));
             }
-            w.derived() *= scale_for(static_cast<S>(w.derived().norm()));
-            return;
+            if (e != 0 && total > std::numeric_limits<Index>::max() / e) {
+                ELMAN_THROW(std::length_error("elman::Shape: element count of shape " + to_string() + " overflows"));
+            }
+            total *= e;
         }
-        if (axis_ == 0 || axis_ == -2) {
-            for (Index j = 0; j < w.cols(); ++j) w.col(j) *= scale_for(static_cast<S>(w.col(j).norm()));
-        } else if (axis_ == 1 || axis_ == -1) {
-            for (Index i = 0; i < w.rows(); ++i) w.row(i) *= scale_for(static_cast<S>(w.row(i).norm()));
-        } else {
-            throw std::invalid_argument("Constraint axis " + std::to_string(axis_) +
-                                        " is out of range for a 2-D weight");
-        }
+        return total;
     }
+
+    /// numpy-style text: "(2, 5, 3)", "(4,)" for rank 1, "()" for rank 0.
+    std::string to_string() const {
+        std::string s = "(";
+        for (int i = 0; i < rank_; ++i) {
+            if (i) s += ", ";
+            s += std::to_string((*this)[i]);
+        }
+        if (rank_ == 1) s += ",";
+        return s + ")";
+    }
+
+    // Extents past the rank are always zero, so whole arrays compare.
+    friend bool operator==(const Shape& a, const Shape& b) noexcept { return a.rank_ == b.rank_ && a.dims_ == b.dims_; }
+    friend bool operator!=(const Shape& a, const Shape& b) noexcept { return !(a == b); }
 
   private:
-    Constraint(Kind kind, const char* name, int axis) : kind_(kind), class_name_(name), axis_(axis) {}
-
-    template <class S>
-    S scale_for(S norm) const {
-        const S eps = static_cast<S>(epsilon);
-        switch (kind_) {
-            case Kind::MaxNorm:
-                return std::min(std::max(norm, S(0)), static_cast<S>(max_value_)) / (eps + norm);
-            case Kind::UnitNorm:
-                return S(1) / (eps + norm);
-            case Kind::MinMaxNorm: {
-                const S clipped = std::min(std::max(norm, static_cast<S>(min_value_)), static_cast<S>(max_value_));
-                const S desired = static_cast<S>(rate_) * clipped + (S(1) - static_cast<S>(rate_)) * norm;
-                return desired / (eps + norm);
-            }
-            case Kind::NonNeg:
-                break;
-        }
-        return S(1);
-    }
-
-    Kind kind_;
-    const char* class_name_;
-    int axis_ = 0;
-    double max_value_ = 2.0, min_value_ = 0.0, rate_ = 1.0;
+    std::array<Index, max_rank> dims_{};
+    int rank_ = 0;
 };
 
 ELMAN_NAMESPACE_END
-// #include <elman/initializers.hpp>
-// Keras (TF 2.x initializers_v2) weight initializers, selectable by Keras name or built as objects.
+// #include <elman/tensor.hpp>
+// Row-major tensors: an owning `Tensor` and a non-owning `TensorView`, the layout numpy and Keras use.
 
 // #include <elman/config.hpp>
-// #include <elman/random.hpp>
+// #include <elman/exceptions.hpp>
 // #include <elman/shape.hpp>
-// #include <elman/tensor.hpp>
+
+#include <Eigen/Core>
+
+#include <algorithm>
+#include <cstddef>
+#include <stdexcept>
+#include <type_traits>
+#include <vector>
+
+ELMAN_NAMESPACE_BEGIN
+
+template <class Scalar>
+using RowMajorMatrix = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+/// Non-owning view of a contiguous row-major buffer with a shape. `T` may be const-qualified.
+/// Building a view never copies: pass a numpy-like buffer as `TensorView<const float>(ptr, {B, T, F})`.
+template <class T>
+class TensorView {
+  public:
+    using value_type = std::remove_const_t<T>;
+
+    TensorView() = default;
+    TensorView(T* data, Shape shape) : data_(data), shape_(shape) {
+        if (data_ == nullptr && shape_.size() != 0) {
+            ELMAN_THROW(std::invalid_argument("elman::TensorView: null data pointer for shape " + shape_.to_string()));
+        }
+    }
+    /// A mutable view converts to a const view.
+    template <class U, class = std::enable_if_t<std::is_same<const U, T>::value && !std::is_same<U, T>::value>>
+    TensorView(const TensorView<U>& other) : data_(other.data()), shape_(other.shape()) {}
+
+    /// View of a row-major Eigen matrix as `{rows / timesteps, timesteps, cols}`: the natural way to hand a
+    /// `[B*T, F]` matrix (rows ordered b*T+t) to the layer without copying.
+    template <class Derived>
+    static TensorView from_rows(const Eigen::PlainObjectBase<Derived>& m, Index timesteps) {
+        static_assert(static_cast<int>(Derived::IsRowMajor) || Derived::ColsAtCompileTime == 1,
+                      "from_rows needs a row-major matrix");
+        if (timesteps <= 0 || m.rows() % timesteps != 0) {
+            ELMAN_THROW(std::invalid_argument("elman::TensorView::from_rows: timesteps=" + std::to_string(timesteps) +
+                                              " does not divide rows=" + std::to_string(m.rows())));
+        }
+        return TensorView(m.data(), {m.rows() / timesteps, timesteps, m.cols()});
+    }
+
+    T* data() const noexcept { return data_; }
+    const Shape& shape() const noexcept { return shape_; }
+    int rank() const noexcept { return shape_.rank(); }
+    Index dim(int axis) const noexcept { return shape_[axis]; }
+    Index size() const { return shape_.size(); }
+
+    /// The tensor as a row-major matrix `[prod(shape[:-1]), shape[-1]]` (rank >= 1).
+    Eigen::Map<
+        std::conditional_t<std::is_const<T>::value, const RowMajorMatrix<value_type>, RowMajorMatrix<value_type>>>
+    matrix() const {
+        const Index cols = shape_.rank() == 0 ? 1 : shape_[shape_.rank() - 1];
+        const Index rows = cols == 0 ? 0 : size() / cols;
+        return {data_, rows, cols};
+    }
+
+  private:
+    T* data_ = nullptr;
+    Shape shape_;
+};
+
+/// Owning row-major tensor (Keras weights, layer outputs). Element (i, j, k) of a `[d0, d1, d2]` tensor is
+/// `data()[(i * d1 + j) * d2 + k]`, exactly numpy's C order.
+template <class Scalar>
+class Tensor {
+  public:
+    Tensor() = default;
+    explicit Tensor(Shape shape) : shape_(shape), data_(static_cast<std::size_t>(shape.size()), Scalar(0)) {}
+    Tensor(Shape shape, std::vector<Scalar> values) : shape_(shape), data_(std::move(values)) {
+        if (static_cast<Index>(data_.size()) != shape_.size()) {
+            ELMAN_THROW(std::invalid_argument("elman::Tensor: " + std::to_string(data_.size()) +
+                                              " values do not fill shape " + shape_.to_string()));
+        }
+    }
+    /// Copy of any view (e.g. to keep a caller's buffer).
+    template <class T>
+    explicit Tensor(const TensorView<T>& view) : shape_(view.shape()), data_(view.data(), view.data() + view.size()) {}
+    /// Copy of an Eigen matrix with the same shape ([rows, cols]); any storage order.
+    template <class Derived>
+    static Tensor from_matrix(const Eigen::MatrixBase<Derived>& m) {
+        Tensor t({m.rows(), m.cols()});
+        t.matrix() = m.template cast<Scalar>();
+        return t;
+    }
+    /// Copy of an Eigen vector as a rank-1 tensor (e.g. a Keras bias).
+    template <class Derived>
+    static Tensor from_vector(const Eigen::MatrixBase<Derived>& v) {
+        Tensor t({v.size()});
+        std::copy(v.derived().data(), v.derived().data() + v.size(), t.data_.begin());
+        return t;
+    }
+
+    const Shape& shape() const noexcept { return shape_; }
+    int rank() const noexcept { return shape_.rank(); }
+    Index dim(int axis) const noexcept { return shape_[axis]; }
+    Index size() const noexcept { return static_cast<Index>(data_.size()); }
+    Scalar* data() noexcept { return data_.data(); }
+    const Scalar* data() const noexcept { return data_.data(); }
+    std::vector<Scalar>& values() noexcept { return data_; }
+    const std::vector<Scalar>& values() const noexcept { return data_; }
+
+    Scalar& operator()(Index i) { return data_[static_cast<std::size_t>(i)]; }
+    Scalar operator()(Index i) const { return data_[static_cast<std::size_t>(i)]; }
+    Scalar& operator()(Index i, Index j) { return data_[offset(i, j)]; }
+    Scalar operator()(Index i, Index j) const { return data_[offset(i, j)]; }
+    Scalar& operator()(Index i, Index j, Index k) { return data_[offset(i, j, k)]; }
+    Scalar operator()(Index i, Index j, Index k) const { return data_[offset(i, j, k)]; }
+
+    TensorView<Scalar> view() noexcept { return {data_.data(), shape_}; }
+    TensorView<const Scalar> view() const noexcept { return {data_.data(), shape_}; }
+    operator TensorView<const Scalar>() const noexcept { return view(); }
+
+    /// Row-major matrix map `[prod(shape[:-1]), shape[-1]]`: `[B,U]` as is, `[B,T,U]` as rows b*T+t.
+    Eigen::Map<RowMajorMatrix<Scalar>> matrix() { return view().matrix(); }
+    Eigen::Map<const RowMajorMatrix<Scalar>> matrix() const { return view().matrix(); }
+
+    /// Reshape in place (same element count; storage reused when possible).
+    void resize(Shape shape) {
+        shape_ = shape;
+        data_.resize(static_cast<std::size_t>(shape.size()));
+    }
+
+  private:
+    std::size_t offset(Index i, Index j) const { return static_cast<std::size_t>(i * shape_[1] + j); }
+    std::size_t offset(Index i, Index j, Index k) const {
+        return static_cast<std::size_t>((i * shape_[1] + j) * shape_[2] + k);
+    }
+
+    Shape shape_;
+    std::vector<Scalar> data_;
+};
+
+ELMAN_NAMESPACE_END
 
 #include <Eigen/Core>
 #include <Eigen/QR>
@@ -1467,8 +929,9 @@ class Initializer {
         if (name == "HeUniform" || name == "he_uniform") return he_uniform(seed);
         if (name == "LecunNormal" || name == "lecun_normal") return lecun_normal(seed);
         if (name == "LecunUniform" || name == "lecun_uniform") return lecun_uniform(seed);
-        throw std::invalid_argument("Unknown initializer: " + name +
-                                    ". Expected a Keras initializer name such as 'glorot_uniform' or 'orthogonal'.");
+        ELMAN_THROW(
+            std::invalid_argument("Unknown initializer: " + name +
+                                  ". Expected a Keras initializer name such as 'glorot_uniform' or 'orthogonal'."));
     }
 
     Kind kind() const noexcept { return kind_; }
@@ -1548,7 +1011,7 @@ class Initializer {
     static Initializer variance_scaling_named(const char* class_name, double scale, FanMode mode, Distribution dist,
                                               std::optional<std::uint64_t> seed) {
         if (!(scale > 0.0)) {
-            throw std::invalid_argument("`scale` must be positive float. Got: " + std::to_string(scale));
+            ELMAN_THROW(std::invalid_argument("`scale` must be positive float. Got: " + std::to_string(scale)));
         }
         Initializer i(Kind::VarianceScaling, class_name, seed);
         i.value_ = scale;
@@ -1560,17 +1023,17 @@ class Initializer {
         if (mode == "fan_in") return FanMode::FanIn;
         if (mode == "fan_out") return FanMode::FanOut;
         if (mode == "fan_avg") return FanMode::FanAvg;
-        throw std::invalid_argument("Invalid `mode` argument: expected one of {'fan_in', 'fan_out', 'fan_avg'}, got '" +
-                                    mode + "'");
+        ELMAN_THROW(std::invalid_argument(
+            "Invalid `mode` argument: expected one of {'fan_in', 'fan_out', 'fan_avg'}, got '" + mode + "'"));
     }
     static Distribution parse_distribution(const std::string& d) {
         if (d == "truncated_normal" || d == "normal") return Distribution::TruncatedNormal;
         if (d == "untruncated_normal") return Distribution::UntruncatedNormal;
         if (d == "uniform") return Distribution::Uniform;
-        throw std::invalid_argument(
+        ELMAN_THROW(std::invalid_argument(
             "Invalid `distribution` argument: expected one of {'normal', 'truncated_normal', 'untruncated_normal', "
             "'uniform'}, got '" +
-            d + "'");
+            d + "'"));
     }
 
     template <class Scalar>
@@ -1604,10 +1067,10 @@ class Initializer {
     template <class Scalar>
     void fill_orthogonal(Scalar* data, const Shape& shape, Random& rng) const {
         if (shape.rank() < 2) {
-            throw std::invalid_argument(
+            ELMAN_THROW(std::invalid_argument(
                 "Orthogonal initializer: the tensor to initialize must be at least two-dimensional, "
                 "got shape " +
-                shape.to_string());
+                shape.to_string()));
         }
         const Index cols = shape[shape.rank() - 1];
         const Index rows = cols == 0 ? 0 : shape.size() / cols;
@@ -1634,8 +1097,8 @@ class Initializer {
     template <class Scalar>
     void fill_identity(Scalar* data, const Shape& shape) const {
         if (shape.rank() != 2) {
-            throw std::invalid_argument("Identity initializer: only 2-D shapes are supported, got shape " +
-                                        shape.to_string());
+            ELMAN_THROW(std::invalid_argument("Identity initializer: only 2-D shapes are supported, got shape " +
+                                              shape.to_string()));
         }
         Eigen::Map<RowMajorMatrix<Scalar>> out(data, shape[0], shape[1]);
         out.setIdentity();
@@ -1652,10 +1115,343 @@ class Initializer {
 };
 
 ELMAN_NAMESPACE_END
+// #include <elman/parameter.hpp>
+// One trainable weight in Keras layout whose every write is seen by the caches built from it.
+
+// #include <elman/config.hpp>
+// #include <elman/exceptions.hpp>
+// #include <elman/tensor.hpp>
+
+#include <Eigen/Core>
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <utility>
+
+ELMAN_NAMESPACE_BEGIN
+
+namespace detail {
+// Stamps are unique across the process, so a cache that recorded one can never mistake another weight's (or a
+// copy's later) contents for the ones it was built from.
+inline std::uint64_t next_weight_stamp() noexcept {
+    static std::atomic<std::uint64_t> counter{0};
+    return counter.fetch_add(1, std::memory_order_relaxed) + 1;
+}
+}  // namespace detail
+
+/// A weight stored in Keras' layout as a row-major matrix (`[rows, cols]`; a 1-D Keras weight such as a bias is
+/// one row `[1, n]`), readable at any time and writable only through `assign` or `modify`. Each write gives the
+/// parameter a new `stamp()`, so derived data (the packed copy a SimpleRNN multiplies with) is rebuilt exactly
+/// when the values may have changed, whoever changed them and however long they kept a handle.
+template <class Scalar>
+class Parameter {
+  public:
+    using Matrix = RowMajorMatrix<Scalar>;
+    using Map = Eigen::Map<Matrix>;
+
+    Parameter() = default;
+    Parameter(Index rows, Index cols, bool is_vector = false) : value_(rows, cols), is_vector_(is_vector) {}
+    Parameter(const Parameter&) = default;
+    Parameter& operator=(const Parameter&) = default;
+    /// A moved-from parameter is empty (0 x 0) with a new stamp.
+    Parameter(Parameter&& other) noexcept
+        : value_(std::move(other.value_)), is_vector_(other.is_vector_), stamp_(other.stamp_) {
+        other.reset();
+    }
+    Parameter& operator=(Parameter&& other) noexcept {
+        if (this != &other) {
+            value_ = std::move(other.value_);
+            is_vector_ = other.is_vector_;
+            stamp_ = other.stamp_;
+            other.reset();
+        }
+        return *this;
+    }
+
+    const Matrix& value() const noexcept { return value_; }
+    Index rows() const noexcept { return value_.rows(); }
+    Index cols() const noexcept { return value_.cols(); }
+    Index size() const noexcept { return value_.size(); }
+    /// True for a 1-D Keras weight (stored as one row); constraints use Keras' axis convention accordingly.
+    bool is_vector() const noexcept { return is_vector_; }
+    /// Changes with every write (unique across the process).
+    std::uint64_t stamp() const noexcept { return stamp_; }
+
+    /// value := `values` (same shape; the caller checks it, a mismatch is a programming error).
+    template <class Derived>
+    void assign(const Eigen::DenseBase<Derived>& values) {
+        ELMAN_ASSERT(values.rows() == rows() && values.cols() == cols());
+        value_ = values;
+        touch();
+    }
+
+    /// Calls `f(Map)` with a writable view of the values (shape fixed) and marks them changed (also when `f`
+    /// throws half-way). The view is valid inside `f` only.
+    template <class F>
+    void modify(F&& f) {
+        touch();
+        Map view(value_.data(), value_.rows(), value_.cols());
+        std::forward<F>(f)(view);
+    }
+
+    /// New shape, uninitialised values (building a layer).
+    void resize(Index rows, Index cols) {
+        value_.resize(rows, cols);
+        touch();
+    }
+
+  private:
+    void touch() noexcept { stamp_ = detail::next_weight_stamp(); }
+    void reset() noexcept {
+        value_.resize(0, 0);
+        touch();
+    }
+
+    Matrix value_;
+    bool is_vector_ = false;
+    std::uint64_t stamp_ = detail::next_weight_stamp();
+};
+
+ELMAN_NAMESPACE_END
+// #include <elman/shape.hpp>
+// #include <elman/tensor.hpp>
+// #include <elman/train/variable.hpp>
+// A trainable weight paired with its gradient and constraint, as an optimizer updates it.
+
+// #include <elman/config.hpp>
+// #include <elman/constraints.hpp>
+// #include <elman/exceptions.hpp>
+// #include <elman/parameter.hpp>
+// #include <elman/tensor.hpp>
+
+#include <Eigen/Core>
+
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <utility>
+
+ELMAN_NAMESPACE_BEGIN
+
+/// One trainable weight as an optimizer sees it: the layer's Parameter (written only through `update`, so the
+/// layer sees every change), the gradient matrix, and the Keras constraint applied right after each update.
+///
+/// A Variable refers to the parameter and to the gradient *object* (not its buffer): the natural training loop
+/// builds the list once and reuses it for every step, with `grads = backward(...)` reassigned in between. The
+/// layer and the gradient object must outlive the Variable and stay where they are (not moved); the gradient's
+/// shape is checked against the weight's at every update.
+template <class Scalar>
+class Variable {
+  public:
+    using Matrix = RowMajorMatrix<Scalar>;
+    using Array = Eigen::Map<Eigen::Array<Scalar, Eigen::Dynamic, 1>>;
+    using ConstArray = Eigen::Map<const Eigen::Array<Scalar, Eigen::Dynamic, 1>>;
+
+    /// Throws std::invalid_argument naming `name` when the shapes differ.
+    Variable(std::string name, Parameter<Scalar>& parameter, const Matrix& gradient,
+             std::optional<Constraint> constraint = std::nullopt)
+        : name_(std::move(name)), parameter_(&parameter), gradient_(&gradient), constraint_(std::move(constraint)) {
+        check_shapes();
+    }
+
+    const std::string& name() const noexcept { return name_; }
+    Index size() const noexcept { return parameter_->size(); }
+    const Parameter<Scalar>& parameter() const noexcept { return *parameter_; }
+    const Matrix& gradient() const noexcept { return *gradient_; }
+
+    /// Calls `f(w, g)` with the weight and its gradient as flat arrays (element-wise updates do not depend on
+    /// the order), then applies the constraint; the weight is marked changed. Throws std::invalid_argument when
+    /// the gradient's shape no longer matches the weight's.
+    template <class F>
+    void update(F&& f) const {
+        check_shapes();
+        const Matrix& gradient = *gradient_;
+        parameter_->modify([&](typename Parameter<Scalar>::Map& w) {
+            Array wa(w.data(), w.size());
+            const ConstArray ga(gradient.data(), gradient.size());
+            f(wa, ga);
+            if (constraint_) constraint_->apply(w, parameter_->is_vector());
+        });
+    }
+
+  private:
+    void check_shapes() const {
+        if (gradient_->rows() != parameter_->rows() || gradient_->cols() != parameter_->cols()) {
+            ELMAN_THROW(std::invalid_argument(
+                "Variable '" + name_ + "': gradient shape (" + std::to_string(gradient_->rows()) + ", " +
+                std::to_string(gradient_->cols()) + ") does not match the weight shape (" +
+                std::to_string(parameter_->rows()) + ", " + std::to_string(parameter_->cols()) + ")"));
+        }
+    }
+
+    std::string name_;
+    Parameter<Scalar>* parameter_;
+    const Matrix* gradient_;
+    std::optional<Constraint> constraint_;
+};
+
+ELMAN_NAMESPACE_END
+
+#include <Eigen/Core>
+
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+ELMAN_NAMESPACE_BEGIN
+
+/// Gradients of a loss with respect to a Dense layer's weights and its input.
+template <class Scalar>
+struct DenseGradients {
+    RowMajorMatrix<Scalar> kernel;  ///< `[in, units]`
+    RowMajorMatrix<Scalar> bias;    ///< `[1, units]`
+    Tensor<Scalar> inputs;          ///< shaped like the forward input
+};
+
+/// Keras `Dense(units, activation=None, use_bias=True)`: `y = x · kernel + bias` over the last axis, so a
+/// `[B, U]` last output gives `[B, units]` and a `[B, T, U]` sequence gives `[B, T, units]`. Weights use
+/// Keras' layout: kernel `[in, units]`, bias `[units]` (a `[1, units]` row), row-major like every weight.
+template <class Scalar = float>
+class Dense {
+  public:
+    using RowMatrix = RowMajorMatrix<Scalar>;
+
+    /// Builds kernel `[input_dim, units]` and bias `[units]` with Keras' defaults (glorot_uniform, zeros) unless
+    /// other initializers are given. Throws std::invalid_argument for non-positive sizes.
+    Dense(Index input_dim, Index units, Initializer kernel_initializer = Initializer::glorot_uniform(),
+          Initializer bias_initializer = Initializer::zeros(), std::string name = "dense")
+        : name_(std::move(name)) {
+        if (input_dim <= 0 || units <= 0) {
+            ELMAN_THROW(std::invalid_argument("Dense '" + name_ + "': `input_dim` and `units` must be positive, got " +
+                                              std::to_string(input_dim) + " and " + std::to_string(units)));
+        }
+        kernel_.resize(input_dim, units);
+        kernel_.modify([&](auto& w) { kernel_initializer.fill(w.data(), Shape{input_dim, units}); });
+        bias_.resize(1, units);
+        bias_.modify([&](auto& w) { bias_initializer.fill(w.data(), Shape{units}); });
+    }
+
+    const std::string& name() const noexcept { return name_; }
+    Index input_dim() const noexcept { return kernel_.rows(); }
+    Index units() const noexcept { return kernel_.cols(); }
+    const RowMatrix& kernel() const noexcept { return kernel_.value(); }
+    const RowMatrix& bias() const noexcept { return bias_.value(); }
+    /// The weights as Parameters (written through `modify` / `assign`, as optimizers do).
+    Parameter<Scalar>& kernel_parameter() noexcept { return kernel_; }
+    Parameter<Scalar>& bias_parameter() noexcept { return bias_; }
+
+    /// `y = x · kernel + bias` for `x` of rank 2 or 3 whose last extent is input_dim.
+    Tensor<Scalar> operator()(TensorView<const Scalar> x) const {
+        check_input(x);
+        Tensor<Scalar> y(out_shape(x.shape()));
+        auto ym = y.matrix();
+        ym.noalias() = x.matrix() * kernel();
+        ym.rowwise() += bias().row(0);
+        return y;
+    }
+
+    /// Gradients given the forward input `x` and d loss / d y `grad_output` (shaped like the output).
+    DenseGradients<Scalar> backward(TensorView<const Scalar> x, TensorView<const Scalar> grad_output) const {
+        check_input(x);
+        const Shape expected = out_shape(x.shape());
+        if (grad_output.shape() != expected) {
+            ELMAN_THROW(std::invalid_argument("Dense '" + name_ + "': `grad_output` has shape " +
+                                              grad_output.shape().to_string() + ", expected " + expected.to_string()));
+        }
+        DenseGradients<Scalar> g;
+        const auto gy = grad_output.matrix();
+        g.kernel.noalias() = x.matrix().transpose() * gy;
+        g.bias = gy.colwise().sum();
+        g.inputs.resize(x.shape());
+        g.inputs.matrix().noalias() = gy * kernel().transpose();
+        return g;
+    }
+
+  private:
+    void check_input(const TensorView<const Scalar>& x) const {
+        if (x.rank() < 2 || x.rank() > 3 || x.dim(x.rank() - 1) != input_dim()) {
+            ELMAN_THROW(std::invalid_argument("Dense '" + name_ + "': `inputs` has shape " + x.shape().to_string() +
+                                              ", expected rank 2 or 3 with last dimension " +
+                                              std::to_string(input_dim())));
+        }
+    }
+    Shape out_shape(Shape s) const {
+        s[s.rank() - 1] = units();
+        return s;
+    }
+
+    std::string name_;
+    Parameter<Scalar> kernel_;
+    Parameter<Scalar> bias_{0, 0, true};
+};
+
+/// A Dense layer's weights paired with their gradients (kernel, bias), for an optimizer's apply_gradients.
+template <class Scalar>
+std::vector<Variable<Scalar>> trainable_variables(Dense<Scalar>& layer, const DenseGradients<Scalar>& grads) {
+    std::vector<Variable<Scalar>> vars;
+    vars.emplace_back(layer.name() + "/kernel", layer.kernel_parameter(), grads.kernel);
+    vars.emplace_back(layer.name() + "/bias", layer.bias_parameter(), grads.bias);
+    return vars;
+}
+
+ELMAN_NAMESPACE_END
+// #include <elman/exceptions.hpp>
+// #include <elman/initializers.hpp>
+// #include <elman/mask.hpp>
+// A read-only view of a Keras timestep mask of any arithmetic dtype (non-zero = keep the step).
+
+// #include <elman/config.hpp>
+// #include <elman/shape.hpp>
+// #include <elman/tensor.hpp>
+
+#include <cstdint>
+#include <type_traits>
+
+ELMAN_NAMESPACE_BEGIN
+
+/// Keras casts a mask of any dtype to bool; this view does the same without copying. Shape `[B, T]`
+/// (or `[B, T, 1]`, also accepted by Keras); with `time_major` layers, `[T, B]`.
+class MaskView {
+  public:
+    MaskView() = default;
+
+    template <class T, class = std::enable_if_t<std::is_arithmetic<T>::value>>
+    MaskView(const T* data, Shape shape) : data_(data), shape_(shape), read_(&read_as<T>) {}
+
+    template <class T, class = std::enable_if_t<std::is_arithmetic<std::remove_const_t<T>>::value>>
+    MaskView(const TensorView<T>& view)
+        : MaskView(static_cast<const std::remove_const_t<T>*>(view.data()), view.shape()) {}
+
+    template <class T, class = std::enable_if_t<std::is_arithmetic<T>::value>>
+    MaskView(const Tensor<T>& tensor) : MaskView(tensor.data(), tensor.shape()) {}
+
+    const Shape& shape() const noexcept { return shape_; }
+    bool empty() const noexcept { return read_ == nullptr; }
+
+    /// Whether flat element `i` (row-major) keeps its step.
+    bool keep(Index i) const noexcept { return read_(data_, i); }
+
+  private:
+    template <class T>
+    static bool read_as(const void* data, Index i) noexcept {
+        return static_cast<const T*>(data)[i] != T(0);
+    }
+
+    const void* data_ = nullptr;
+    Shape shape_;
+    bool (*read_)(const void*, Index) noexcept = nullptr;
+};
+
+ELMAN_NAMESPACE_END
+// #include <elman/parameter.hpp>
+// #include <elman/random.hpp>
 // #include <elman/regularizers.hpp>
 // Keras weight/activity regularizers: L1, L2 and L1L2 (no 1/2 factor, factors stored as float32 like Keras).
 
 // #include <elman/config.hpp>
+// #include <elman/exceptions.hpp>
 
 #include <Eigen/Core>
 
@@ -1683,7 +1479,8 @@ class Regularizer {
         if (name == "l2" || name == "L2") return L2();
         if (name == "l1_l2") return l1_l2();
         if (name == "L1L2") return L1L2();
-        throw std::invalid_argument("Unknown regularizer: " + name + ". Expected one of 'l1', 'l2', 'l1_l2', 'L1L2'.");
+        ELMAN_THROW(
+            std::invalid_argument("Unknown regularizer: " + name + ". Expected one of 'l1', 'l2', 'l1_l2', 'L1L2'."));
     }
 
     /// Factors as Keras stores them (cast to float32).
@@ -1717,9 +1514,9 @@ class Regularizer {
 
     static double check(double factor) {
         if (!std::isfinite(factor)) {
-            throw std::invalid_argument(
-                "Value: " + std::to_string(factor) +
-                " is not a valid regularization penalty number, expected an int or float value");
+            ELMAN_THROW(
+                std::invalid_argument("Value: " + std::to_string(factor) +
+                                      " is not a valid regularization penalty number, expected an int or float value"));
         }
         return factor;
     }
@@ -1729,6 +1526,162 @@ class Regularizer {
 };
 
 ELMAN_NAMESPACE_END
+// #include <elman/shape.hpp>
+// #include <elman/simple_rnn.hpp>
+// SimpleRNN: tf.keras.layers.SimpleRNN (TF 2.4) on Eigen.
+
+// #include <elman/activations.hpp>
+// #include <elman/backend.hpp>
+// Which matrix-product code a SimpleRNN call runs on.
+
+// #include <elman/config.hpp>
+
+ELMAN_NAMESPACE_BEGIN
+
+/// The compute path of SimpleRNN's whole-sequence call (`layer.set_backend(...)`). Both compute the same layer;
+/// they differ in summation order only (so results agree to rounding, not bit for bit).
+enum class Backend {
+    /// Weights packed into SIMD panels (kept between calls, repacked when the weights change); one fused product `[x_t h_{t-1}] · [W; U] + b` per step
+    /// (detail/packed_gemm.hpp). Summation order does not depend on the batch size or thread count.
+    packed,
+    /// Eigen products: all timesteps' input projection in one GEMM, then one GEMM per step. With
+    /// `EIGEN_USE_BLAS` (CMake `ELMAN_USE_BLAS=ON`) those products run on the linked BLAS. Training calls with
+    /// dropout always take this path.
+    gemm,
+};
+
+/// The default backend: `gemm` when compiled with `ELMAN_USE_BLAS` defined (the user asked for BLAS), else `packed`.
+#if defined(ELMAN_USE_BLAS)
+inline constexpr Backend default_backend = Backend::gemm;
+#else
+inline constexpr Backend default_backend = Backend::packed;
+#endif
+
+ELMAN_NAMESPACE_END
+// #include <elman/config.hpp>
+// #include <elman/detail/call_validation.hpp>
+// Checks of a SimpleRNN call's arguments, before anything is changed (Keras' messages where Keras has one).
+
+// #include <elman/config.hpp>
+// #include <elman/detail/errors.hpp>
+// Helpers that build the library's exception messages (who, argument name, expected vs. actual).
+
+// #include <elman/config.hpp>
+// #include <elman/exceptions.hpp>
+// #include <elman/shape.hpp>
+
+#include <stdexcept>
+#include <string>
+
+ELMAN_NAMESPACE_BEGIN
+namespace detail {
+
+/// "(None, None, 8)"-style text for an expected shape where unknown extents are negative.
+inline std::string expected_shape_string(std::initializer_list<Index> dims) {
+    std::string s = "(";
+    bool first = true;
+    for (Index d : dims) {
+        if (!first) s += ", ";
+        first = false;
+        s += d < 0 ? std::string("None") : std::to_string(d);
+    }
+    if (dims.size() == 1) s += ",";
+    return s + ")";
+}
+
+[[noreturn]] inline void throw_shape_error(const std::string& layer, const char* argument, const std::string& expected,
+                                           const Shape& found, const std::string& extra = {}) {
+    ELMAN_THROW(std::invalid_argument(
+        "SimpleRNN '" + layer + "': `" + argument + "` has an incompatible shape: expected shape=" + expected +
+        ", found shape=" + found.to_string() + (extra.empty() ? "" : " (" + extra + ")")));
+}
+
+/// std::invalid_argument "<kind> '<name>': `<argument>` <what>", e.g. kind "SimpleRNN" or "SimpleRNNStream".
+[[noreturn]] inline void throw_invalid(const char* kind, const std::string& name, const char* argument,
+                                       const std::string& what) {
+    ELMAN_THROW(std::invalid_argument(std::string(kind) + " '" + name + "': `" + argument + "` " + what));
+}
+
+/// The same for a SimpleRNN layer named `layer`.
+[[noreturn]] inline void throw_invalid(const std::string& layer, const char* argument, const std::string& what) {
+    throw_invalid("SimpleRNN", layer, argument, what);
+}
+
+}  // namespace detail
+ELMAN_NAMESPACE_END
+// #include <elman/exceptions.hpp>
+// #include <elman/mask.hpp>
+// #include <elman/shape.hpp>
+// #include <elman/simple_rnn_call.hpp>
+// The call arguments, the typed result and the recorded forward pass of SimpleRNN.
+
+// #include <elman/config.hpp>
+// #include <elman/mask.hpp>
+// #include <elman/tensor.hpp>
+
+#include <Eigen/Core>
+
+#include <optional>
+
+ELMAN_NAMESPACE_BEGIN
+
+template <class Scalar>
+struct ForwardTrace;
+
+/// Keras' call arguments: `layer(inputs, mask=None, training=None, initial_state=None)`.
+template <class Scalar>
+struct CallArgs {
+    /// `[B, T]` (or `[B, T, 1]`) timestep mask of any arithmetic dtype; non-zero keeps a step. Empty = none.
+    MaskView mask{};
+    /// Training call: applies dropout / recurrent_dropout. Keras' `None` is inference, as a bare eager call.
+    bool training = false;
+    /// `[B, U]` state before the first processed step (so with go_backwards it feeds source step T-1).
+    std::optional<TensorView<const Scalar>> initial_state{};
+    /// When set, the call records what backpropagation needs into this trace.
+    ForwardTrace<Scalar>* trace = nullptr;
+};
+
+/// What a call returns. `output` is the last output `[B, U]`, or the whole sequence `[B, T, U]` (in processing
+/// order) with `return_sequences`; `state` is the final state `[B, U]`, present exactly when `return_state`.
+template <class Scalar>
+struct Result {
+    Tensor<Scalar> output;
+    std::optional<Tensor<Scalar>> state;
+};
+
+/// Everything a call computed that backpropagation through time needs, in processing order p = 0..T-1
+/// (source step s(p) = p, or T-1-p with go_backwards). Row blocks are `[B, U]` per step: rows p*B .. p*B+B-1.
+template <class Scalar>
+struct ForwardTrace {
+    using Matrix = RowMajorMatrix<Scalar>;
+    Index batch = 0, timesteps = 0, features = 0, units = 0;
+    bool go_backwards = false;
+    bool time_major = false;
+    bool return_sequences = false;
+    bool zero_output_for_mask = false;
+    /// Inputs after input dropout, in source layout `[B*T, F]` (rows b*T+t, or t*B+b when time_major).
+    Matrix inputs;
+    /// `[(T+1)*B, U]`: block p is h_{p-1}, the state entering step p (block 0 = initial state); block T is the final state.
+    Matrix states;
+    /// `[T*B, U]`: pre-activations z_p = x~ W + b + h~_{p-1} U.
+    Matrix preactivations;
+    /// `[T*B, U]`: cell outputs c_p = act(z_p) (computed for masked rows too).
+    Matrix activations;
+    /// `[T, B]` step mask in processing order (1 = step taken); empty when the call had no mask.
+    Eigen::Array<bool, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> step_mask;
+    /// `[B, F]` input-dropout and `[B, U]` recurrent-dropout multipliers; empty when not applied.
+    Matrix dropout_mask;
+    Matrix recurrent_dropout_mask;
+};
+
+ELMAN_NAMESPACE_END
+// #include <elman/simple_rnn_options.hpp>
+// Constructor arguments of SimpleRNN, under their Keras names.
+
+// #include <elman/config.hpp>
+// #include <elman/constraints.hpp>
+// #include <elman/initializers.hpp>
+// #include <elman/regularizers.hpp>
 
 #include <cstdint>
 #include <optional>
@@ -1779,12 +1732,1183 @@ struct SimpleRNNOptions {
 ELMAN_NAMESPACE_END
 // #include <elman/tensor.hpp>
 
+#include <algorithm>
+#include <stdexcept>
+#include <string>
+
+ELMAN_NAMESPACE_BEGIN
+namespace detail {
+
+/// Extents of a call: `[B, T, F]` whatever the layout.
+struct CallShape {
+    Index batch, timesteps, features;
+};
+
+/// What validation needs to know of the layer besides its options.
+struct CallFacts {
+    bool built = false;
+    Index input_dim = 0;       // features the weights were built for
+    Index stateful_batch = 0;  // batch a stateful layer is bound to (0 = unknown)
+};
+
+/// Throws std::invalid_argument (std::length_error for overflowing sizes) naming the argument, expected vs.
+/// actual shape, when `inputs`, `args.mask`, `args.initial_state` or a training call's dropout rate cannot be
+/// run by a layer with `options`, `units` and `facts`. Returns the call's extents.
+template <class Scalar>
+CallShape validate_call(const SimpleRNNOptions& options, Index units, const CallFacts& facts,
+                        const TensorView<const Scalar>& inputs, const CallArgs<Scalar>& args) {
+    const std::string& name = options.name;
+    if (inputs.rank() != 3) {
+        ELMAN_THROW(std::invalid_argument(
+            "SimpleRNN '" + name + "': `inputs` must have rank 3 (" +
+            (options.time_major ? "[timesteps, batch, features]" : "[batch, timesteps, features]") +
+            "), expected ndim=3, found ndim=" + std::to_string(inputs.rank()) +
+            ". Full shape received: " + inputs.shape().to_string()));
+    }
+    const Index batch = options.time_major ? inputs.dim(1) : inputs.dim(0);
+    const Index timesteps = options.time_major ? inputs.dim(0) : inputs.dim(1);
+    const Index features = inputs.dim(2);
+    const Index stateful_batch = options.stateful ? facts.stateful_batch : -1;
+    auto expected_inputs = [&] {
+        const Index b = stateful_batch > 0 ? stateful_batch : -1;
+        const Index f = facts.built ? facts.input_dim : -1;
+        return options.time_major ? detail::expected_shape_string({-1, b, f})
+                                  : detail::expected_shape_string({b, -1, f});
+    };
+    if (batch < 0 || timesteps < 0 || features < 0) {
+        detail::throw_shape_error(name, "inputs", expected_inputs(), inputs.shape(), "negative extent");
+    }
+    if (facts.built && features != facts.input_dim) {
+        detail::throw_shape_error(
+            name, "inputs", expected_inputs(), inputs.shape(),
+            "feature dimension must equal the built input_dim " + std::to_string(facts.input_dim));
+    }
+    if (timesteps == 0) {
+        detail::throw_shape_error(name, "inputs", expected_inputs(), inputs.shape(),
+                                  "timesteps must be >= 1: Keras cannot run a RNN over an empty sequence");
+    }
+    if (stateful_batch > 0 && batch != stateful_batch) {
+        detail::throw_shape_error(name, "inputs", expected_inputs(), inputs.shape(),
+                                  "a stateful layer keeps its batch size " + std::to_string(stateful_batch));
+    }
+    if (options.stateful && batch == 0) {
+        detail::throw_shape_error(name, "inputs", expected_inputs(), inputs.shape(),
+                                  "a stateful layer needs batch >= 1");
+    }
+    // Sizes of everything the call allocates; throws std::length_error on overflow.
+    Shape({batch, timesteps, std::max(features, units)}).size();
+    if (features > 0 && !facts.built) Shape({features, units}).size();
+
+    if (!args.mask.empty()) {
+        const Shape& m = args.mask.shape();
+        const Index d0 = options.time_major ? timesteps : batch, d1 = options.time_major ? batch : timesteps;
+        const bool ok =
+            (m.rank() == 2 && m[0] == d0 && m[1] == d1) || (m.rank() == 3 && m[0] == d0 && m[1] == d1 && m[2] == 1);
+        if (!ok) {
+            detail::throw_shape_error(name, "mask", detail::expected_shape_string({d0, d1}), m,
+                                      "one flag per sample and timestep; [B, T, 1] is accepted too");
+        }
+    }
+    if (args.initial_state) {
+        const Shape expected{batch, units};
+        if (args.initial_state->shape() != expected) {
+            detail::throw_shape_error(name, "initial_state", expected.to_string(), args.initial_state->shape(),
+                                      "one state row of `units` values per sample");
+        }
+    }
+    if (args.training && (options.dropout >= 1.0 || options.recurrent_dropout >= 1.0)) {
+        const bool input_rate = options.dropout >= 1.0;
+        detail::throw_invalid(name, input_rate ? "dropout" : "recurrent_dropout",
+                              "rate must be a scalar tensor or a float in the range [0, 1), got 1 (a training "
+                              "call cannot drop every unit)");
+    }
+    return {batch, timesteps, features};
+}
+
+}  // namespace detail
+ELMAN_NAMESPACE_END
+// #include <elman/detail/errors.hpp>
+// #include <elman/detail/sequence_engine.hpp>
+// Runs one whole-sequence SimpleRNN call: dropout masks, product choice, workspaces, threads, trace.
+
+// #include <elman/backend.hpp>
+// #include <elman/config.hpp>
+// #include <elman/detail/batch_split.hpp>
+// Running independent batch slices of a recurrence on several threads: persistent workers (SlicePool).
+
+// #include <elman/config.hpp>
+// #include <elman/exceptions.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <memory>
+#include <mutex>
+#include <system_error>
+#include <thread>
+#include <vector>
+
+ELMAN_NAMESPACE_BEGIN
+namespace detail {
+
+/// Number of slices `batch` rows are split into for `threads` threads: never more slices than rows.
+inline Index slice_count(Index batch, int threads) noexcept {
+    return std::max<Index>(1, std::min<Index>(batch, threads));
+}
+
+/// First row of slice `s` of `count` near-equal slices of `batch` rows (slice s is [begin(s), begin(s+1))).
+inline Index slice_begin(Index batch, Index count, Index s) noexcept {
+    return batch / count * s + std::min(s, batch % count);
+}
+
+/// One spin-wait iteration: tells the core we are spinning (x86 `pause`, Arm `yield`), else does nothing.
+inline void spin_pause() noexcept {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    asm volatile("yield" ::: "memory");
+#endif
+}
+
+/// Worker threads that stay alive between calls and run the slices of each call: `run(count, body)` runs
+/// `body(s)` for s in [0, count), slice 0 on the caller and slice s on worker s-1. Workers are started on the
+/// first run that needs them and joined by the destructor (or `stop()`). Between calls a worker spins briefly
+/// (so back-to-back calls do not pay a wake-up), then sleeps on a condition variable.
+///
+/// A pool belongs to one owner object: copying gives an empty pool (the copy starts its own workers when it
+/// first needs them), copy-assignment keeps the target's workers, moving transfers them. `run` must not be
+/// called concurrently on one pool (the owner's call is not const). If the system refuses a thread, its slices
+/// run on the caller instead (same result, less parallelism).
+class SlicePool {
+  public:
+    SlicePool() = default;
+    SlicePool(const SlicePool&) noexcept {}
+    SlicePool& operator=(const SlicePool&) noexcept { return *this; }
+    SlicePool(SlicePool&& other) noexcept : state_(std::move(other.state_)) {}
+    SlicePool& operator=(SlicePool&& other) noexcept {
+        if (this != &other) {
+            stop();
+            state_ = std::move(other.state_);
+        }
+        return *this;
+    }
+    ~SlicePool() { stop(); }
+
+    /// Worker threads currently running.
+    std::size_t workers() const noexcept { return state_ ? state_->threads.size() : 0; }
+
+    /// Joins every worker (the next run starts them again).
+    void stop() noexcept {
+        if (!state_) return;
+        {
+            std::lock_guard<std::mutex> lock(state_->mutex);
+            state_->stopping = true;
+        }
+        state_->wake.notify_all();
+        for (auto& t : state_->threads) t.join();
+        state_.reset();
+    }
+
+    /// Runs `body(s)` for every s in [0, count) and returns when all have finished. `body` must not throw;
+    /// may throw std::bad_alloc only before any slice has started.
+    template <class Body>
+    void run(Index count, Body& body) {
+        if (count <= 1) {
+            if (count == 1) body(Index{0});
+            return;
+        }
+        const std::size_t wanted = static_cast<std::size_t>(count - 1);
+        if (!state_) state_ = std::make_unique<State>();
+        State& st = *state_;
+        while (st.threads.size() < wanted && !st.refused) {
+            const std::size_t id = st.threads.size();
+            // A new worker must wait for the next job, not run the last one again.
+            const unsigned long seen = st.generation.load(std::memory_order_relaxed);
+#if ELMAN_HAS_EXCEPTIONS
+            try {
+                st.threads.emplace_back([&st, id, seen] { worker(st, id, seen); });
+            } catch (const std::system_error&) {
+                st.refused = true;  // run the missing slices on the caller from now on
+            }
+#else
+            st.threads.emplace_back([&st, id, seen] { worker(st, id, seen); });
+#endif
+        }
+        const std::size_t started = st.threads.size();
+        {
+            std::lock_guard<std::mutex> lock(st.mutex);
+            st.fn = [](void* ctx, Index s) noexcept { (*static_cast<Body*>(ctx))(s); };
+            st.ctx = &body;
+            st.count = count;
+            st.pending.store(started, std::memory_order_relaxed);
+            st.generation.fetch_add(1, std::memory_order_release);
+        }
+        st.wake.notify_all();
+        body(Index{0});
+        for (Index s = static_cast<Index>(started) + 1; s < count; ++s) body(s);  // slices without a worker
+        // Wait for the workers: spin a little, then sleep.
+        const auto spin_until = std::chrono::steady_clock::now() + spin_time;
+        for (unsigned i = 1; st.pending.load(std::memory_order_acquire) != 0; ++i) {
+            spin_pause();
+            if (i % 64 == 0 && std::chrono::steady_clock::now() > spin_until) {
+                std::unique_lock<std::mutex> lock(st.done_mutex);
+                st.done.wait(lock, [&st] { return st.pending.load(std::memory_order_acquire) == 0; });
+                break;
+            }
+        }
+    }
+
+  private:
+    static constexpr std::chrono::microseconds spin_time{50};
+
+    struct State {
+        std::vector<std::thread> threads;
+        bool refused = false;  // the system refused a thread once: do not retry on every call
+        // The current job, written under `mutex` before `generation` is bumped (release).
+        std::mutex mutex;
+        std::condition_variable wake;
+        bool stopping = false;
+        void (*fn)(void*, Index) noexcept = nullptr;
+        void* ctx = nullptr;
+        Index count = 0;
+        std::atomic<unsigned long> generation{0};
+        // Workers still running the current job; the one that brings it to 0 notifies `done`.
+        std::atomic<std::size_t> pending{0};
+        std::mutex done_mutex;
+        std::condition_variable done;
+    };
+
+    static void worker(State& st, std::size_t id, unsigned long seen) noexcept {
+        for (;;) {
+            // Wait for a new job: spin a little, then sleep.
+            const auto spin_until = std::chrono::steady_clock::now() + spin_time;
+            bool have_job = false;
+            for (unsigned i = 1; i % 64 != 0 || std::chrono::steady_clock::now() <= spin_until; ++i) {
+                if (st.generation.load(std::memory_order_acquire) != seen) {
+                    have_job = true;
+                    break;
+                }
+                spin_pause();
+            }
+            void (*fn)(void*, Index) noexcept = nullptr;
+            void* ctx = nullptr;
+            Index count = 0;
+            {
+                std::unique_lock<std::mutex> lock(st.mutex);
+                if (!have_job) {
+                    st.wake.wait(lock,
+                                 [&] { return st.stopping || st.generation.load(std::memory_order_acquire) != seen; });
+                }
+                if (st.stopping) return;
+                seen = st.generation.load(std::memory_order_acquire);
+                fn = st.fn;
+                ctx = st.ctx;
+                count = st.count;
+            }
+            const Index slice = static_cast<Index>(id) + 1;
+            if (slice < count) fn(ctx, slice);
+            if (st.pending.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+                std::lock_guard<std::mutex> lock(st.done_mutex);
+                st.done.notify_one();
+            }
+        }
+    }
+
+    std::unique_ptr<State> state_;
+};
+
+}  // namespace detail
+ELMAN_NAMESPACE_END
+// #include <elman/detail/call_validation.hpp>
+// #include <elman/detail/packed_gemm.hpp>
+// The recurrence's matrix product with weights packed once: Z = bias + A · W for a few rows of A.
+//
+// Why not Eigen's GEMM: every Eigen product re-packs its weight operand, and a recurrence multiplies by the same
+// [K, U] weights at every timestep. For small batches (B = 1..16) that re-packing costs as much as the arithmetic.
+// Here the weights are packed once (at prepare time) into column panels of NR = 2 SIMD packets:
+//
+//     panel p = W[:, p*NR .. p*NR+NR)  stored k-major:  Wp[p][k][0..NR)    (last panel zero-padded)
+//
+// and a register-blocked micro-kernel keeps an MR x NR tile of Z in registers while it walks k, broadcasting one
+// A value per row and loading one panel row per k. The bias is the accumulators' starting value (fused bias).
+// Each Z element is summed in plain k order (bias first), whatever the batch size, the row block or the thread:
+// results are bit-identical for any batch split.
+
+// #include <elman/config.hpp>
+
 #include <Eigen/Core>
+
+#include <cstddef>
+#include <utility>
+
+ELMAN_NAMESPACE_BEGIN
+namespace detail {
+
+template <class Scalar>
+struct PackedGemmTraits {
+    using Packet = typename Eigen::internal::packet_traits<Scalar>::type;
+    static constexpr int packet_size = Eigen::internal::packet_traits<Scalar>::size;
+    /// Columns per panel: two packets, so each broadcast A value feeds two independent FMAs.
+    static constexpr int nr = 2 * packet_size;
+    /// Rows per register tile: 2*MR accumulators + 2 weight packets + 1 broadcast must fit the register file
+    /// (32 vector registers with AVX-512, 16 with SSE/AVX).
+    static constexpr int mr = EIGEN_ARCH_DEFAULT_NUMBER_OF_REGISTERS >= 32 ? 12 : 6;
+};
+
+/// Weights `W [K, U]` packed into zero-padded panels plus the bias padded to the panel width.
+template <class Scalar>
+class PackedWeights {
+  public:
+    using Traits = PackedGemmTraits<Scalar>;
+    static constexpr int nr = Traits::nr;
+
+    Index depth() const noexcept { return depth_; }
+    Index units() const noexcept { return units_; }
+    Index panels() const noexcept { return panels_; }
+    /// Row stride of a Z buffer this product writes: U rounded up to whole panels.
+    Index padded_units() const noexcept { return panels_ * nr; }
+    const Scalar* panel(Index p) const noexcept { return packed_.data() + p * depth_ * nr; }
+    const Scalar* bias() const noexcept { return bias_.data(); }
+
+    /// Packs the stacked weights: rows [0, top.rows()) from `top`, the next rows from `bottom` (either may have
+    /// zero rows), so `[x h] · [W; U]` is one product. `bias` has U entries or is empty (no bias).
+    template <class Top, class Bottom, class Bias>
+    void pack(const Eigen::MatrixBase<Top>& top, const Eigen::MatrixBase<Bottom>& bottom,
+              const Eigen::MatrixBase<Bias>& bias) {
+        using PanelMap = Eigen::Map<Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>;
+        units_ = top.rows() > 0 ? top.cols() : bottom.cols();
+        depth_ = top.rows() + bottom.rows();
+        panels_ = (units_ + nr - 1) / nr;
+        packed_.resize(panels_ * depth_ * nr);  // no-op when the shapes did not change (every call repacks)
+        bias_.resize(panels_ * nr);
+        for (Index p = 0; p < panels_; ++p) {
+            const Index cols = std::min<Index>(nr, units_ - p * nr);
+            PanelMap dst(packed_.data() + p * depth_ * nr, depth_, nr);
+            dst.topLeftCorner(top.rows(), cols) = top.middleCols(p * nr, cols);
+            dst.bottomLeftCorner(bottom.rows(), cols) = bottom.middleCols(p * nr, cols);
+            dst.rightCols(nr - cols).setZero();  // padding columns: exact zeros, never garbage
+        }
+        bias_.setZero();
+        for (Index j = 0; j < bias.size(); ++j) bias_[j] = bias(j);
+    }
+
+  private:
+    Index depth_ = 0, units_ = 0, panels_ = 0;
+    // Eigen's aligned storage: panels start on packet boundaries, so the kernel uses aligned loads.
+    Eigen::Matrix<Scalar, Eigen::Dynamic, 1> packed_, bias_;
+};
+
+// One MR x (NP * NR) register tile over NP adjacent panels:
+// z[i, 0..NP*NR) = bias + sum_k a[i, k] * panels[k, ...] for i < MR.
+// Few rows give few independent FMA chains (2 per row and panel); more panels per tile keep enough chains in
+// flight to hide the FMA latency without changing any element's summation order.
+template <class Scalar, int MR, int NP, int Depth, std::size_t... I>
+EIGEN_ALWAYS_INLINE void packed_tile(const Scalar* a, Index lda, const PackedWeights<Scalar>& w, Index p0, Scalar* z,
+                                     Index ldz, std::index_sequence<I...>) noexcept {
+    using namespace Eigen::internal;
+    using Packet = typename PackedGemmTraits<Scalar>::Packet;
+    constexpr int P = PackedGemmTraits<Scalar>::packet_size;
+    constexpr int NR = PackedGemmTraits<Scalar>::nr;
+    const Index depth = Depth == Eigen::Dynamic ? w.depth() : Index(Depth);
+    const Scalar* panel[NP];
+    Packet acc0[NP][MR], acc1[NP][MR];
+    for (int q = 0; q < NP; ++q) {
+        panel[q] = w.panel(p0 + q);
+        const Scalar* bias = w.bias() + (p0 + q) * NR;
+        ((acc0[q][I] = pload<Packet>(bias)), ...);
+        ((acc1[q][I] = pload<Packet>(bias + P)), ...);
+    }
+    for (Index k = 0; k < depth; ++k) {
+        if constexpr (NP == 1) {
+            // Tall tile: broadcast each row's value as it is used (no registers left to hold MR broadcasts).
+            const Packet w0 = pload<Packet>(panel[0] + k * NR), w1 = pload<Packet>(panel[0] + k * NR + P);
+            ((acc0[0][I] = pmadd(pset1<Packet>(a[static_cast<Index>(I) * lda + k]), w0, acc0[0][I]),
+              acc1[0][I] = pmadd(pset1<Packet>(a[static_cast<Index>(I) * lda + k]), w1, acc1[0][I])),
+             ...);
+        } else {
+            Packet av[MR];
+            ((av[I] = pset1<Packet>(a[static_cast<Index>(I) * lda + k])), ...);
+            for (int q = 0; q < NP; ++q) {
+                const Packet w0 = pload<Packet>(panel[q] + k * NR), w1 = pload<Packet>(panel[q] + k * NR + P);
+                // Straight-line code over the rows (fold expression): the accumulators stay in registers.
+                ((acc0[q][I] = pmadd(av[I], w0, acc0[q][I]), acc1[q][I] = pmadd(av[I], w1, acc1[q][I])), ...);
+            }
+        }
+    }
+    for (int q = 0; q < NP; ++q) {
+        Scalar* zq = z + q * NR;
+        ((pstoreu(zq + static_cast<Index>(I) * ldz, acc0[q][I]),
+          pstoreu(zq + static_cast<Index>(I) * ldz + P, acc1[q][I])),
+         ...);
+    }
+}
+
+// MR rows across every panel: groups of NP panels, then single panels for the rest.
+template <class Scalar, int MR, int Depth>
+EIGEN_ALWAYS_INLINE void packed_rows(const Scalar* a, Index lda, const PackedWeights<Scalar>& w, Scalar* z,
+                                     Index ldz) noexcept {
+    constexpr int NR = PackedWeights<Scalar>::nr;
+    constexpr int NP = MR == 1 ? 4 : MR <= 3 ? 2 : 1;
+    Index p = 0;
+    for (; p + NP <= w.panels(); p += NP)
+        packed_tile<Scalar, MR, NP, Depth>(a, lda, w, p, z + p * NR, ldz, std::make_index_sequence<MR>{});
+    if constexpr (NP > 2) {
+        for (; p + 2 <= w.panels(); p += 2)
+            packed_tile<Scalar, MR, 2, Depth>(a, lda, w, p, z + p * NR, ldz, std::make_index_sequence<MR>{});
+    }
+    for (; p < w.panels(); ++p)
+        packed_tile<Scalar, MR, 1, Depth>(a, lda, w, p, z + p * NR, ldz, std::make_index_sequence<MR>{});
+}
+
+// The leftover rows (fewer than MR) dispatch to a tile of exactly that height.
+template <class Scalar, int R, int Depth>
+void packed_remainder(Index rows, const Scalar* a, Index lda, const PackedWeights<Scalar>& w, Scalar* z,
+                      Index ldz) noexcept {
+    if constexpr (R > 0) {
+        if (rows == R) {
+            packed_rows<Scalar, R, Depth>(a, lda, w, z, ldz);
+        } else {
+            packed_remainder<Scalar, R - 1, Depth>(rows, a, lda, w, z, ldz);
+        }
+    } else {
+        (void)rows, (void)a, (void)lda, (void)w, (void)z, (void)ldz;
+    }
+}
+
+/// Z[rows, padded_units] (row stride ldz >= padded_units) = bias + A[rows, depth] (row stride lda) · W.
+/// Columns U..padded_units of Z receive exact zeros (bias and weight padding are 0). `Depth` fixes w.depth() at
+/// compile time (unrolled k loops); Eigen::Dynamic reads it from `w`.
+template <class Scalar, int Depth = Eigen::Dynamic>
+void packed_gemm(Index rows, const Scalar* a, Index lda, const PackedWeights<Scalar>& w, Scalar* z,
+                 Index ldz) noexcept {
+    constexpr int MR = PackedGemmTraits<Scalar>::mr;
+    Index i = 0;
+    for (; i + MR <= rows; i += MR) packed_rows<Scalar, MR, Depth>(a + i * lda, lda, w, z + i * ldz, ldz);
+    packed_remainder<Scalar, MR - 1, Depth>(rows - i, a + i * lda, lda, w, z + i * ldz, ldz);
+}
+
+// One row across NP adjacent panels with k split S ways (k = s mod S goes to partial sum s): 2 * NP * S
+// independent FMA chains, then the partial sums are added in order s = 0..S-1 and the bias last.
+template <class Scalar, int NP, int S, int Depth>
+EIGEN_ALWAYS_INLINE void packed_row_split(const Scalar* a, const PackedWeights<Scalar>& w, Index p0,
+                                          Scalar* z) noexcept {
+    using namespace Eigen::internal;
+    using Packet = typename PackedGemmTraits<Scalar>::Packet;
+    constexpr int P = PackedGemmTraits<Scalar>::packet_size;
+    constexpr int NR = PackedGemmTraits<Scalar>::nr;
+    const Index depth = Depth == Eigen::Dynamic ? w.depth() : Index(Depth);
+    const Index k_main = depth / S * S;
+    const Scalar* panel[NP];
+    Packet acc[S][NP][2];
+    for (int q = 0; q < NP; ++q) panel[q] = w.panel(p0 + q);
+    for (int s = 0; s < S; ++s)
+        for (int q = 0; q < NP; ++q) acc[s][q][0] = acc[s][q][1] = pset1<Packet>(Scalar(0));
+    for (Index k = 0; k < k_main; k += S) {
+        for (int s = 0; s < S; ++s) {
+            const Packet av = pset1<Packet>(a[k + s]);
+            for (int q = 0; q < NP; ++q) {
+                acc[s][q][0] = pmadd(av, pload<Packet>(panel[q] + (k + s) * NR), acc[s][q][0]);
+                acc[s][q][1] = pmadd(av, pload<Packet>(panel[q] + (k + s) * NR + P), acc[s][q][1]);
+            }
+        }
+    }
+    for (Index k = k_main; k < depth; ++k) {
+        const Packet av = pset1<Packet>(a[k]);
+        for (int q = 0; q < NP; ++q) {
+            acc[0][q][0] = pmadd(av, pload<Packet>(panel[q] + k * NR), acc[0][q][0]);
+            acc[0][q][1] = pmadd(av, pload<Packet>(panel[q] + k * NR + P), acc[0][q][1]);
+        }
+    }
+    for (int q = 0; q < NP; ++q) {
+        for (int s = 1; s < S; ++s) {
+            acc[0][q][0] = padd(acc[0][q][0], acc[s][q][0]);
+            acc[0][q][1] = padd(acc[0][q][1], acc[s][q][1]);
+        }
+        const Scalar* bias = w.bias() + (p0 + q) * NR;
+        pstoreu(z + q * NR, padd(pload<Packet>(bias), acc[0][q][0]));
+        pstoreu(z + q * NR + P, padd(pload<Packet>(bias + P), acc[0][q][1]));
+    }
+}
+
+/// z[0, padded_units) = bias + a[0, depth) · W for a single row, latency-oriented: a batch of one sample has
+/// too few rows to fill the FMA units with plain-k-order chains (2 per panel), so k is split into partial sums
+/// (8 chains per group of panels). The summation order differs from packed_gemm's, so use it only where no
+/// other row count can occur for the same data (a call whose whole batch is one sample, the streaming step of one
+/// sample). `Depth` as for packed_gemm.
+template <class Scalar, int Depth = Eigen::Dynamic>
+void packed_gemv(const Scalar* a, const PackedWeights<Scalar>& w, Scalar* z) noexcept {
+    constexpr int NR = PackedGemmTraits<Scalar>::nr;
+    Index p = 0;
+    for (; p + 2 <= w.panels(); p += 2) packed_row_split<Scalar, 2, 2, Depth>(a, w, p, z + p * NR);
+    if (p < w.panels()) packed_row_split<Scalar, 1, 4, Depth>(a, w, p, z + p * NR);
+}
+
+}  // namespace detail
+ELMAN_NAMESPACE_END
+// #include <elman/detail/recurrence.hpp>
+// The recurrence: one loop over the timesteps of a batch slice, for every call path (whole sequences on any
+// product, training calls with dropout, traces for backpropagation, and the streaming step).
+//
+// Per processed step p (source step t = p, or T-1-p with go_backwards) and row i of the slice:
+//     z_i   = b + x~_t,i · W + h~_i · U           (the product policy: packed panels or Eigen/BLAS)
+//     c_i   = act(z_i)
+//     h_i   = mask keeps (b, t) ? c_i : h_i                  (select, never blend: NaN-safe)
+//     y_i   = mask keeps (b, t) ? c_i : (zero_output_for_mask ? 0 : y_i)   (the output carry, from zero)
+// where x~ is the input after input dropout (applied by the caller, once per call) and h~ = h ⊙ the recurrent
+// dropout mask (only inside the product: the carried state is not masked). Slices touch only their own rows of
+// the state, output and trace, so they run concurrently; a slice's numbers do not depend on the others.
+
+// #include <elman/config.hpp>
+// #include <elman/detail/packed_gemm.hpp>
+// #include <elman/detail/sequence_layout.hpp>
+// Where step t of sample b lives in a [B*T, ·] (batch-major) or [T*B, ·] (time-major) row-major buffer.
+
+// #include <elman/config.hpp>
+
+ELMAN_NAMESPACE_BEGIN
+namespace detail {
+
+/// The one row formula of the library: inputs, masks, returned sequences, traces and gradients all index
+/// their rows through it.
+struct SequenceLayout {
+    Index batch = 0, timesteps = 0;
+    bool time_major = false;
+
+    /// Row of (sample b, step t).
+    Index row(Index b, Index t) const noexcept { return time_major ? t * batch + b : b * timesteps + t; }
+    /// Row of (sample 0, step t) and the distance between consecutive samples' rows of one step.
+    Index first_row(Index t) const noexcept { return time_major ? t * batch : t; }
+    Index sample_stride() const noexcept { return time_major ? 1 : timesteps; }
+};
+
+}  // namespace detail
+ELMAN_NAMESPACE_END
+// #include <elman/mask.hpp>
+// #include <elman/simple_rnn_call.hpp>
+// #include <elman/tensor.hpp>
+
+#include <Eigen/Core>
+
+#include <algorithm>
+
+ELMAN_NAMESPACE_BEGIN
+namespace detail {
+
+/// Everything one call's loop reads and writes, shared by all slices (each touches only its rows).
+template <class Scalar>
+struct RecurrenceIO {
+    SequenceLayout layout;
+    Index features = 0, units = 0;
+    bool go_backwards = false, return_sequences = false, zero_output_for_mask = false;
+    /// `[B*T, F]` rows in `layout` order, after input dropout.
+    const Scalar* inputs = nullptr;
+    /// Step mask (`layout` order), or null.
+    const MaskView* mask = nullptr;
+    /// `[B, U]` recurrent-dropout multipliers, or null.
+    const RowMajorMatrix<Scalar>* recurrent_dropout = nullptr;
+    /// `[B, U]`: h_{-1} on entry, the final state on exit.
+    RowMajorMatrix<Scalar>* state = nullptr;
+    /// The returned output: `[B, U]`, or the sequence in processing order laid out like the inputs.
+    Scalar* output = nullptr;
+    /// Records what backpropagation needs (sized by the caller), or null.
+    ForwardTrace<Scalar>* trace = nullptr;
+};
+
+/// Row stride that keeps every row of a buffer on the same offset from a packet boundary, so Eigen splits each
+/// row into the same packet and scalar parts: activations whose packet and scalar versions round differently
+/// (exp, logistic) then give bit-identical rows whatever slice or thread computed them.
+template <class Scalar>
+constexpr Index packet_padded(Index n) noexcept {
+    constexpr Index p = Eigen::internal::packet_traits<Scalar>::size;
+    return (n + p - 1) / p * p;
+}
+
+/// Buffers of one slice (members of the caller, so repeated calls of one shape do not allocate).
+template <class Scalar>
+struct SliceWorkspace {
+    using Matrix = RowMajorMatrix<Scalar>;
+    Matrix stacked;    // [rows, stride]: h~ in columns [0, U), x~_t in [U, U+F) (packed product operand)
+    Matrix z;          // [rows, padded U]: pre-activations
+    Matrix candidate;  // [rows, padded U]: act(z), only with a mask
+    Matrix state;      // [rows, padded U]: h when it cannot live in `stacked` (recurrent dropout, Eigen product)
+    Matrix carry;      // [rows, U]: the output carry, only with a mask
+    Matrix dropped;    // [rows, U]: h~ for the Eigen product with recurrent dropout
+
+    /// Sizes every buffer the loop uses (the only allocation of a call; a no-op for an unchanged shape).
+    void prepare(Index rows, Index features, Index units, Index z_columns, bool masked, bool recurrent_dropout) {
+        stacked.resize(rows, packet_padded<Scalar>(units + features));
+        z.resize(rows, z_columns);
+        state.resize(rows, packet_padded<Scalar>(units));
+        if (recurrent_dropout) dropped.resize(rows, units);
+        if (masked) {
+            candidate.resize(rows, z_columns);
+            carry.setZero(rows, units);  // Keras: the output carry starts at zero, not at h_{-1}
+        }
+    }
+};
+
+template <class Scalar>
+using StridedRows = Eigen::Map<RowMajorMatrix<Scalar>, 0, Eigen::OuterStride<>>;
+
+/// The fused product on packed weights `[U; W]` (recurrent rows first, matching the `[h~ x~]` operand):
+/// z = b + [h~ x~] · [U; W]. `Depth` = U + F when known at compile time (the streaming step's unrolled loop).
+template <class Scalar, int Depth = Eigen::Dynamic>
+struct PackedProduct {
+    const PackedWeights<Scalar>* weights = nullptr;
+    /// The whole batch is one sample: the latency kernel (split sums) instead of the throughput kernel.
+    bool single_sample = false;
+
+    static constexpr bool state_fits_operand = true;
+    Index z_columns() const noexcept { return weights->padded_units(); }
+
+    void operator()(const RecurrenceIO<Scalar>& io, SliceWorkspace<Scalar>& ws, Index b0, Index rows, Index t,
+                    const StridedRows<Scalar>& h) const noexcept {
+        const Index F = io.features, U = io.units, K = ws.stacked.cols();
+        Scalar* operand = ws.stacked.data();
+        // Plain std::copy_n: with one sample these copies are a visible part of a step, and Eigen's block
+        // assignment spends more on alignment bookkeeping than on the copy.
+        for (Index i = 0; F > 0 && i < rows; ++i)
+            std::copy_n(io.inputs + io.layout.row(b0 + i, t) * F, F, operand + i * K + U);
+        if (io.recurrent_dropout) {
+            StridedRows<Scalar>(operand, rows, U, Eigen::OuterStride<>(K)) =
+                h.cwiseProduct(io.recurrent_dropout->middleRows(b0, rows));
+        }
+        if (single_sample) {
+            packed_gemv<Scalar, Depth>(operand, *weights, ws.z.data());
+        } else {
+            packed_gemm<Scalar, Depth>(rows, operand, K, *weights, ws.z.data(), ws.z.cols());
+        }
+    }
+};
+
+/// Eigen (or BLAS) products: the caller computes the input projection P = x~ · W + b of every step in one
+/// GEMM; each step adds h~ · U. Eigen's summation order may depend on the row count, so one slice only.
+template <class Scalar>
+struct EigenProduct {
+    const RowMajorMatrix<Scalar>* recurrent_kernel = nullptr;
+    const RowMajorMatrix<Scalar>* projection = nullptr;  // [B*T, U] in the inputs' layout
+
+    static constexpr bool state_fits_operand = false;
+    Index z_columns() const noexcept { return packet_padded<Scalar>(recurrent_kernel->cols()); }
+
+    void operator()(const RecurrenceIO<Scalar>& io, SliceWorkspace<Scalar>& ws, Index b0, Index rows, Index t,
+                    const StridedRows<Scalar>& h) const noexcept {
+        const Index U = io.units;
+        StridedRows<Scalar> z(ws.z.data(), rows, U, Eigen::OuterStride<>(ws.z.cols()));
+        if (io.recurrent_dropout) {
+            ws.dropped = h.cwiseProduct(io.recurrent_dropout->middleRows(b0, rows));
+            z.noalias() = ws.dropped * *recurrent_kernel;
+        } else {
+            z.noalias() = h * *recurrent_kernel;
+        }
+        const Eigen::Map<const RowMajorMatrix<Scalar>, 0, Eigen::OuterStride<>> projected(
+            projection->data() + io.layout.row(b0, t) * U, rows, U,
+            Eigen::OuterStride<>(io.layout.sample_stride() * U));
+        z += projected;
+    }
+};
+
+/// Where a slice keeps h: in the product's operand when nothing else must be multiplied in (no copy per step),
+/// else in its own buffer.
+template <class Scalar, class Product>
+StridedRows<Scalar> state_rows(const RecurrenceIO<Scalar>& io, SliceWorkspace<Scalar>& ws, Index rows) noexcept {
+    if (Product::state_fits_operand && !io.recurrent_dropout)
+        return StridedRows<Scalar>(ws.stacked.data(), rows, io.units, Eigen::OuterStride<>(ws.stacked.cols()));
+    return StridedRows<Scalar>(ws.state.data(), rows, io.units, Eigen::OuterStride<>(ws.state.cols()));
+}
+
+/// One processed step p of rows [b0, b0 + rows) with the state in `h`.
+template <class Scalar, class Activation, class Product>
+void recurrence_step(const RecurrenceIO<Scalar>& io, const Activation& act, const Product& product,
+                     SliceWorkspace<Scalar>& ws, Index b0, Index rows, StridedRows<Scalar>& h, Index p) noexcept {
+    const Index B = io.layout.batch, T = io.layout.timesteps, U = io.units;
+    const Index t = io.go_backwards ? T - 1 - p : p;
+    ForwardTrace<Scalar>* trace = io.trace;
+    if (trace) trace->states.middleRows(p * B + b0, rows) = h;
+    product(io, ws, b0, rows, t, h);
+    const StridedRows<Scalar> z(ws.z.data(), rows, U, Eigen::OuterStride<>(ws.z.cols()));
+    if (trace) trace->preactivations.middleRows(p * B + b0, rows) = z;
+    const bool masked = io.mask != nullptr;
+    if (masked) {
+        StridedRows<Scalar> candidate(ws.candidate.data(), rows, U, Eigen::OuterStride<>(ws.candidate.cols()));
+        act.forward(z.array(), candidate.array());
+        if (trace) trace->activations.middleRows(p * B + b0, rows) = candidate;
+        for (Index i = 0; i < rows; ++i) {
+            const bool keep = io.mask->keep(io.layout.row(b0 + i, t));
+            if (trace) trace->step_mask(p, b0 + i) = keep;
+            if (keep) {
+                h.row(i) = candidate.row(i);
+                ws.carry.row(i) = candidate.row(i);
+            } else if (io.zero_output_for_mask) {
+                ws.carry.row(i).setZero();
+            }
+        }
+    } else {
+        act.forward(z.array(), h.array());  // the product has read h: overwrite it in place
+        if (trace) trace->activations.middleRows(p * B + b0, rows) = h;
+    }
+    if (io.return_sequences) {
+        for (Index i = 0; i < rows; ++i) {
+            Scalar* out = io.output + io.layout.row(b0 + i, p) * U;
+            if (masked) {
+                std::copy_n(ws.carry.data() + i * U, U, out);
+            } else {
+                std::copy_n(h.data() + i * h.outerStride(), U, out);
+            }
+        }
+    }
+}
+
+/// Rows [b0, b0 + rows) of the batch through every timestep: loads h_{-1} from io.state, runs the steps,
+/// stores the final state, the last output and the trace's final block. `ws` must have been prepared.
+template <class Scalar, class Activation, class Product>
+void run_slice(const RecurrenceIO<Scalar>& io, const Activation& act, const Product& product,
+               SliceWorkspace<Scalar>& ws, Index b0, Index rows) noexcept {
+    const Index B = io.layout.batch, T = io.layout.timesteps;
+    StridedRows<Scalar> h = state_rows<Scalar, Product>(io, ws, rows);
+    h = io.state->middleRows(b0, rows);
+    for (Index p = 0; p < T; ++p) recurrence_step(io, act, product, ws, b0, rows, h, p);
+    if (io.trace) io.trace->states.middleRows(T * B + b0, rows) = h;
+    io.state->middleRows(b0, rows) = h;
+    if (!io.return_sequences) {
+        Eigen::Map<RowMajorMatrix<Scalar>> out(io.output + b0 * io.units, rows, io.units);
+        if (io.mask) {
+            out = ws.carry;
+        } else {
+            out = h;
+        }
+    }
+}
+
+}  // namespace detail
+ELMAN_NAMESPACE_END
+// #include <elman/detail/sequence_layout.hpp>
+// #include <elman/mask.hpp>
+// #include <elman/random.hpp>
+// #include <elman/simple_rnn_call.hpp>
+// #include <elman/simple_rnn_weights.hpp>
+// The weights of a SimpleRNN in Keras' layout: build, get_weights, set_weights.
+
+// #include <elman/config.hpp>
+// #include <elman/exceptions.hpp>
+// #include <elman/initializers.hpp>
+// #include <elman/parameter.hpp>
+// #include <elman/shape.hpp>
+// #include <elman/tensor.hpp>
+
+#include <Eigen/Core>
+
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+ELMAN_NAMESPACE_BEGIN
+
+/// kernel `[F, U]` (row i = input feature i), recurrent_kernel `[U, U]` and, with use_bias, bias `[U]` (stored
+/// as a `[1, U]` row): Keras' layout, row-major, so values move to and from Keras arrays unchanged. Every write
+/// goes through a Parameter and changes its stamp (see parameter.hpp). A moved-from object is unbuilt.
+template <class Scalar>
+class SimpleRNNWeights {
+  public:
+    SimpleRNNWeights(Index units, bool use_bias) : units_(units), use_bias_(use_bias), bias_(0, 0, true) {}
+    SimpleRNNWeights(const SimpleRNNWeights&) = default;
+    SimpleRNNWeights& operator=(const SimpleRNNWeights&) = default;
+    SimpleRNNWeights(SimpleRNNWeights&& other) noexcept
+        : units_(other.units_), use_bias_(other.use_bias_), input_dim_(other.input_dim_), built_(other.built_),
+          kernel_(std::move(other.kernel_)), recurrent_kernel_(std::move(other.recurrent_kernel_)),
+          bias_(std::move(other.bias_)) {
+        other.unbuild();
+    }
+    SimpleRNNWeights& operator=(SimpleRNNWeights&& other) noexcept {
+        if (this != &other) {
+            units_ = other.units_;
+            use_bias_ = other.use_bias_;
+            input_dim_ = other.input_dim_;
+            built_ = other.built_;
+            kernel_ = std::move(other.kernel_);
+            recurrent_kernel_ = std::move(other.recurrent_kernel_);
+            bias_ = std::move(other.bias_);
+            other.unbuild();
+        }
+        return *this;
+    }
+
+    Index units() const noexcept { return units_; }
+    bool use_bias() const noexcept { return use_bias_; }
+    bool built() const noexcept { return built_; }
+    /// Input features the weights were built for (0 before build; Keras allows building with 0).
+    Index input_dim() const noexcept { return input_dim_; }
+
+    const Parameter<Scalar>& kernel() const noexcept { return kernel_; }
+    const Parameter<Scalar>& recurrent_kernel() const noexcept { return recurrent_kernel_; }
+    const Parameter<Scalar>& bias() const noexcept { return bias_; }
+    /// Writable parameters (their writes are tracked; shapes cannot change through them).
+    Parameter<Scalar>& kernel() noexcept { return kernel_; }
+    Parameter<Scalar>& recurrent_kernel() noexcept { return recurrent_kernel_; }
+    Parameter<Scalar>& bias() noexcept { return bias_; }
+
+    /// Allocates the weights for `input_dim` features and fills them with the initializers (Keras `build`).
+    void build(Index input_dim, const Initializer& kernel_init, const Initializer& recurrent_init,
+               const Initializer& bias_init) {
+        allocate(input_dim);
+        kernel_.modify([&](auto& w) { kernel_init.fill(w.data(), Shape{input_dim, units_}); });
+        recurrent_kernel_.modify([&](auto& w) { recurrent_init.fill(w.data(), Shape{units_, units_}); });
+        if (use_bias_) bias_.modify([&](auto& w) { bias_init.fill(w.data(), Shape{units_}); });
+    }
+
+    /// Keras `get_weights()`: `[kernel, recurrent_kernel, bias]` (bias only with use_bias); empty before build.
+    std::vector<Tensor<Scalar>> get() const {
+        std::vector<Tensor<Scalar>> weights;
+        if (!built_) return weights;
+        weights.push_back(Tensor<Scalar>::from_matrix(kernel_.value()));
+        weights.push_back(Tensor<Scalar>::from_matrix(recurrent_kernel_.value()));
+        if (use_bias_) weights.push_back(Tensor<Scalar>::from_vector(bias_.value()));
+        return weights;
+    }
+
+    /// Feature count the kernel in `weights` implies (the built one once built), after checking count and
+    /// shapes with Keras' messages; `layer` names the layer in them. Changes nothing.
+    Index check(const std::vector<TensorView<const Scalar>>& weights, const std::string& layer) const {
+        const std::size_t expected = use_bias_ ? 3u : 2u;
+        if (weights.size() != expected) {
+            ELMAN_THROW(std::invalid_argument("You called `set_weights(weights)` on layer \"" + layer +
+                                              "\" with a weight list of length " + std::to_string(weights.size()) +
+                                              ", but the layer was expecting " + std::to_string(expected) +
+                                              " weights."));
+        }
+        const Index features = built_ ? input_dim_ : (weights[0].rank() == 2 ? weights[0].dim(0) : -1);
+        check_shape(layer, Shape{features, units_}, weights[0].shape());
+        check_shape(layer, Shape{units_, units_}, weights[1].shape());
+        if (use_bias_) check_shape(layer, Shape{units_}, weights[2].shape());
+        return features;
+    }
+
+    /// Keras `set_weights(weights)` after `check` passed (builds an unbuilt object from the kernel's shape).
+    void set_checked(const std::vector<TensorView<const Scalar>>& weights) {
+        if (!built_) allocate(weights[0].dim(0));
+        kernel_.assign(weights[0].matrix());
+        recurrent_kernel_.assign(weights[1].matrix());
+        if (use_bias_) bias_.assign(Eigen::Map<const RowMajorMatrix<Scalar>>(weights[2].data(), 1, units_));
+    }
+
+  private:
+    void allocate(Index input_dim) {
+        Shape({input_dim, units_}).size();  // throws std::length_error for absurd sizes
+        kernel_.resize(input_dim, units_);
+        recurrent_kernel_.resize(units_, units_);
+        bias_.resize(use_bias_ ? 1 : 0, use_bias_ ? units_ : 0);
+        input_dim_ = input_dim;
+        built_ = true;
+    }
+    void unbuild() noexcept {
+        input_dim_ = 0;
+        built_ = false;
+    }
+    static void check_shape(const std::string& layer, const Shape& expected, const Shape& provided) {
+        if (expected != provided || expected[0] < 0) {
+            ELMAN_THROW(std::invalid_argument("SimpleRNN '" + layer + "': layer weight shape " +
+                                              (expected[0] < 0 ? std::string("(F, U)") : expected.to_string()) +
+                                              " not compatible with provided weight shape " + provided.to_string()));
+        }
+    }
+
+    Index units_;
+    bool use_bias_;
+    Index input_dim_ = 0;
+    bool built_ = false;
+    Parameter<Scalar> kernel_, recurrent_kernel_, bias_;
+};
+
+ELMAN_NAMESPACE_END
+// #include <elman/tensor.hpp>
+
+#include <Eigen/Core>
+
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+ELMAN_NAMESPACE_BEGIN
+namespace detail {
+
+/// The loop-shaping options of a call (a subset of SimpleRNNOptions, after the layer's normalisation).
+struct SequenceFlags {
+    bool go_backwards = false, return_sequences = false, time_major = false, zero_output_for_mask = false;
+    double dropout = 0.0, recurrent_dropout = 0.0;
+};
+
+/// Whether [a, a + n) and [b, b + m) share memory (no ordering assumption between unrelated objects).
+template <class A, class B>
+bool overlaps(const A* a, Index n, const B* b, Index m) noexcept {
+    if (n <= 0 || m <= 0 || a == nullptr || b == nullptr) return false;
+    const auto a0 = reinterpret_cast<std::uintptr_t>(a), b0 = reinterpret_cast<std::uintptr_t>(b);
+    const auto a1 = a0 + static_cast<std::uintptr_t>(n) * sizeof(A),
+               b1 = b0 + static_cast<std::uintptr_t>(m) * sizeof(B);
+    return a0 < b1 && b0 < a1;
+}
+
+/// The compute side of a SimpleRNN: its workspaces, the packed weights cache, threads and backend. Copies
+/// start with the same settings and their own workers; a copy keeps the cache (it stays valid: the copied
+/// weights carry the same stamps).
+template <class Scalar>
+class SequenceEngine {
+  public:
+    using RowMatrix = RowMajorMatrix<Scalar>;
+
+    void set_threads(int threads) {
+        if (threads < threads_) pool_.stop();  // idle workers are not kept for a smaller count
+        threads_ = threads;
+    }
+    int threads() const noexcept { return threads_; }
+    void set_backend(Backend backend) noexcept { backend_ = backend; }
+    Backend backend() const noexcept { return backend_; }
+
+    /// Runs the recurrence over `inputs` (validated, shape `s`) from h_{-1} = `initial` (`[B, U]` row-major
+    /// values, null = zeros), writing `result.output`. Afterwards `final_state()` holds the last state.
+    /// Only allocation can throw, and only before any result or trace entry is written.
+    template <class Activation>
+    void run(const SimpleRNNWeights<Scalar>& weights, const Activation& act, const SequenceFlags& flags,
+             TensorView<const Scalar> inputs, const CallArgs<Scalar>& args, const CallShape& s, const Scalar* initial,
+             Random& rng, Result<Scalar>& result) {
+        const Index B = s.batch, T = s.timesteps, F = s.features, U = weights.units();
+        const SequenceLayout layout{B, T, flags.time_major};
+        const bool input_dropout = args.training && flags.dropout > 0.0;
+        const bool recurrent_dropout = args.training && flags.recurrent_dropout > 0.0;
+        ForwardTrace<Scalar>* trace = args.trace;
+
+        // Operands that share memory with the result (a stacked-layer loop reusing one Result) are read from
+        // copies: resizing the result may free them, and the loop would overwrite them while reading.
+        const Scalar* out_data = result.output.data();
+        const Index out_size = result.output.size();
+        const Scalar* state_data = result.state ? result.state->data() : nullptr;
+        const Index state_size = result.state ? result.state->size() : 0;
+        auto aliased = [&](const Scalar* p, Index n) {
+            return overlaps(p, n, out_data, out_size) || overlaps(p, n, state_data, state_size);
+        };
+        if (aliased(inputs.data(), inputs.size())) {
+            aliased_inputs_.assign(inputs.data(), inputs.data() + inputs.size());
+            inputs = TensorView<const Scalar>(aliased_inputs_.data(), inputs.shape());
+        }
+        if (initial && aliased(initial, B * U)) {
+            aliased_initial_.assign(initial, initial + B * U);
+            initial = aliased_initial_.data();
+        }
+
+        // Dropout masks: drawn once per call (in one order, whatever the threads), reused at every timestep.
+        if (input_dropout) draw_mask(dropout_mask_, B, F, flags.dropout, rng);
+        if (recurrent_dropout) draw_mask(recurrent_dropout_mask_, B, U, flags.recurrent_dropout, rng);
+
+        // x~ = inputs after input dropout, applied once for the whole call (into the trace when there is one).
+        const Eigen::Map<const RowMatrix> x = inputs.matrix();
+        const Scalar* operand = inputs.data();
+        if (trace) begin_trace(*trace, flags, s, U, args, input_dropout, recurrent_dropout);
+        if (input_dropout || trace) {
+            RowMatrix& dropped = trace ? trace->inputs : dropped_inputs_;
+            dropped.resize(x.rows(), F);
+            if (input_dropout) {
+                for (Index b = 0; b < B; ++b)
+                    for (Index t = 0; t < T; ++t)
+                        dropped.row(layout.row(b, t)) = x.row(layout.row(b, t)).cwiseProduct(dropout_mask_.row(b));
+            } else {
+                dropped = x;
+            }
+            operand = dropped.data();
+        }
+
+        result.output.resize(flags.return_sequences ? (flags.time_major ? Shape{T, B, U} : Shape{B, T, U})
+                                                    : Shape{B, U});
+        state_.resize(B, U);
+        if (initial) {
+            state_ = Eigen::Map<const RowMatrix>(initial, B, U);
+        } else {
+            state_.setZero();
+        }
+
+        RecurrenceIO<Scalar> io;
+        io.layout = layout;
+        io.features = F;
+        io.units = U;
+        io.go_backwards = flags.go_backwards;
+        io.return_sequences = flags.return_sequences;
+        io.zero_output_for_mask = flags.zero_output_for_mask;
+        io.inputs = operand;
+        io.mask = args.mask.empty() ? nullptr : &args.mask;
+        io.recurrent_dropout = recurrent_dropout ? &recurrent_dropout_mask_ : nullptr;
+        io.state = &state_;
+        io.output = result.output.data();
+        io.trace = trace;
+
+        if (backend_ == Backend::packed) {
+            refresh_packed(weights);
+            PackedProduct<Scalar> product{&packed_, B == 1};
+            run_slices(io, act, product, slice_count(B, threads_));
+        } else {
+            const Eigen::Map<const RowMatrix> dropped(operand, x.rows(), F);
+            projection_.noalias() = dropped * weights.kernel().value();
+            if (weights.use_bias()) projection_.rowwise() += weights.bias().value().row(0);
+            EigenProduct<Scalar> product{&weights.recurrent_kernel().value(), &projection_};
+            run_slices(io, act, product, 1);
+        }
+    }
+
+    /// h after the last step of the last call, `[B, U]`.
+    const RowMatrix& final_state() const noexcept { return state_; }
+
+  private:
+    template <class Activation, class Product>
+    void run_slices(const RecurrenceIO<Scalar>& io, const Activation& act, const Product& product, Index count) {
+        const Index B = io.layout.batch;
+        // Every allocation happens here, before any thread starts: the slice bodies cannot throw.
+        slices_.resize(static_cast<std::size_t>(count));
+        for (Index c = 0; c < count; ++c) {
+            slices_[static_cast<std::size_t>(c)].prepare(slice_begin(B, count, c + 1) - slice_begin(B, count, c),
+                                                         io.features, io.units, product.z_columns(), io.mask != nullptr,
+                                                         io.recurrent_dropout != nullptr);
+        }
+        auto body = [&](Index c) noexcept {
+            const Index b0 = slice_begin(B, count, c);
+            run_slice(io, act, product, slices_[static_cast<std::size_t>(c)], b0, slice_begin(B, count, c + 1) - b0);
+        };
+        pool_.run(count, body);
+    }
+
+    // Repacks [U; W] and the bias when any of them changed since the last pack (stamps change on every write).
+    void refresh_packed(const SimpleRNNWeights<Scalar>& w) {
+        const std::uint64_t stamps[3] = {w.kernel().stamp(), w.recurrent_kernel().stamp(), w.bias().stamp()};
+        if (packed_valid_ && std::equal(stamps, stamps + 3, packed_stamps_)) return;
+        packed_valid_ = false;  // a failed (bad_alloc) pack must not look valid
+        packed_.pack(w.recurrent_kernel().value(), w.kernel().value(), w.bias().value());
+        std::copy(stamps, stamps + 3, packed_stamps_);
+        packed_valid_ = true;
+    }
+
+    static void draw_mask(RowMatrix& mask, Index rows, Index cols, double rate, Random& rng) {
+        mask.resize(rows, cols);
+        const Scalar kept = static_cast<Scalar>(1.0 / (1.0 - rate));
+        for (Index i = 0; i < rows; ++i)
+            for (Index j = 0; j < cols; ++j) mask(i, j) = rng.uniform() >= rate ? kept : Scalar(0);
+    }
+
+    void begin_trace(ForwardTrace<Scalar>& trace, const SequenceFlags& flags, const CallShape& s, Index U,
+                     const CallArgs<Scalar>& args, bool input_dropout, bool recurrent_dropout) const {
+        const Index B = s.batch, T = s.timesteps;
+        trace.batch = B;
+        trace.timesteps = T;
+        trace.features = s.features;
+        trace.units = U;
+        trace.go_backwards = flags.go_backwards;
+        trace.time_major = flags.time_major;
+        trace.return_sequences = flags.return_sequences;
+        trace.zero_output_for_mask = flags.zero_output_for_mask;
+        trace.states.resize((T + 1) * B, U);
+        trace.preactivations.resize(T * B, U);
+        trace.activations.resize(T * B, U);
+        trace.step_mask.resize(args.mask.empty() ? 0 : T, args.mask.empty() ? 0 : B);
+        if (input_dropout) {
+            trace.dropout_mask = dropout_mask_;
+        } else {
+            trace.dropout_mask.resize(0, 0);
+        }
+        if (recurrent_dropout) {
+            trace.recurrent_dropout_mask = recurrent_dropout_mask_;
+        } else {
+            trace.recurrent_dropout_mask.resize(0, 0);
+        }
+    }
+
+    int threads_ = 1;
+    Backend backend_ = default_backend;
+    // Per-call buffers (members so repeated calls of one shape do not allocate).
+    RowMatrix state_, projection_, dropped_inputs_, dropout_mask_, recurrent_dropout_mask_;
+    std::vector<Scalar> aliased_inputs_, aliased_initial_;
+    std::vector<SliceWorkspace<Scalar>> slices_;
+    // The packed [U; W] and bias as of the recorded stamps.
+    PackedWeights<Scalar> packed_;
+    std::uint64_t packed_stamps_[3] = {0, 0, 0};
+    bool packed_valid_ = false;
+    // Persistent workers for set_threads > 1 (not copied: a copy starts its own when it needs them).
+    SlicePool pool_;
+};
+
+}  // namespace detail
+ELMAN_NAMESPACE_END
+// #include <elman/detail/stored_state.hpp>
+// The state a stateful SimpleRNN keeps between calls.
+
+// #include <elman/config.hpp>
+// #include <elman/tensor.hpp>
+
+#include <utility>
+
+ELMAN_NAMESPACE_BEGIN
+namespace detail {
+
+/// `[B, U]` state of a stateful layer, absent until the batch size is known. A moved-from object is absent.
+template <class Scalar>
+class StoredState {
+  public:
+    StoredState() = default;
+    StoredState(const StoredState&) = default;
+    StoredState& operator=(const StoredState&) = default;
+    StoredState(StoredState&& other) noexcept : value_(std::move(other.value_)), exists_(other.exists_) {
+        other.clear();
+    }
+    StoredState& operator=(StoredState&& other) noexcept {
+        if (this != &other) {
+            value_ = std::move(other.value_);
+            exists_ = other.exists_;
+            other.clear();
+        }
+        return *this;
+    }
+
+    bool exists() const noexcept { return exists_; }
+    /// Batch size of the stored state (0 while absent).
+    Index batch() const noexcept { return exists_ ? value_.dim(0) : 0; }
+    const Tensor<Scalar>& value() const noexcept { return value_; }
+    /// Whether the state is absent or all zeros (TF 2.4's "no state yet" test for an explicit initial_state).
+    bool is_zero() const noexcept {
+        for (Index i = 0; i < value_.size(); ++i)
+            if (value_.data()[i] != Scalar(0)) return false;
+        return true;
+    }
+
+    void set_zero(Index batch, Index units) {
+        value_.resize(Shape{batch, units});
+        value_.matrix().setZero();
+        exists_ = true;
+    }
+    /// value := `state` (shape already checked: `[batch(), U]`).
+    template <class Derived>
+    void assign(const Eigen::MatrixBase<Derived>& state) {
+        value_.matrix() = state;
+    }
+
+  private:
+    void clear() noexcept {
+        value_ = Tensor<Scalar>();
+        exists_ = false;
+    }
+
+    Tensor<Scalar> value_;
+    bool exists_ = false;
+};
+
+}  // namespace detail
+ELMAN_NAMESPACE_END
+// #include <elman/exceptions.hpp>
+// #include <elman/random.hpp>
+// #include <elman/shape.hpp>
+// #include <elman/simple_rnn_call.hpp>
+// #include <elman/simple_rnn_options.hpp>
+// #include <elman/simple_rnn_weights.hpp>
+// #include <elman/tensor.hpp>
 
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
-#include <optional>
 #include <stdexcept>
 #include <string>
 #include <type_traits>
@@ -1796,59 +2920,47 @@ ELMAN_NAMESPACE_BEGIN
 /// The Elman recurrence `h_t = act(x_t · W + b + h_{t-1} · U)` over `[batch, timesteps, features]` inputs, with
 /// every behaviour of Keras' SimpleRNN: masking (select, output carry starting at zero), go_backwards (the
 /// returned sequence stays in processing order), initial_state, dropout / recurrent_dropout in training calls,
-/// stateful layers with reset_states, return_sequences and return_state.
+/// stateful layers with reset_states, return_sequences and return_state (docs/keras-semantics.md).
 ///
-/// Weights use Keras' layout, so they move both ways unchanged: kernel `[F, U]` (row i = input feature i),
-/// recurrent_kernel `[U, U]`, bias `[U]` (only when use_bias).
+/// Layout rule of the whole library: weights and weight gradients are row-major Eigen matrices in Keras'
+/// layout (kernel `[F, U]`, row i = input feature i; recurrent_kernel `[U, U]`; bias `[U]` stored as a `[1, U]`
+/// row); data (inputs, outputs, states, input gradients) are `Tensor`s in numpy order.
 ///
 /// Errors: invalid arguments throw std::invalid_argument (std::logic_error for calls that make no sense in the
 /// layer's state, std::length_error for sizes that overflow) naming the argument and the expected vs. actual
 /// shape; a call that throws leaves weights and stored state exactly as they were.
 ///
-/// Performance: `set_threads(n)` splits the batch across n threads (bit-identical to one thread);
-/// `set_backend(...)` picks the product code (backend.hpp); `SimpleRNNStream` (stream.hpp) steps one timestep
-/// at a time without allocating. docs/performance.md has the measurements.
+/// Lifetimes and threads: a layer is a value (copy it freely; a copy has its own workspaces and workers). A
+/// moved-from layer is unbuilt and refuses calls (std::logic_error) until a layer is assigned to it. One layer
+/// must not be used from two threads at once (its call writes its workspaces and stored state): give each thread
+/// its own copy, or a SimpleRNNStream each. Inputs, mask and initial_state may alias the Result being written
+/// (the stacked-layer loop `layer.call(r.output, args, r)` works).
+///
+/// Performance: `set_threads(n)` splits the batch across n threads (bit-identical to one thread, dropout calls
+/// included); `set_backend(...)` picks the product (backend.hpp); `SimpleRNNStream` (stream.hpp) steps one
+/// timestep at a time without allocating; docs/performance.md has the measurements.
 ///
 /// @tparam Scalar      float or double.
 /// @tparam Activation  one of the types in activations.hpp (Keras names) or a user functor with the same shape.
-/// @tparam Units       `units` fixed at compile time, or Eigen::Dynamic (default). When fixed, the constructor
-///                     refuses any other count and the streaming step (stream.hpp) uses fixed-size Eigen
-///                     matrices with fully unrolled loops: the C++ counterpart of Keras' `unroll=True`.
-/// @tparam Features    input features fixed at compile time, or Eigen::Dynamic (default); checked at build.
-template <class Scalar = float, class Activation = Tanh, int Units = Eigen::Dynamic, int Features = Eigen::Dynamic>
+template <class Scalar = float, class Activation = Tanh>
 class SimpleRNN {
     static_assert(std::is_floating_point<Scalar>::value, "SimpleRNN: Scalar must be a floating-point type");
-    static_assert(Units == Eigen::Dynamic || Units > 0, "SimpleRNN: Units must be positive or Eigen::Dynamic");
-    static_assert(Features == Eigen::Dynamic || Features >= 0, "SimpleRNN: Features must be >= 0 or Eigen::Dynamic");
 
   public:
     using scalar_type = Scalar;
     using activation_type = Activation;
     using Options = SimpleRNNOptions;
-    using Matrix = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>;
+    using Weights = SimpleRNNWeights<Scalar>;
     using RowMatrix = RowMajorMatrix<Scalar>;
-    using RowVector = Eigen::Matrix<Scalar, 1, Eigen::Dynamic>;
-    using ResultType = Result<Scalar>;
-    using Args = CallArgs<Scalar>;
-    using Trace = ForwardTrace<Scalar>;
-    static constexpr int units_at_compile_time = Units;
-    static constexpr int features_at_compile_time = Features;
 
     /// Keras `SimpleRNN(units, activation, **options)`. `units` must be positive. Dropout rates are clipped to
     /// [0, 1] (NaN -> 0). Weights are built here when `options.input_dim > 0`, else on the first call.
     explicit SimpleRNN(Index units, Options options = {}, Activation activation = {})
-        : options_(std::move(options)), activation_(std::move(activation)), units_(units),
+        : options_(std::move(options)), activation_(std::move(activation)), weights_(units, options_.use_bias),
           rng_(options_.seed ? Random(*options_.seed) : Random::nondeterministic()) {
-        if (units <= 0) {
-            throw std::invalid_argument("SimpleRNN '" + options_.name + "': `units` must be a positive integer, got " +
-                                        std::to_string(units));
-        }
+        if (units <= 0)
+            detail::throw_invalid(options_.name, "units", "must be a positive integer, got " + std::to_string(units));
         Shape({units, units}).size();  // throws std::length_error for absurd unit counts
-        if (Units != Eigen::Dynamic && units != Units) {
-            detail::throw_invalid(
-                options_.name, "units",
-                "must equal the compile-time Units " + std::to_string(Units) + ", got " + std::to_string(units));
-        }
         options_.dropout = clip_rate(options_.dropout);
         options_.recurrent_dropout = clip_rate(options_.recurrent_dropout);
         if (options_.batch_size < 0)
@@ -1861,7 +2973,7 @@ class SimpleRNN {
     }
 
     // ---- configuration (Keras names) -------------------------------------------------------------------------
-    Index units() const noexcept { return units_; }
+    Index units() const noexcept { return weights_.units(); }
     const Options& options() const noexcept { return options_; }
     const Activation& activation() const noexcept { return activation_; }
     static constexpr const char* activation_name() { return elman::activation_name<Activation>(); }
@@ -1880,98 +2992,55 @@ class SimpleRNN {
     void seed_dropout(std::uint64_t seed) noexcept { rng_.reseed(seed); }
 
     // ---- weights ------------------------------------------------------------------------------------------------
-    bool built() const noexcept { return input_dim_ > 0 || built_empty_; }
+    bool built() const noexcept { return weights_.built(); }
     /// Input feature count the weights were built for (0 before build).
-    Index input_dim() const noexcept { return input_dim_; }
+    Index input_dim() const noexcept { return weights_.input_dim(); }
 
     /// Keras `build`: creates kernel `[F, U]`, recurrent_kernel `[U, U]` and bias `[U]` with the initializers.
     /// Weights are built once; building again with another `input_dim` throws.
     void build(Index input_dim) {
+        require_not_moved_from();
         if (built()) {
-            if (input_dim != input_dim_) {
+            if (input_dim != weights_.input_dim()) {
                 detail::throw_invalid(options_.name, "input_dim",
-                                      "does not match the built weights: expected " + std::to_string(input_dim_) +
-                                          ", got " + std::to_string(input_dim));
+                                      "does not match the built weights: expected " +
+                                          std::to_string(weights_.input_dim()) + ", got " + std::to_string(input_dim));
             }
             return;
         }
         if (input_dim < 0)
             detail::throw_invalid(options_.name, "input_dim", "must be >= 0, got " + std::to_string(input_dim));
-        check_compile_time_features(input_dim);
-        Shape({input_dim, units_}).size();
-        RowMatrix kernel(input_dim, units_), recurrent(units_, units_);
-        RowVector bias(options_.use_bias ? units_ : 0);
-        options_.kernel_initializer.fill(kernel.data(), Shape{input_dim, units_});
-        options_.recurrent_initializer.fill(recurrent.data(), Shape{units_, units_});
-        if (options_.use_bias) options_.bias_initializer.fill(bias.data(), Shape{units_});
-        kernel_ = kernel;
-        recurrent_kernel_ = recurrent;
-        bias_ = bias;
-        ++weights_version_;
-        input_dim_ = input_dim;
-        built_empty_ = input_dim == 0;
-        if (options_.stateful && options_.batch_size > 0 && !has_state_) create_zero_state(options_.batch_size);
+        Weights fresh(units(), options_.use_bias);
+        fresh.build(input_dim, options_.kernel_initializer, options_.recurrent_initializer, options_.bias_initializer);
+        weights_ = std::move(fresh);
+        after_build();
     }
 
-    /// kernel `[F, U]`, recurrent_kernel `[U, U]`, bias `[U]` (empty without use_bias), as Eigen objects.
-    const Matrix& kernel() const noexcept { return kernel_; }
-    const Matrix& recurrent_kernel() const noexcept { return recurrent_kernel_; }
-    const RowVector& bias() const noexcept { return bias_; }
+    /// kernel `[F, U]`, recurrent_kernel `[U, U]`, bias `[1, U]` (0 x 0 without use_bias), row-major.
+    const RowMatrix& kernel() const noexcept { return weights_.kernel().value(); }
+    const RowMatrix& recurrent_kernel() const noexcept { return weights_.recurrent_kernel().value(); }
+    const RowMatrix& bias() const noexcept { return weights_.bias().value(); }
+    /// The weights as Parameters: writes through them (`weights().kernel().modify(...)`, optimizers) are seen by
+    /// the next call, however long the reference is kept.
+    const Weights& weights() const noexcept { return weights_; }
+    Weights& weights() noexcept { return weights_; }
 
-    /// Mutable access for optimizers (shapes must not change). The packed backend keeps its packed copy of
-    /// the weights between calls and repacks only after the weights may have changed: each call of these
-    /// accessors (like set_weights and build) marks them changed. So obtain the reference anew for every
-    /// update, as `trainable_variables` does per step: writes through a reference or pointer kept from before
-    /// the last call of the layer are not seen by the next call (it would run on the old weights).
-    Matrix& kernel_mutable() noexcept {
-        ++weights_version_;
-        return kernel_;
-    }
-    Matrix& recurrent_kernel_mutable() noexcept {
-        ++weights_version_;
-        return recurrent_kernel_;
-    }
-    RowVector& bias_mutable() noexcept {
-        ++weights_version_;
-        return bias_;
-    }
-
-    /// Keras `get_weights()`: `[kernel, recurrent_kernel, bias]` (bias only with use_bias), row-major numpy
-    /// layout; empty before the layer is built.
-    std::vector<Tensor<Scalar>> get_weights() const {
-        std::vector<Tensor<Scalar>> weights;
-        if (!built()) return weights;
-        weights.push_back(Tensor<Scalar>::from_matrix(kernel_));
-        weights.push_back(Tensor<Scalar>::from_matrix(recurrent_kernel_));
-        if (options_.use_bias) weights.push_back(Tensor<Scalar>::from_vector(bias_));
-        return weights;
-    }
+    /// Keras `get_weights()`: `[kernel, recurrent_kernel, bias]` (bias only with use_bias) as numpy-order
+    /// tensors; empty before the layer is built.
+    std::vector<Tensor<Scalar>> get_weights() const { return weights_.get(); }
 
     /// Keras `set_weights(weights)`: same order, count and shapes as get_weights, checked before anything is
     /// changed. On a layer that is not built yet, the kernel's first dimension builds it (where Keras would
     /// refuse), so Keras arrays can be loaded straight into a fresh layer.
     void set_weights(const std::vector<TensorView<const Scalar>>& weights) {
-        const std::size_t expected = options_.use_bias ? 3u : 2u;
-        if (weights.size() != expected) {
-            throw std::invalid_argument("You called `set_weights(weights)` on layer \"" + options_.name +
-                                        "\" with a weight list of length " + std::to_string(weights.size()) +
-                                        ", but the layer was expecting " + std::to_string(expected) + " weights.");
-        }
-        const Index features = built() ? input_dim_ : (weights[0].rank() == 2 ? weights[0].dim(0) : -1);
-        check_weight_shape(Shape{features, units_}, weights[0].shape());
-        check_weight_shape(Shape{units_, units_}, weights[1].shape());
-        if (options_.use_bias) check_weight_shape(Shape{units_}, weights[2].shape());
-        // All checks passed: nothing below throws except allocation on first build.
-        check_compile_time_features(features);
-        if (!built()) build_uninitialized(features);
-        kernel_ = weights[0].matrix();
-        recurrent_kernel_ = weights[1].matrix();
-        if (options_.use_bias) bias_ = Eigen::Map<const RowVector>(weights[2].data(), units_);
-        ++weights_version_;
+        require_not_moved_from();
+        weights_.check(weights, options_.name);
+        const bool was_built = built();
+        weights_.set_checked(weights);
+        if (!was_built) after_build();
     }
     void set_weights(const std::vector<Tensor<Scalar>>& weights) {
-        std::vector<TensorView<const Scalar>> views(weights.begin(), weights.end());
-        set_weights(views);
+        set_weights(std::vector<TensorView<const Scalar>>(weights.begin(), weights.end()));
     }
 
     /// Sum of the kernel, recurrent and bias regularizer penalties on the current weights (Keras `layer.losses`
@@ -1979,54 +3048,65 @@ class SimpleRNN {
     Scalar regularization_loss() const {
         Scalar total(0);
         if (!built()) return total;
-        if (options_.kernel_regularizer) total += (*options_.kernel_regularizer)(kernel_);
-        if (options_.recurrent_regularizer) total += (*options_.recurrent_regularizer)(recurrent_kernel_);
-        if (options_.bias_regularizer && options_.use_bias) total += (*options_.bias_regularizer)(bias_);
+        if (options_.kernel_regularizer) total += (*options_.kernel_regularizer)(kernel());
+        if (options_.recurrent_regularizer) total += (*options_.recurrent_regularizer)(recurrent_kernel());
+        if (options_.bias_regularizer && options_.use_bias) total += (*options_.bias_regularizer)(bias());
         return total;
     }
 
     /// Keras' activity regularization of a call's result: the penalty of every returned tensor divided by its
     /// first dimension (the batch, or T for time-major sequences, as Keras does). 0 without a regularizer.
-    Scalar activity_regularization_loss(const ResultType& result) const {
+    Scalar activity_regularization_loss(const Result<Scalar>& result) const {
         if (!options_.activity_regularizer) return Scalar(0);
         auto term = [&](const Tensor<Scalar>& t) {
             return t.dim(0) == 0 ? Scalar(0)
                                  : (*options_.activity_regularizer)(t.matrix()) / static_cast<Scalar>(t.dim(0));
         };
-        Scalar total = term(result.output);
-        if (result.state) total += term(*result.state);
-        return total;
+        return term(result.output) + (result.state ? term(*result.state) : Scalar(0));
     }
 
     // ---- call -----------------------------------------------------------------------------------------------------
     /// Keras `layer(inputs, mask=, training=, initial_state=)`. `inputs` is `[B, T, F]` row-major (`[T, B, F]` when
     /// time_major), viewed without copying. Builds the weights on the first call.
-    ResultType operator()(TensorView<const Scalar> inputs, const Args& args = {}) {
-        ResultType result;
+    Result<Scalar> operator()(TensorView<const Scalar> inputs, const CallArgs<Scalar>& args = {}) {
+        Result<Scalar> result;
         call(inputs, args, result);
         return result;
     }
-    ResultType call(TensorView<const Scalar> inputs, const Args& args = {}) { return (*this)(inputs, args); }
+    Result<Scalar> call(TensorView<const Scalar> inputs, const CallArgs<Scalar>& args = {}) {
+        return (*this)(inputs, args);
+    }
 
     /// Same as operator(), writing into `result` so repeated calls of one shape reuse its buffers.
-    void call(TensorView<const Scalar> inputs, const Args& args, ResultType& result) {
-        const CallShape shape = validate_call(inputs, args);
+    void call(TensorView<const Scalar> inputs, const CallArgs<Scalar>& args, Result<Scalar>& result) {
+        require_not_moved_from();
+        const detail::CallShape s = detail::validate_call(
+            options_, units(), detail::CallFacts{built(), input_dim(), stateful_batch()}, inputs, args);
         // ---- nothing below throws (except std::bad_alloc) ----
-        if (!built()) build(shape.features);
-        if (options_.stateful && !has_state_) create_zero_state(shape.batch);
-        run(inputs, args, shape, result);
+        if (!built()) build(s.features);
+        if (options_.stateful && !state_.exists()) state_.set_zero(s.batch, units());
+        // TF 2.4: a stored state with any non-zero entry wins over an explicit initial_state.
+        const Scalar* initial = args.initial_state ? args.initial_state->data() : nullptr;
+        if (options_.stateful && !(args.initial_state && state_.is_zero())) initial = state_.value().data();
+        engine_.run(weights_, activation_, flags(), inputs, args, s, initial, rng_, result);
+        const auto& final_state = engine_.final_state();
+        if (options_.return_state) {
+            if (!result.state) result.state.emplace();
+            result.state->resize(Shape{final_state.rows(), units()});
+            result.state->matrix() = final_state;
+        } else {
+            result.state.reset();
+        }
+        if (options_.stateful) state_.assign(final_state);
     }
 
     // ---- stateful -------------------------------------------------------------------------------------------------
-    /// The stored state `[B, U]` of a stateful layer (empty matrix before it exists).
-    const RowMatrix& states() const noexcept { return state_; }
+    /// The stored state `[B, U]` of a stateful layer (an empty tensor before it exists).
+    const Tensor<Scalar>& states() const noexcept { return state_.value(); }
 
     /// Keras `reset_states()`: stored state := zeros. Throws std::logic_error when the layer is not stateful or
     /// its batch size is still unknown.
-    void reset_states() {
-        const Index batch = require_stateful_batch();
-        create_zero_state(batch);
-    }
+    void reset_states() { state_.set_zero(require_stateful_batch(), units()); }
 
     /// Keras `reset_states(states)`: stored state := `states` (`[B, U]` exactly). As in Keras, if the state
     /// buffer does not exist yet it is created as zeros and `states` is ignored.
@@ -2035,60 +3115,66 @@ class SimpleRNN {
     /// List form of `reset_states(states)` (Keras accepts a 1-element list; any other count is an error).
     void reset_states(const std::vector<TensorView<const Scalar>>& states) {
         const Index batch = require_stateful_batch();
-        if (!has_state_) {
-            create_zero_state(batch);
+        if (!state_.exists()) {
+            state_.set_zero(batch, units());
             return;
         }
         if (states.size() != 1) {
-            throw std::invalid_argument("Layer " + options_.name + " expects 1 states, but it received " +
-                                        std::to_string(states.size()) + " state values.");
+            ELMAN_THROW(std::invalid_argument("Layer " + options_.name + " expects 1 states, but it received " +
+                                              std::to_string(states.size()) + " state values."));
         }
-        const Shape expected{batch, units_};
+        const Shape expected{batch, units()};
         if (states[0].shape() != expected) {
-            throw std::invalid_argument("State 0 is incompatible with layer " + options_.name + ": expected shape=" +
-                                        expected.to_string() + ", found shape=" + states[0].shape().to_string());
+            ELMAN_THROW(std::invalid_argument("State 0 is incompatible with layer " + options_.name +
+                                              ": expected shape=" + expected.to_string() +
+                                              ", found shape=" + states[0].shape().to_string()));
         }
-        state_ = states[0].matrix();
+        state_.assign(states[0].matrix());
     }
 
     // ---- performance controls ---------------------------------------------------------------------------------
     /// Threads a whole-sequence call may use (default 1). The batch is split into `threads` near-equal row
     /// slices: the caller runs the first, persistent worker threads the others (started by the first call that
     /// needs them, kept between calls, joined when the layer is destroyed or the thread count is lowered; a
-    /// copy of the layer starts its own). Samples never wait for each other; a call with batch B uses
-    /// min(B, threads) threads. Results are bit-identical to one thread with
-    /// the packed backend, whose sums do not depend on the slice (the gemm backend and dropout calls always run
-    /// on one thread, as Eigen's/BLAS' summation order may depend on the row count). Throws
+    /// copy of the layer starts its own). A call with batch B uses min(B, threads) threads. With the packed
+    /// backend results are bit-identical to one thread (its sums do not depend on the slice); the gemm backend
+    /// runs on one thread (Eigen's/BLAS' summation order may depend on the row count). Throws
     /// std::invalid_argument for n < 1.
     void set_threads(int threads) {
         if (threads < 1)
             detail::throw_invalid(options_.name, "threads", "must be >= 1, got " + std::to_string(threads));
-        if (threads < threads_) pool_.stop();  // idle workers are not kept for a smaller count
-        threads_ = threads;
+        engine_.set_threads(threads);
     }
-    int threads() const noexcept { return threads_; }
+    int threads() const noexcept { return engine_.threads(); }
 
     /// Compute path of whole-sequence calls (see backend.hpp); `default_backend` unless changed.
-    void set_backend(Backend backend) noexcept { backend_ = backend; }
-    Backend backend() const noexcept { return backend_; }
+    void set_backend(Backend backend) noexcept { engine_.set_backend(backend); }
+    Backend backend() const noexcept { return engine_.backend(); }
 
   private:
-    struct CallShape {
-        Index batch, timesteps, features;
-    };
-    // Packed backend workspace of one batch slice.
-    struct SliceWork {
-        RowMatrix stacked;    // [rows, F+U]: x_t in the first F columns, h_{t-1} in the last U
-        RowMatrix z;          // [rows, padded U]: pre-activations
-        RowMatrix candidate;  // [rows, padded U]: act(z)
-        RowMatrix carry;      // [rows, U]: Keras' output carry, only with a mask
+    // Marks the source of a move: its weights and state are gone, so its calls are refused.
+    struct MovedFrom {
+        bool moved = false;
+        MovedFrom() = default;
+        MovedFrom(const MovedFrom&) noexcept {}
+        MovedFrom(MovedFrom&& other) noexcept : moved(other.moved) { other.moved = true; }
+        MovedFrom& operator=(const MovedFrom&) noexcept {
+            moved = false;
+            return *this;
+        }
+        MovedFrom& operator=(MovedFrom&& other) noexcept {
+            if (this != &other) {
+                moved = other.moved;
+                other.moved = true;
+            }
+            return *this;
+        }
     };
 
-    void check_compile_time_features(Index features) const {
-        if (Features != Eigen::Dynamic && features != Features) {
-            detail::throw_invalid(options_.name, "input_dim",
-                                  "must equal the compile-time Features " + std::to_string(Features) + ", got " +
-                                      std::to_string(features));
+    void require_not_moved_from() const {
+        if (moved_from_.moved) {
+            ELMAN_THROW(std::logic_error("SimpleRNN '" + options_.name +
+                                         "': this layer was moved from; assign a layer to it before using it"));
         }
     }
 
@@ -2097,407 +3183,217 @@ class SimpleRNN {
         return std::min(1.0, std::max(0.0, rate));
     }
 
-    void check_weight_shape(const Shape& expected, const Shape& provided) const {
-        if (expected != provided || expected[0] < 0) {
-            throw std::invalid_argument("SimpleRNN '" + options_.name + "': layer weight shape " +
-                                        (expected[0] < 0 ? std::string("(F, U)") : expected.to_string()) +
-                                        " not compatible with provided weight shape " + provided.to_string());
-        }
+    void after_build() {
+        if (options_.stateful && options_.batch_size > 0 && !state_.exists())
+            state_.set_zero(options_.batch_size, units());
     }
 
-    void build_uninitialized(Index input_dim) {
-        kernel_.resize(input_dim, units_);
-        recurrent_kernel_.resize(units_, units_);
-        bias_.resize(options_.use_bias ? units_ : 0);
-        ++weights_version_;
-        input_dim_ = input_dim;
-        built_empty_ = input_dim == 0;
-        if (options_.stateful && options_.batch_size > 0 && !has_state_) create_zero_state(options_.batch_size);
+    detail::SequenceFlags flags() const noexcept {
+        return {options_.go_backwards,         options_.return_sequences, options_.time_major,
+                options_.zero_output_for_mask, options_.dropout,          options_.recurrent_dropout};
     }
 
-    void create_zero_state(Index batch) {
-        state_.setZero(batch, units_);
-        has_state_ = true;
-        stateful_batch_ = batch;
-    }
-
-    Index known_stateful_batch() const noexcept { return stateful_batch_ > 0 ? stateful_batch_ : options_.batch_size; }
+    Index stateful_batch() const noexcept { return state_.exists() ? state_.batch() : options_.batch_size; }
 
     Index require_stateful_batch() const {
-        if (!options_.stateful) throw std::logic_error("SimpleRNN '" + options_.name + "': Layer must be stateful.");
-        const Index batch = known_stateful_batch();
+        if (!options_.stateful)
+            ELMAN_THROW(std::logic_error("SimpleRNN '" + options_.name + "': Layer must be stateful."));
+        const Index batch = stateful_batch();
         if (batch <= 0) {
-            throw std::logic_error("SimpleRNN '" + options_.name +
-                                   "': If a RNN is stateful, it needs to know its batch size. Pass "
-                                   "`options.batch_size` (Keras `batch_input_shape`) or call the layer once first.");
+            ELMAN_THROW(
+                std::logic_error("SimpleRNN '" + options_.name +
+                                 "': If a RNN is stateful, it needs to know its batch size. Pass "
+                                 "`options.batch_size` (Keras `batch_input_shape`) or call the layer once first."));
         }
         return batch;
     }
 
-    CallShape validate_call(const TensorView<const Scalar>& inputs, const Args& args) const {
-        const std::string& name = options_.name;
-        if (inputs.rank() != 3) {
-            throw std::invalid_argument(
-                "SimpleRNN '" + name + "': `inputs` must have rank 3 (" +
-                (options_.time_major ? "[timesteps, batch, features]" : "[batch, timesteps, features]") +
-                "), expected ndim=3, found ndim=" + std::to_string(inputs.rank()) +
-                ". Full shape received: " + inputs.shape().to_string());
-        }
-        const Index batch = options_.time_major ? inputs.dim(1) : inputs.dim(0);
-        const Index timesteps = options_.time_major ? inputs.dim(0) : inputs.dim(1);
-        const Index features = inputs.dim(2);
-        const Index stateful_batch = options_.stateful ? known_stateful_batch() : -1;
-        auto expected_inputs = [&] {
-            const Index b = stateful_batch > 0 ? stateful_batch : -1;
-            const Index f = built() ? input_dim_ : -1;
-            return options_.time_major ? detail::expected_shape_string({-1, b, f})
-                                       : detail::expected_shape_string({b, -1, f});
-        };
-        if (batch < 0 || timesteps < 0 || features < 0) {
-            detail::throw_shape_error(name, "inputs", expected_inputs(), inputs.shape(), "negative extent");
-        }
-        if (built() && features != input_dim_) {
-            detail::throw_shape_error(name, "inputs", expected_inputs(), inputs.shape(),
-                                      "feature dimension must equal the built input_dim " + std::to_string(input_dim_));
-        }
-        if (!built() && Features != Eigen::Dynamic && features != Features) {
-            detail::throw_shape_error(
-                name, "inputs", expected_inputs(), inputs.shape(),
-                "feature dimension must equal the compile-time Features " + std::to_string(Features));
-        }
-        if (timesteps == 0) {
-            detail::throw_shape_error(name, "inputs", expected_inputs(), inputs.shape(),
-                                      "timesteps must be >= 1: Keras cannot run a RNN over an empty sequence");
-        }
-        if (stateful_batch > 0 && batch != stateful_batch) {
-            detail::throw_shape_error(name, "inputs", expected_inputs(), inputs.shape(),
-                                      "a stateful layer keeps its batch size " + std::to_string(stateful_batch));
-        }
-        if (options_.stateful && batch == 0) {
-            detail::throw_shape_error(name, "inputs", expected_inputs(), inputs.shape(),
-                                      "a stateful layer needs batch >= 1");
-        }
-        // Sizes of everything the call allocates; throws std::length_error on overflow.
-        Shape({batch, timesteps, std::max(features, units_)}).size();
-        if (features > 0 && !built()) Shape({features, units_}).size();
-
-        if (!args.mask.empty()) {
-            const Shape& m = args.mask.shape();
-            const Index d0 = options_.time_major ? timesteps : batch, d1 = options_.time_major ? batch : timesteps;
-            const bool ok =
-                (m.rank() == 2 && m[0] == d0 && m[1] == d1) || (m.rank() == 3 && m[0] == d0 && m[1] == d1 && m[2] == 1);
-            if (!ok) {
-                detail::throw_shape_error(name, "mask", detail::expected_shape_string({d0, d1}), m,
-                                          "one flag per sample and timestep; [B, T, 1] is accepted too");
-            }
-        }
-        if (args.initial_state) {
-            const Shape expected{batch, units_};
-            if (args.initial_state->shape() != expected) {
-                detail::throw_shape_error(name, "initial_state", expected.to_string(), args.initial_state->shape(),
-                                          "one state row of `units` values per sample");
-            }
-        }
-        if (args.training && (options_.dropout >= 1.0 || options_.recurrent_dropout >= 1.0)) {
-            const bool input_rate = options_.dropout >= 1.0;
-            detail::throw_invalid(name, input_rate ? "dropout" : "recurrent_dropout",
-                                  "rate must be a scalar tensor or a float in the range [0, 1), got 1 (a training "
-                                  "call cannot drop every unit)");
-        }
-        return {batch, timesteps, features};
-    }
-
-    // Rows of the [B*T, ·] batch-major (or [T*B, ·] time-major) layout holding step t of every sample: the first
-    // row and the distance between consecutive samples' rows.
-    Index first_row(Index t, const CallShape& s) const noexcept { return options_.time_major ? t * s.batch : t; }
-    Index row_stride(const CallShape& s) const noexcept { return options_.time_major ? 1 : s.timesteps; }
-
-    void draw_dropout_mask(RowMatrix& mask, Index rows, Index cols, double rate) {
-        mask.resize(rows, cols);
-        const Scalar kept = static_cast<Scalar>(1.0 / (1.0 - rate));
-        for (Index i = 0; i < rows; ++i)
-            for (Index j = 0; j < cols; ++j) mask(i, j) = rng_.uniform() >= rate ? kept : Scalar(0);
-    }
-
-    void run(const TensorView<const Scalar>& inputs, const Args& args, const CallShape& s, ResultType& result) {
-        using StridedMap = Eigen::Map<RowMatrix, 0, Eigen::OuterStride<>>;
-        using ConstStridedMap = Eigen::Map<const RowMatrix, 0, Eigen::OuterStride<>>;
-        const Index B = s.batch, T = s.timesteps, F = s.features, U = units_;
-        const bool use_input_dropout = args.training && options_.dropout > 0.0;
-        const bool use_recurrent_dropout = args.training && options_.recurrent_dropout > 0.0;
-        const bool masked = !args.mask.empty();
-        Trace* trace = args.trace;
-        if (backend_ == Backend::packed && !use_input_dropout && !use_recurrent_dropout) {
-            run_packed(inputs, args, s, result);
-            return;
-        }
-
-        // Dropout masks: drawn once per call, reused at every timestep (Keras' per-call cache).
-        if (use_input_dropout) draw_dropout_mask(dropout_mask_, B, F, options_.dropout);
-        if (use_recurrent_dropout) draw_dropout_mask(recurrent_dropout_mask_, B, U, options_.recurrent_dropout);
-
-        // Input projection of every timestep in one matrix product: P = x~ W + b, rows laid out like the inputs.
-        const Eigen::Map<const RowMatrix> x = inputs.matrix();
-        if (use_input_dropout) {
-            dropped_inputs_.resize(x.rows(), F);
-            for (Index b = 0; b < B; ++b)
-                for (Index t = 0; t < T; ++t) {
-                    const Index row = first_row(t, s) + b * row_stride(s);
-                    dropped_inputs_.row(row) = x.row(row).cwiseProduct(dropout_mask_.row(b));
-                }
-            projection_.noalias() = dropped_inputs_ * kernel_;
-        } else {
-            projection_.noalias() = x * kernel_;
-        }
-        if (options_.use_bias) projection_.rowwise() += bias_;
-
-        begin_call(args, s, result);
-        candidate_.resize(B, U);
-        preactivation_.resize(B, U);
-        if (use_recurrent_dropout) dropped_state_.resize(B, U);
-        if (masked) output_carry_.setZero(B, U);  // Keras: the output carry starts at zero, not at h_{-1}
-
-        if (trace) begin_trace(*trace, s, args, use_input_dropout ? dropped_inputs_ : RowMatrix(x));
-
-        // Output buffers.
-
-        for (Index p = 0; p < T; ++p) {
-            const Index t = options_.go_backwards ? T - 1 - p : p;
-            const ConstStridedMap projected(projection_.data() + first_row(t, s) * U, B, U,
-                                            Eigen::OuterStride<>(row_stride(s) * U));
-            if (trace) trace->states.middleRows(p * B, B) = state_work_;
-            if (use_recurrent_dropout) {
-                dropped_state_ = state_work_.cwiseProduct(recurrent_dropout_mask_);
-                preactivation_.noalias() = dropped_state_ * recurrent_kernel_;
-            } else {
-                preactivation_.noalias() = state_work_ * recurrent_kernel_;
-            }
-            preactivation_ += projected;
-            activation_.forward(preactivation_.array(), candidate_.array());
-            if (trace) {
-                trace->preactivations.middleRows(p * B, B) = preactivation_;
-                trace->activations.middleRows(p * B, B) = candidate_;
-            }
-            if (masked) {
-                // Select, not blend: a masked row keeps state and output exactly (NaN-safe).
-                for (Index b = 0; b < B; ++b) {
-                    const bool keep = args.mask.keep(options_.time_major ? t * B + b : b * T + t);
-                    if (trace) trace->step_mask(p, b) = keep;
-                    if (keep) {
-                        state_work_.row(b) = candidate_.row(b);
-                        output_carry_.row(b) = candidate_.row(b);
-                    } else if (options_.zero_output_for_mask) {
-                        output_carry_.row(b).setZero();
-                    }
-                }
-            } else {
-                state_work_.swap(candidate_);
-            }
-            if (options_.return_sequences) {
-                StridedMap out(result.output.data() + first_row(p, s) * U, B, U,
-                               Eigen::OuterStride<>(row_stride(s) * U));
-                out = masked ? output_carry_ : state_work_;
-            }
-        }
-        if (trace) trace->states.middleRows(T * B, B) = state_work_;
-
-        if (!options_.return_sequences) result.output.matrix() = masked ? output_carry_ : state_work_;
-        finish_call(result);
-    }
-
-    // Packed backend (no dropout): per step one fused product z = [x_t h_{t-1}] · [W; U] + b on weights packed
-    // once (repacked only when the weights may have changed), so there is no [B*T, U] projection buffer and no
-    // per-step re-packing. Batch slices run independently, on threads_ threads (pool_).
-    void run_packed(const TensorView<const Scalar>& inputs, const Args& args, const CallShape& s, ResultType& result) {
-        const Index B = s.batch, F = s.features, U = units_;
-        const Eigen::Map<const RowMatrix> x = inputs.matrix();
-        if (packed_version_ != weights_version_ || packed_.depth() != F + U) {
-            packed_.pack(kernel_, recurrent_kernel_, bias_);  // bias_ is empty without use_bias
-            packed_version_ = weights_version_;
-        }
-
-        begin_call(args, s, result);
-        if (args.trace) begin_trace(*args.trace, s, args, RowMatrix(x));
-
-        // Every allocation happens here, before any thread starts: the slice bodies cannot throw.
-        const Index count = detail::slice_count(B, threads_);
-        slices_.resize(static_cast<std::size_t>(count));
-        for (Index c = 0; c < count; ++c) {
-            const Index rows = detail::slice_begin(B, count, c + 1) - detail::slice_begin(B, count, c);
-            SliceWork& w = slices_[static_cast<std::size_t>(c)];
-            w.stacked.resize(rows, F + U);
-            w.z.resize(rows, packed_.padded_units());
-            w.candidate.resize(rows, packed_.padded_units());
-            if (!args.mask.empty()) w.carry.setZero(rows, U);  // Keras: the output carry starts at zero, not at h_{-1}
-        }
-        auto body = [&](Index c) noexcept {
-            const Index b0 = detail::slice_begin(B, count, c);
-            run_packed_slice(slices_[static_cast<std::size_t>(c)], b0, detail::slice_begin(B, count, c + 1) - b0, x,
-                             args, s, result);
-        };
-        pool_.run(count, body);
-
-        finish_call(result);
-    }
-
-    // Rows [b0, b0 + rows) of the batch through every timestep; reads and writes only those rows of
-    // state_work_, the output and the trace, so slices can run concurrently.
-    void run_packed_slice(SliceWork& w, Index b0, Index rows, const Eigen::Map<const RowMatrix>& x, const Args& args,
-                          const CallShape& s, ResultType& result) noexcept {
-        const Index B = s.batch, T = s.timesteps, F = s.features, U = units_, K = F + U;
-        const bool masked = !args.mask.empty();
-        Trace* trace = args.trace;
-        auto h = w.stacked.rightCols(U);
-        h = state_work_.middleRows(b0, rows);
-        for (Index p = 0; p < T; ++p) {
-            const Index t = options_.go_backwards ? T - 1 - p : p;
-            // Row copies are plain std::copy_n: with B = 1 these copies are a large part of a step, and Eigen's
-            // block assignment spends more on its alignment bookkeeping than on the copy.
-            for (Index i = 0; F > 0 && i < rows; ++i)
-                std::copy_n(x.data() + (first_row(t, s) + (b0 + i) * row_stride(s)) * F, F, w.stacked.data() + i * K);
-            if (trace) trace->states.middleRows(p * B + b0, rows) = h;
-            if (B == 1) {
-                detail::packed_gemv<Scalar>(w.stacked.data(), packed_, w.z.data());  // latency-bound: split sums
-            } else {
-                detail::packed_gemm<Scalar>(rows, w.stacked.data(), K, packed_, w.z.data(), w.z.cols());
-            }
-            const auto z = w.z.leftCols(U);
-            if (trace) trace->preactivations.middleRows(p * B + b0, rows) = z;
-            auto candidate = w.candidate.leftCols(U);
-            // z and candidate rows all start at the same offset from a packet boundary (row stride = whole
-            // panels), in every slice: Eigen then splits each row into the same packet and scalar parts, so
-            // activations whose packet and scalar versions round differently (exp, logistic) still give
-            // bit-identical results for any thread count.
-            activation_.forward(z.array(), candidate.array());
-            if (trace) trace->activations.middleRows(p * B + b0, rows) = candidate;
-            if (masked) {
-                // Select, not blend: a masked row keeps state and output exactly (NaN-safe).
-                for (Index i = 0; i < rows; ++i) {
-                    const Index b = b0 + i;
-                    const bool keep = args.mask.keep(options_.time_major ? t * B + b : b * T + t);
-                    if (trace) trace->step_mask(p, b) = keep;
-                    if (keep) {
-                        h.row(i) = candidate.row(i);
-                        w.carry.row(i) = candidate.row(i);
-                    } else if (options_.zero_output_for_mask) {
-                        w.carry.row(i).setZero();
-                    }
-                }
-            } else {
-                for (Index i = 0; i < rows; ++i)
-                    std::copy_n(w.candidate.data() + i * w.candidate.cols(), U, w.stacked.data() + i * K + F);
-            }
-            if (options_.return_sequences) {
-                for (Index i = 0; i < rows; ++i) {
-                    Scalar* out = result.output.data() + (first_row(p, s) + (b0 + i) * row_stride(s)) * U;
-                    std::copy_n(masked ? w.carry.data() + i * U : w.stacked.data() + i * K + F, U, out);
-                }
-            }
-        }
-        if (trace) trace->states.middleRows(T * B + b0, rows) = h;
-        state_work_.middleRows(b0, rows) = h;
-        if (!options_.return_sequences) {
-            if (masked) {
-                result.output.matrix().middleRows(b0, rows) = w.carry;
-            } else {
-                result.output.matrix().middleRows(b0, rows) = h;
-            }
-        }
-    }
-
-    // Shared by both backends. Sizes the output and loads h_{-1} into state_work_: the explicit initial_state,
-    // zeros, or the stored state of a stateful layer (TF 2.4: a stored state with any non-zero entry wins over
-    // an explicit initial_state).
-    void begin_call(const Args& args, const CallShape& s, ResultType& result) {
-        const Index B = s.batch, T = s.timesteps, U = units_;
-        result.output.resize(options_.return_sequences ? (options_.time_major ? Shape{T, B, U} : Shape{B, T, U})
-                                                       : Shape{B, U});
-        state_work_.resize(B, U);
-        if (options_.stateful && !(args.initial_state && state_.isZero(0))) {
-            state_work_ = state_;
-        } else if (args.initial_state) {
-            state_work_ = args.initial_state->matrix();
-        } else {
-            state_work_.setZero();
-        }
-    }
-
-    // Shared by both backends: the returned final state and the stored state of a stateful layer.
-    void finish_call(ResultType& result) {
-        if (options_.return_state) {
-            if (!result.state) result.state.emplace();
-            result.state->resize(Shape{state_work_.rows(), units_});
-            result.state->matrix() = state_work_;
-        } else {
-            result.state.reset();
-        }
-        if (options_.stateful) state_ = state_work_;
-    }
-
-    void begin_trace(Trace& trace, const CallShape& s, const Args& args, const RowMatrix& inputs) const {
-        const Index B = s.batch, T = s.timesteps, U = units_;
-        trace.batch = B;
-        trace.timesteps = T;
-        trace.features = s.features;
-        trace.units = U;
-        trace.go_backwards = options_.go_backwards;
-        trace.time_major = options_.time_major;
-        trace.return_sequences = options_.return_sequences;
-        trace.zero_output_for_mask = options_.zero_output_for_mask;
-        trace.inputs = inputs;
-        trace.states.resize((T + 1) * B, U);
-        trace.preactivations.resize(T * B, U);
-        trace.activations.resize(T * B, U);
-        if (!args.mask.empty()) {
-            trace.step_mask.resize(T, B);
-        } else {
-            trace.step_mask.resize(0, 0);
-        }
-        const bool input_dropout = args.training && options_.dropout > 0.0;
-        const bool recurrent_dropout = args.training && options_.recurrent_dropout > 0.0;
-        if (input_dropout) {
-            trace.dropout_mask = dropout_mask_;
-        } else {
-            trace.dropout_mask.resize(0, 0);
-        }
-        if (recurrent_dropout) {
-            trace.recurrent_dropout_mask = recurrent_dropout_mask_;
-        } else {
-            trace.recurrent_dropout_mask.resize(0, 0);
-        }
-    }
-
     Options options_;
     Activation activation_;
-    Index units_;
-    Index input_dim_ = 0;
-    bool built_empty_ = false;  // built with input_dim 0 (Keras allows it)
-    Matrix kernel_, recurrent_kernel_;
-    RowVector bias_;
-
-    // Stateful layers: the stored state and its batch size.
-    RowMatrix state_;
-    bool has_state_ = false;
-    Index stateful_batch_ = 0;
-
+    Weights weights_;
+    detail::StoredState<Scalar> state_;
     Random rng_;
-    int threads_ = 1;
-    Backend backend_ = default_backend;
-
-    // Per-call workspaces (members so repeated calls of one shape do not allocate).
-    RowMatrix projection_, dropped_inputs_, state_work_, candidate_, preactivation_, dropped_state_, output_carry_;
-    RowMatrix dropout_mask_, recurrent_dropout_mask_;
-    // Packed backend: the stacked weights [W; U] and bias in panels, and one workspace per batch slice.
-    // packed_ holds the weights as of weights_version_ == packed_version_ (bumped by every path that may
-    // change them: build, set_weights, the *_mutable accessors).
-    detail::PackedWeights<Scalar> packed_;
-    std::uint64_t weights_version_ = 1, packed_version_ = 0;
-    std::vector<SliceWork> slices_;
-    // Persistent workers for set_threads > 1 (not copied: a copy starts its own when it needs them).
-    detail::SlicePool pool_;
+    detail::SequenceEngine<Scalar> engine_;
+    MovedFrom moved_from_;
 };
 
 ELMAN_NAMESPACE_END
+// #include <elman/simple_rnn_call.hpp>
+// #include <elman/simple_rnn_options.hpp>
+// #include <elman/simple_rnn_weights.hpp>
+// #include <elman/stream.hpp>
+// Real-time stepping: one timestep per call, no heap allocation after construction.
+
+// #include <elman/config.hpp>
+// #include <elman/detail/errors.hpp>
+// #include <elman/detail/packed_gemm.hpp>
+// #include <elman/detail/recurrence.hpp>
+// #include <elman/exceptions.hpp>
+// #include <elman/simple_rnn.hpp>
+// #include <elman/tensor.hpp>
+
+#include <Eigen/Core>
+
+#include <stdexcept>
+#include <string>
+
+ELMAN_NAMESPACE_BEGIN
+
+/// Steps a built SimpleRNN one timestep at a time for `batch` samples: what a stateful Keras layer does when it
+/// is called on `[batch, 1, F]` inputs over and over, as an audio or control loop needs it.
+///
+///     elman::SimpleRNN<float> rnn(32, {.input_dim = 16});        // weights from set_weights / training
+///     elman::SimpleRNNStream<float> stream(rnn);                   // allocates and packs here, once
+///     for (;;) { const auto h = stream.step(frame); ... }          // noexcept, never allocates
+///
+/// `step` returns a view of h_t `[batch, U]` (valid until the next step or reset), which is also the layer's
+/// output for that step. Each step is one step of the layer's recurrence (detail/recurrence.hpp) on the same
+/// packed product, so it computes the whole-sequence call's numbers (up to the summation order of a one-sample
+/// batch, which uses the latency kernel in both). The stream packs the layer's weights at construction: after
+/// changing them call `update_weights(layer)`. Inference only (no dropout), forward in time only (a go_backwards
+/// layer is refused: a stream cannot see the future), and no mask: a sample whose step is masked out keeps its
+/// state, so do not step it. A stream is a value: copies step independently; one stream per thread.
+///
+/// @tparam Units, Features  the layer's sizes fixed at compile time (Eigen::Dynamic = read from the layer):
+///     the step's loops then have compile-time trip counts (fully unrolled), the C++ counterpart of Keras'
+///     `unroll=True`. A layer of other sizes is refused.
+///
+/// The initial state is the layer's stored state when the layer is stateful and holds one for `batch`
+/// samples, else zeros. `reset()` / `reset(state)` set it; the layer's own stored state is never changed
+/// (hand `state()` to `layer.reset_states(...)` to move it back).
+template <class Scalar = float, class Activation = Tanh, int Units = Eigen::Dynamic, int Features = Eigen::Dynamic>
+class SimpleRNNStream {
+    static_assert(std::is_floating_point<Scalar>::value, "SimpleRNNStream: Scalar must be a floating-point type");
+    static_assert(Units == Eigen::Dynamic || Units > 0, "SimpleRNNStream: Units must be positive or Eigen::Dynamic");
+    static_assert(Features == Eigen::Dynamic || Features >= 0,
+                  "SimpleRNNStream: Features must be >= 0 or Eigen::Dynamic");
+    static constexpr int depth =
+        Units != Eigen::Dynamic && Features != Eigen::Dynamic ? Units + Features : Eigen::Dynamic;
+    using Product = detail::PackedProduct<Scalar, depth>;
+
+  public:
+    using Layer = SimpleRNN<Scalar, Activation>;
+    /// `[batch, U]` view of the state / output of one step.
+    using StateView = Eigen::Map<const RowMajorMatrix<Scalar>, 0, Eigen::OuterStride<>>;
+
+    /// Packs the layer's weights and allocates every buffer for `batch` samples. Throws std::logic_error when
+    /// the layer is not built or runs go_backwards, std::invalid_argument when batch < 1 or the layer's sizes
+    /// differ from compile-time Units / Features.
+    explicit SimpleRNNStream(const Layer& layer, Index batch = 1)
+        : activation_(layer.activation()), batch_(batch), use_bias_(layer.use_bias()) {
+        if (batch < 1)
+            detail::throw_invalid("SimpleRNNStream", layer.name(), "batch",
+                                  "must be >= 1, got " + std::to_string(batch));
+        if (!layer.built()) {
+            ELMAN_THROW(std::logic_error("SimpleRNNStream: layer '" + layer.name() +
+                                         "' is not built; build it (options.input_dim, build() or set_weights) first"));
+        }
+        if (layer.go_backwards()) {
+            ELMAN_THROW(
+                std::logic_error("SimpleRNNStream: layer '" + layer.name() +
+                                 "' has go_backwards=True; stepping forward in time cannot reverse a sequence"));
+        }
+        check_compile_time_size(layer, "units", Units, layer.units());
+        check_compile_time_size(layer, "input_dim", Features, layer.input_dim());
+        units_ = layer.units();
+        features_ = layer.input_dim();
+        packed_.pack(layer.recurrent_kernel(), layer.kernel(), layer.bias());
+        work_.prepare(batch_, features_, units_, packed_.padded_units(), false, false);
+        work_.stacked.setZero();
+        if (layer.stateful() && layer.states().rank() == 2 && layer.states().dim(0) == batch_)
+            state_rows() = layer.states().matrix();
+    }
+
+    Index batch() const noexcept { return batch_; }
+    Index units() const noexcept { return units_; }
+    Index features() const noexcept { return features_; }
+
+    /// Re-reads the layer's weights (after training or set_weights), bias included. Throws
+    /// std::invalid_argument when the layer's units, input_dim or use_bias differ from this stream's; never
+    /// allocates.
+    void update_weights(const Layer& layer) {
+        if (layer.units() != units_ || layer.input_dim() != features_ || layer.use_bias() != use_bias_) {
+            detail::throw_invalid("SimpleRNNStream", layer.name(), "layer",
+                                  "has weights [" + std::to_string(layer.input_dim()) + ", " +
+                                      std::to_string(layer.units()) + "], use_bias=" + bool_text(layer.use_bias()) +
+                                      "; the stream was made for [" + std::to_string(features_) + ", " +
+                                      std::to_string(units_) + "], use_bias=" + bool_text(use_bias_));
+        }
+        packed_.pack(layer.recurrent_kernel(), layer.kernel(), layer.bias());  // same sizes: no allocation
+    }
+
+    /// One timestep: `x` points to `[batch, F]` row-major values (not checked). Returns h_t `[batch, U]`.
+    StateView step(const Scalar* x) noexcept {
+        detail::RecurrenceIO<Scalar> io;
+        io.layout = detail::SequenceLayout{batch_, 1, false};
+        io.features = features_;
+        io.units = units_;
+        io.inputs = x;
+        const Product product{&packed_, batch_ == 1};
+        auto h = state_rows();
+        detail::recurrence_step(io, activation_, product, work_, 0, batch_, h, 0);
+        return state();
+    }
+
+    /// Checked step: `x` must be `[batch, F]` (or `[batch, 1, F]`); throws std::invalid_argument otherwise.
+    StateView step(TensorView<const Scalar> x) {
+        const bool ok = (x.rank() == 2 && x.dim(0) == batch_ && x.dim(1) == features_) ||
+                        (x.rank() == 3 && x.dim(0) == batch_ && x.dim(1) == 1 && x.dim(2) == features_);
+        if (!ok) {
+            ELMAN_THROW(std::invalid_argument("SimpleRNNStream: step input must have shape [" + std::to_string(batch_) +
+                                              ", " + std::to_string(features_) + "], got " + x.shape().to_string()));
+        }
+        return step(x.data());
+    }
+
+    /// h_t `[batch, U]` after the last step (the initial state before any).
+    StateView state() const noexcept {
+        return StateView(work_.stacked.data(), batch_, units_, Eigen::OuterStride<>(work_.stacked.cols()));
+    }
+
+    /// State := zeros.
+    void reset() noexcept { state_rows().setZero(); }
+    /// State := `state` (`[batch, U]`); throws std::invalid_argument on another shape.
+    void reset(TensorView<const Scalar> state) {
+        if (state.rank() != 2 || state.dim(0) != batch_ || state.dim(1) != units_) {
+            ELMAN_THROW(std::invalid_argument("SimpleRNNStream: state must have shape [" + std::to_string(batch_) +
+                                              ", " + std::to_string(units_) + "], got " + state.shape().to_string()));
+        }
+        state_rows() = state.matrix();
+    }
+
+  private:
+    // The state lives in the product's operand (columns [0, U) of each row): no copy per step.
+    detail::StridedRows<Scalar> state_rows() noexcept {
+        return detail::StridedRows<Scalar>(work_.stacked.data(), batch_, units_,
+                                           Eigen::OuterStride<>(work_.stacked.cols()));
+    }
+    static const char* bool_text(bool b) noexcept { return b ? "true" : "false"; }
+    static void check_compile_time_size(const Layer& layer, const char* what, int fixed, Index actual) {
+        if (fixed != Eigen::Dynamic && actual != fixed) {
+            detail::throw_invalid(
+                layer.name(), what,
+                "is " + std::to_string(actual) + ", the stream's compile-time size is " + std::to_string(fixed));
+        }
+    }
+
+    Activation activation_;
+    Index batch_ = 0, units_ = 0, features_ = 0;
+    bool use_bias_ = true;
+    detail::PackedWeights<Scalar> packed_;
+    detail::SliceWorkspace<Scalar> work_;
+};
+
+ELMAN_NAMESPACE_END
+// #include <elman/tensor.hpp>
+// #include <elman/train/backward.hpp>
+// Backpropagation through time for SimpleRNN: gradients of one call from what the call recorded.
+
+// #include <elman/config.hpp>
+// #include <elman/detail/errors.hpp>
+// #include <elman/detail/sequence_layout.hpp>
+// #include <elman/shape.hpp>
+// #include <elman/simple_rnn.hpp>
 // #include <elman/simple_rnn_call.hpp>
 // #include <elman/tensor.hpp>
 
@@ -2510,17 +3406,17 @@ ELMAN_NAMESPACE_END
 ELMAN_NAMESPACE_BEGIN
 
 /// Gradients of a scalar loss with respect to everything one SimpleRNN call depended on. Weight gradients
-/// have the layer's weight types and Keras layouts, so optimizers add them element by element.
+/// have the layer's weight types and Keras layouts (row-major; the bias a `[1, U]` row), data gradients are
+/// Tensors shaped like the data.
 template <class Scalar>
 struct Gradients {
-    using Matrix = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>;
-    using RowVector = Eigen::Matrix<Scalar, 1, Eigen::Dynamic>;
+    using Matrix = RowMajorMatrix<Scalar>;
     /// d loss / d kernel `[F, U]`.
     Matrix kernel;
     /// d loss / d recurrent_kernel `[U, U]`.
     Matrix recurrent_kernel;
-    /// d loss / d bias `[U]`; empty without use_bias.
-    RowVector bias;
+    /// d loss / d bias `[1, U]`; 0 x 0 without use_bias.
+    Matrix bias;
     /// d loss / d inputs, shaped like the call's inputs (`[B, T, F]`, or `[T, B, F]` when time_major).
     Tensor<Scalar> inputs;
     /// d loss / d h_{-1} `[B, U]`: the state entering the first processed step, whatever its source (the
@@ -2544,16 +3440,13 @@ struct non_deduced {
 template <class T>
 using non_deduced_t = typename non_deduced<T>::type;
 
-// Rows of step `t` of every sample in a `[B*T, ·]` (or time-major `[T*B, ·]`) row-major buffer with `cols`
-// columns, as a `[B, cols]` map.
+// Rows of step `t` of every sample in a buffer laid out as `layout` with `cols` columns, as a `[B, cols]` map.
 template <class Scalar, class Ptr>
-auto step_rows(Ptr data, Index t, Index batch, Index timesteps, Index cols, bool time_major) {
+auto step_rows(Ptr data, Index t, const SequenceLayout& layout, Index cols) {
     using Plain = RowMajorMatrix<Scalar>;
     using Mapped = std::conditional_t<std::is_const<std::remove_pointer_t<Ptr>>::value, const Plain, Plain>;
-    const Index first = time_major ? t * batch : t;
-    const Index stride = time_major ? 1 : timesteps;
-    return Eigen::Map<Mapped, 0, Eigen::OuterStride<>>(data + first * cols, batch, cols,
-                                                       Eigen::OuterStride<>(stride * cols));
+    return Eigen::Map<Mapped, 0, Eigen::OuterStride<>>(data + layout.first_row(t) * cols, layout.batch, cols,
+                                                       Eigen::OuterStride<>(layout.sample_stride() * cols));
 }
 
 // `grad += d(penalty(t) / t.dim(0)) / d t`: Keras' activity regularization of one returned tensor.
@@ -2567,7 +3460,7 @@ void add_activity_gradient(const Regularizer& regularizer, const Tensor<Scalar>&
 
 }  // namespace detail
 
-/// Backpropagation through time (spec §15) for one call of `layer`, from the ForwardTrace that call recorded
+/// Backpropagation through time (docs/keras-semantics.md, gradients) for one call of `layer`, from the ForwardTrace that call recorded
 /// (`CallArgs::trace`) and the Result it returned. The forward recurrence is not re-run: every value comes from
 /// the trace, so dropout masks, the step mask, go_backwards and the stateful initial state are exactly the call's.
 ///
@@ -2593,6 +3486,7 @@ Gradients<Scalar> backward(const SimpleRNN<Scalar, Activation>& layer, const For
     const std::string& name = layer.name();
     const Index B = trace.batch, T = trace.timesteps, F = trace.features, U = trace.units;
     const bool time_major = trace.time_major;
+    const detail::SequenceLayout layout{B, T, time_major};
 
     // ---- validation: everything is checked before any work ----
     if (T <= 0 || trace.states.rows() != (T + 1) * B || trace.preactivations.rows() != T * B) {
@@ -2627,7 +3521,7 @@ Gradients<Scalar> backward(const SimpleRNN<Scalar, Activation>& layer, const For
     const bool input_dropout = trace.dropout_mask.size() != 0;
     const bool recurrent_dropout = trace.recurrent_dropout_mask.size() != 0;
 
-    // Upstream gradients, plus the activity regularizer's on every returned tensor (spec §10).
+    // Upstream gradients, plus the activity regularizer's on every returned tensor.
     RowMatrix g_out = grad_output.matrix();
     RowMatrix g_state = grad_state ? RowMatrix(grad_state->matrix()) : RowMatrix::Zero(B, U);
     if (with_penalties && opts.activity_regularizer) {
@@ -2649,7 +3543,7 @@ Gradients<Scalar> backward(const SimpleRNN<Scalar, Activation>& layer, const For
     for (Index p = T - 1; p >= 0; --p) {
         const Index t = trace.go_backwards ? T - 1 - p : p;
         if (trace.return_sequences) {
-            gy += detail::step_rows<Scalar>(g_out.data(), p, B, T, U, time_major);
+            gy += detail::step_rows<Scalar>(g_out.data(), p, layout, U);
         } else if (p == T - 1) {
             gy += g_out;
         }
@@ -2665,7 +3559,7 @@ Gradients<Scalar> backward(const SimpleRNN<Scalar, Activation>& layer, const For
             for (Index b = 0; b < B; ++b)
                 if (!trace.step_mask(p, b)) gz.row(b).setZero();
         }
-        detail::step_rows<Scalar>(gz_all.data(), t, B, T, U, time_major) = gz;
+        detail::step_rows<Scalar>(gz_all.data(), t, layout, U) = gz;
 
         auto h_prev = trace.states.middleRows(p * B, B);
         if (recurrent_dropout) {
@@ -2698,14 +3592,14 @@ Gradients<Scalar> backward(const SimpleRNN<Scalar, Activation>& layer, const For
     if (layer.use_bias()) {
         g.bias = gz_all.colwise().sum();
     } else {
-        g.bias.resize(0);
+        g.bias.resize(0, 0);
     }
     g.inputs.resize(time_major ? Shape{T, B, F} : Shape{B, T, F});
     auto gx = g.inputs.matrix();
     gx.noalias() = gz_all * W.transpose();
     if (input_dropout) {
         for (Index t = 0; t < T; ++t) {
-            auto rows = detail::step_rows<Scalar>(gx.data(), t, B, T, F, time_major);
+            auto rows = detail::step_rows<Scalar>(gx.data(), t, layout, F);
             rows = rows.cwiseProduct(trace.dropout_mask);
         }
     }
@@ -2721,21 +3615,15 @@ Gradients<Scalar> backward(const SimpleRNN<Scalar, Activation>& layer, const For
 }
 
 ELMAN_NAMESPACE_END
-// #include <elman/config.hpp>
-// #include <elman/constraints.hpp>
-// #include <elman/dense.hpp>
-// A linear read-out layer (Keras `Dense(units)` with activation=None) with its backward pass, for training
-// SimpleRNN models end to end.
-
-// #include <elman/config.hpp>
-// #include <elman/initializers.hpp>
-// #include <elman/optimizers.hpp>
+// #include <elman/train/optimizers.hpp>
 // Keras optimizers (SGD with momentum/Nesterov, Adam) updating weights in place, then applying constraints.
 
-// #include <elman/backward.hpp>
 // #include <elman/config.hpp>
 // #include <elman/constraints.hpp>
+// #include <elman/exceptions.hpp>
 // #include <elman/simple_rnn.hpp>
+// #include <elman/train/backward.hpp>
+// #include <elman/train/variable.hpp>
 
 #include <Eigen/Core>
 
@@ -2749,74 +3637,20 @@ ELMAN_NAMESPACE_END
 
 ELMAN_NAMESPACE_BEGIN
 
-/// One trainable weight as an optimizer sees it: the weight (updated in place), its gradient, and the Keras
-/// constraint applied right after each update of that weight. Holds pointers: the weight and the gradient must
-/// outlive the Variable and keep their sizes. Variables are meant to live for one apply_gradients call (see
-/// trainable_variables).
-template <class Scalar>
-class Variable {
-  public:
-    /// `value` and `gradient` are Eigen matrices/vectors of the same shape (any storage order each).
-    /// Throws std::invalid_argument naming `name` when the shapes differ.
-    template <class W, class G>
-    Variable(std::string name, Eigen::PlainObjectBase<W>& value, const Eigen::PlainObjectBase<G>& gradient,
-             std::optional<Constraint> constraint = std::nullopt)
-        : name_(std::move(name)), value_(value.data()), gradient_(gradient.data()), rows_(value.rows()),
-          cols_(value.cols()), row_major_(W::IsRowMajor), is_vector_(W::IsVectorAtCompileTime),
-          constraint_(std::move(constraint)) {
-        static_assert(
-            std::is_same<typename W::Scalar, Scalar>::value && std::is_same<typename G::Scalar, Scalar>::value,
-            "Variable: weight and gradient must have the optimizer's Scalar type");
-        if (gradient.rows() != rows_ || gradient.cols() != cols_) {
-            throw std::invalid_argument("Variable '" + name_ + "': gradient shape (" + std::to_string(gradient.rows()) +
-                                        ", " + std::to_string(gradient.cols()) + ") does not match the weight shape (" +
-                                        std::to_string(rows_) + ", " + std::to_string(cols_) + ")");
-        }
-        // Row-major storage of a matrix with one row or column is the same memory as column-major.
-        if (rows_ == 1 || cols_ == 1) row_major_ = false;
-    }
-
-    const std::string& name() const noexcept { return name_; }
-    Index size() const noexcept { return rows_ * cols_; }
-    /// The weight and its gradient as flat arrays (element order is irrelevant to the element-wise updates).
-    Eigen::Map<Eigen::Array<Scalar, Eigen::Dynamic, 1>> value() const noexcept { return {value_, size()}; }
-    Eigen::Map<const Eigen::Array<Scalar, Eigen::Dynamic, 1>> gradient() const noexcept { return {gradient_, size()}; }
-
-    /// w <- constraint(w) with Keras' axis convention (spec §11); no-op without a constraint.
-    void constrain() const {
-        if (!constraint_) return;
-        if (row_major_) {
-            Eigen::Map<RowMajorMatrix<Scalar>> w(value_, rows_, cols_);
-            constraint_->apply(w, is_vector_);
-        } else {
-            Eigen::Map<Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>> w(value_, rows_, cols_);
-            constraint_->apply(w, is_vector_);
-        }
-    }
-
-  private:
-    std::string name_;
-    Scalar* value_;
-    const Scalar* gradient_;
-    Index rows_, cols_;
-    bool row_major_, is_vector_;
-    std::optional<Constraint> constraint_;
-};
-
 /// The trainable weights of a SimpleRNN paired with their gradients, in Keras' order (kernel,
-/// recurrent_kernel, bias when use_bias), each with the layer's constraint. Build the list anew for every step,
-/// right before apply_gradients: it takes the weights through the layer's *_mutable() accessors, which tell the
-/// layer its weights are about to change (its packed backend repacks on the next call only then).
+/// recurrent_kernel, bias when use_bias), each with the layer's constraint. The list may be built once and
+/// reused for every step (the Variables refer to the layer's Parameters and to the members of `grads`, whose
+/// every update the layer sees), as long as the layer and `grads` stay where they are.
 template <class Scalar, class Activation>
 std::vector<Variable<Scalar>> trainable_variables(SimpleRNN<Scalar, Activation>& layer,
                                                   const Gradients<Scalar>& grads) {
     const auto& o = layer.options();
+    auto& w = layer.weights();
     std::vector<Variable<Scalar>> vars;
-    vars.emplace_back(layer.name() + "/kernel", layer.kernel_mutable(), grads.kernel, o.kernel_constraint);
-    vars.emplace_back(layer.name() + "/recurrent_kernel", layer.recurrent_kernel_mutable(), grads.recurrent_kernel,
+    vars.emplace_back(layer.name() + "/kernel", w.kernel(), grads.kernel, o.kernel_constraint);
+    vars.emplace_back(layer.name() + "/recurrent_kernel", w.recurrent_kernel(), grads.recurrent_kernel,
                       o.recurrent_constraint);
-    if (layer.use_bias())
-        vars.emplace_back(layer.name() + "/bias", layer.bias_mutable(), grads.bias, o.bias_constraint);
+    if (layer.use_bias()) vars.emplace_back(layer.name() + "/bias", w.bias(), grads.bias, o.bias_constraint);
     return vars;
 }
 
@@ -2837,10 +3671,11 @@ class Slots {
         bool same = vars.size() == sizes_.size();
         for (std::size_t i = 0; same && i < vars.size(); ++i) same = vars[i].size() == sizes_[i];
         if (!same) {
-            throw std::invalid_argument(std::string(optimizer) +
-                                        ".apply_gradients: `vars` must list the same variables in the same order on "
-                                        "every call (the optimizer keeps per-variable state): expected " +
-                                        describe(sizes_) + ", got " + describe(vars));
+            ELMAN_THROW(
+                std::invalid_argument(std::string(optimizer) +
+                                      ".apply_gradients: `vars` must list the same variables in the same order on "
+                                      "every call (the optimizer keeps per-variable state): expected " +
+                                      describe(sizes_) + ", got " + describe(vars)));
         }
     }
     /// Slot `k` of variable `i`, zero-initialised on first use.
@@ -2872,8 +3707,8 @@ class Slots {
 
 inline void check_hyper(const char* optimizer, const char* argument, double value, bool ok, const char* expected) {
     if (!ok || std::isnan(value)) {
-        throw std::invalid_argument(std::string(optimizer) + ": `" + argument + "` must be " + expected + ", got " +
-                                    std::to_string(value));
+        ELMAN_THROW(std::invalid_argument(std::string(optimizer) + ": `" + argument + "` must be " + expected +
+                                          ", got " + std::to_string(value)));
     }
 }
 
@@ -2907,20 +3742,19 @@ class SGD {
         slots_.check("SGD", vars);
         const Scalar lr = static_cast<Scalar>(learning_rate_), mu = static_cast<Scalar>(momentum_);
         for (std::size_t i = 0; i < vars.size(); ++i) {
-            auto w = vars[i].value();
-            const auto g = vars[i].gradient();
-            if (momentum_ == 0.0) {
-                w -= lr * g;
-            } else {
-                auto& v = slots_.get(0, i);
-                v = mu * v - lr * g;
-                if (nesterov_) {
-                    w += mu * v - lr * g;
+            vars[i].update([&](auto& w, const auto& g) {
+                if (momentum_ == 0.0) {
+                    w -= lr * g;
                 } else {
-                    w += v;
+                    auto& v = slots_.get(0, i);
+                    v = mu * v - lr * g;
+                    if (nesterov_) {
+                        w += mu * v - lr * g;
+                    } else {
+                        w += v;
+                    }
                 }
-            }
-            vars[i].constrain();
+            });
         }
         ++iterations_;
     }
@@ -2968,14 +3802,13 @@ class Adam {
         const Scalar b1 = static_cast<Scalar>(beta_1_), b2 = static_cast<Scalar>(beta_2_);
         const Scalar eps = static_cast<Scalar>(epsilon_);
         for (std::size_t i = 0; i < vars.size(); ++i) {
-            auto w = vars[i].value();
-            const auto g = vars[i].gradient();
-            auto& m = slots_.get(0, i);
-            auto& v = slots_.get(1, i);
-            m += (g - m) * (Scalar(1) - b1);
-            v += (g.square() - v) * (Scalar(1) - b2);
-            w -= lr_t * m / (v.sqrt() + eps);
-            vars[i].constrain();
+            vars[i].update([&](auto& w, const auto& g) {
+                auto& m = slots_.get(0, i);
+                auto& v = slots_.get(1, i);
+                m += (g - m) * (Scalar(1) - b1);
+                v += (g.square() - v) * (Scalar(1) - b2);
+                w -= lr_t * m / (v.sqrt() + eps);
+            });
         }
         ++iterations_;
     }
@@ -2987,359 +3820,5 @@ class Adam {
 };
 
 ELMAN_NAMESPACE_END
-// #include <elman/shape.hpp>
-// #include <elman/tensor.hpp>
-
-#include <Eigen/Core>
-
-#include <stdexcept>
-#include <string>
-#include <utility>
-#include <vector>
-
-ELMAN_NAMESPACE_BEGIN
-
-/// Gradients of a loss with respect to a Dense layer's weights and its input.
-template <class Scalar>
-struct DenseGradients {
-    Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic> kernel;  ///< `[in, units]`
-    Eigen::Matrix<Scalar, 1, Eigen::Dynamic> bias;                 ///< `[units]`
-    Tensor<Scalar> inputs;                                         ///< shaped like the forward input
-};
-
-/// Keras `Dense(units, activation=None, use_bias=True)`: `y = x · kernel + bias` over the last axis, so a
-/// `[B, U]` last output gives `[B, units]` and a `[B, T, U]` sequence gives `[B, T, units]`. Weights use
-/// Keras' layout: kernel `[in, units]`, bias `[units]`.
-template <class Scalar = float>
-class Dense {
-  public:
-    using Matrix = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>;
-    using RowVector = Eigen::Matrix<Scalar, 1, Eigen::Dynamic>;
-
-    /// Builds kernel `[input_dim, units]` and bias `[units]` with Keras' defaults (glorot_uniform, zeros) unless
-    /// other initializers are given. Throws std::invalid_argument for non-positive sizes.
-    Dense(Index input_dim, Index units, Initializer kernel_initializer = Initializer::glorot_uniform(),
-          Initializer bias_initializer = Initializer::zeros(), std::string name = "dense")
-        : name_(std::move(name)) {
-        if (input_dim <= 0 || units <= 0) {
-            throw std::invalid_argument("Dense '" + name_ + "': `input_dim` and `units` must be positive, got " +
-                                        std::to_string(input_dim) + " and " + std::to_string(units));
-        }
-        RowMajorMatrix<Scalar> kernel(input_dim, units);
-        kernel_initializer.fill(kernel.data(), Shape{input_dim, units});
-        kernel_ = kernel;
-        bias_.resize(units);
-        bias_initializer.fill(bias_.data(), Shape{units});
-    }
-
-    const std::string& name() const noexcept { return name_; }
-    Index input_dim() const noexcept { return kernel_.rows(); }
-    Index units() const noexcept { return kernel_.cols(); }
-    const Matrix& kernel() const noexcept { return kernel_; }
-    const RowVector& bias() const noexcept { return bias_; }
-    Matrix& kernel_mutable() noexcept { return kernel_; }
-    RowVector& bias_mutable() noexcept { return bias_; }
-
-    /// `y = x · kernel + bias` for `x` of rank 2 or 3 whose last extent is input_dim.
-    Tensor<Scalar> operator()(TensorView<const Scalar> x) const {
-        check_input(x);
-        Tensor<Scalar> y(out_shape(x.shape()));
-        auto ym = y.matrix();
-        ym.noalias() = x.matrix() * kernel_;
-        ym.rowwise() += bias_;
-        return y;
-    }
-
-    /// Gradients given the forward input `x` and d loss / d y `grad_output` (shaped like the output).
-    DenseGradients<Scalar> backward(TensorView<const Scalar> x, TensorView<const Scalar> grad_output) const {
-        check_input(x);
-        const Shape expected = out_shape(x.shape());
-        if (grad_output.shape() != expected) {
-            throw std::invalid_argument("Dense '" + name_ + "': `grad_output` has shape " +
-                                        grad_output.shape().to_string() + ", expected " + expected.to_string());
-        }
-        DenseGradients<Scalar> g;
-        const auto gy = grad_output.matrix();
-        g.kernel.noalias() = x.matrix().transpose() * gy;
-        g.bias = gy.colwise().sum();
-        g.inputs.resize(x.shape());
-        g.inputs.matrix().noalias() = gy * kernel_.transpose();
-        return g;
-    }
-
-  private:
-    void check_input(const TensorView<const Scalar>& x) const {
-        if (x.rank() < 2 || x.rank() > 3 || x.dim(x.rank() - 1) != input_dim()) {
-            throw std::invalid_argument("Dense '" + name_ + "': `inputs` has shape " + x.shape().to_string() +
-                                        ", expected rank 2 or 3 with last dimension " + std::to_string(input_dim()));
-        }
-    }
-    Shape out_shape(Shape s) const {
-        s[s.rank() - 1] = units();
-        return s;
-    }
-
-    std::string name_;
-    Matrix kernel_;
-    RowVector bias_;
-};
-
-/// A Dense layer's weights paired with their gradients (kernel, bias), for an optimizer's apply_gradients.
-template <class Scalar>
-std::vector<Variable<Scalar>> trainable_variables(Dense<Scalar>& layer, const DenseGradients<Scalar>& grads) {
-    std::vector<Variable<Scalar>> vars;
-    vars.emplace_back(layer.name() + "/kernel", layer.kernel_mutable(), grads.kernel);
-    vars.emplace_back(layer.name() + "/bias", layer.bias_mutable(), grads.bias);
-    return vars;
-}
-
-ELMAN_NAMESPACE_END
-// #include <elman/initializers.hpp>
-// #include <elman/mask.hpp>
-// #include <elman/optimizers.hpp>
-// #include <elman/random.hpp>
-// #include <elman/regularizers.hpp>
-// #include <elman/shape.hpp>
-// #include <elman/simple_rnn.hpp>
-// #include <elman/simple_rnn_call.hpp>
-// #include <elman/simple_rnn_options.hpp>
-// #include <elman/stream.hpp>
-// Real-time stepping: one timestep per call, no heap allocation after construction.
-
-// #include <elman/config.hpp>
-// #include <elman/detail/errors.hpp>
-// #include <elman/detail/step_kernel.hpp>
-// The streaming step's product for few rows: z = bias + v · W, latency-bound rather than throughput-bound.
-//
-// One sample's step is a vector-matrix product of a few thousand FMAs. Accumulating it in plain k order gives
-// one dependency chain per output packet, so the FMA latency (4 cycles) and not the FMA units set the pace.
-// This kernel splits k into S interleaved partial sums per packet (S * C independent chains), then adds the
-// partial sums; rows are independent. Weights are row-major with Upad (a multiple of the packet size, zero
-// padded) columns, so every load is a whole packet. Input and state are read where they are (no concatenation).
-
-// #include <elman/config.hpp>
-
-#include <Eigen/Core>
-
-#include <cstddef>
-#include <utility>
-
-ELMAN_NAMESPACE_BEGIN
-namespace detail {
-
-template <class Scalar>
-using StepPacket = typename Eigen::internal::packet_traits<Scalar>::type;
-
-template <class Scalar>
-constexpr int step_packet_size() {
-    return Eigen::internal::packet_traits<Scalar>::size;
-}
-
-// Adds v[0, depth) · W[:, j0 .. j0 + C*P) into the S x C accumulators, k split S ways.
-template <class Scalar, int C, int S, int K, std::size_t... J>
-EIGEN_ALWAYS_INLINE void step_accumulate(StepPacket<Scalar> (&acc)[S][C], const Scalar* v, Index depth, const Scalar* w,
-                                         Index ldw, std::index_sequence<J...>) noexcept {
-    using namespace Eigen::internal;
-    using Packet = StepPacket<Scalar>;
-    constexpr int P = step_packet_size<Scalar>();
-    const Index k_end = K == Eigen::Dynamic ? depth : Index(K);
-    const Index k_main = k_end / S * S;
-    for (Index k = 0; k < k_main; k += S) {
-        for (int s = 0; s < S; ++s) {
-            const Packet a = pset1<Packet>(v[k + s]);
-            const Scalar* wk = w + (k + s) * ldw;
-            ((acc[s][J] = pmadd(a, ploadu<Packet>(wk + static_cast<Index>(J) * P), acc[s][J])), ...);
-        }
-    }
-    for (Index k = k_main; k < k_end; ++k) {
-        const Packet a = pset1<Packet>(v[k]);
-        const Scalar* wk = w + k * ldw;
-        ((acc[0][J] = pmadd(a, ploadu<Packet>(wk + static_cast<Index>(J) * P), acc[0][J])), ...);
-    }
-}
-
-// z[j0 .. j0 + C*P) = bias + x · Wx + h · Wh for C packets of one row.
-template <class Scalar, int C, int S, int KX, int KH, std::size_t... J>
-EIGEN_ALWAYS_INLINE void step_chunk(const Scalar* x, Index kx, const Scalar* wx, const Scalar* h, Index kh,
-                                    const Scalar* wh, Index ldw, const Scalar* bias, Scalar* z,
-                                    std::index_sequence<J...> columns) noexcept {
-    using namespace Eigen::internal;
-    using Packet = StepPacket<Scalar>;
-    constexpr int P = step_packet_size<Scalar>();
-    Packet acc[S][C];
-    for (int s = 0; s < S; ++s) ((acc[s][J] = pset1<Packet>(Scalar(0))), ...);
-    step_accumulate<Scalar, C, S, KX>(acc, x, kx, wx, ldw, columns);
-    step_accumulate<Scalar, C, S, KH>(acc, h, kh, wh, ldw, columns);
-    for (int s = 1; s < S; ++s) ((acc[0][J] = padd(acc[0][J], acc[s][J])), ...);
-    ((pstoreu(z + static_cast<Index>(J) * P, padd(ploadu<Packet>(bias + static_cast<Index>(J) * P), acc[0][J]))), ...);
-}
-
-/// z[0, Upad) = bias + x[0, kx) · Wx + h[0, kh) · Wh for one row, without copying x and h together.
-/// Wx [kx, Upad] and Wh [kh, Upad] are row-major with row stride Upad (zero-padded columns), bias has Upad
-/// entries. `KX` / `KH` fix the depths at compile time (then kx / kh are ignored), unrolling the loops.
-template <class Scalar, int KX = Eigen::Dynamic, int KH = Eigen::Dynamic>
-void step_row(const Scalar* x, Index kx, const Scalar* wx, const Scalar* h, Index kh, const Scalar* wh, Index upad,
-              const Scalar* bias, Scalar* z) noexcept {
-    constexpr int P = step_packet_size<Scalar>();
-    constexpr int C = 4;  // packets per chunk: 4 * S accumulators stay within 16 registers
-    Index j = 0;
-    for (; j + C * P <= upad; j += C * P) {
-        step_chunk<Scalar, C, 2, KX, KH>(x, kx, wx + j, h, kh, wh + j, upad, bias + j, z + j,
-                                         std::make_index_sequence<C>{});
-    }
-    // Narrow tails: fewer packets, so split k further to keep enough chains in flight.
-    const Index left = (upad - j) / P;
-    if (left == 3) {
-        step_chunk<Scalar, 3, 2, KX, KH>(x, kx, wx + j, h, kh, wh + j, upad, bias + j, z + j,
-                                         std::make_index_sequence<3>{});
-    } else if (left == 2) {
-        step_chunk<Scalar, 2, 4, KX, KH>(x, kx, wx + j, h, kh, wh + j, upad, bias + j, z + j,
-                                         std::make_index_sequence<2>{});
-    } else if (left == 1) {
-        step_chunk<Scalar, 1, 4, KX, KH>(x, kx, wx + j, h, kh, wh + j, upad, bias + j, z + j,
-                                         std::make_index_sequence<1>{});
-    }
-}
-
-}  // namespace detail
-ELMAN_NAMESPACE_END
-// #include <elman/simple_rnn.hpp>
-// #include <elman/tensor.hpp>
-
-#include <Eigen/Core>
-
-#include <stdexcept>
-#include <string>
-
-ELMAN_NAMESPACE_BEGIN
-
-/// Steps a built SimpleRNN one timestep at a time for `batch` samples: what a stateful Keras layer does when it
-/// is called on `[batch, 1, F]` inputs over and over, as an audio or control loop needs it.
-///
-///     elman::SimpleRNN<float> rnn(32, {.input_dim = 16});        // weights from set_weights / training
-///     elman::SimpleRNNStream<float> stream(rnn);                   // allocates and packs here, once
-///     for (;;) { const auto& h = stream.step(frame); ... }         // noexcept, never allocates
-///
-/// `step` returns h_t `[batch, U]`, which is also the layer's output for that step. The stream copies (packs)
-/// the weights at construction: after changing the layer's weights call `update_weights(layer)`. It computes
-/// the same numbers as the whole-sequence call up to rounding (it adds the products in another order).
-/// Inference only (no dropout), forward in time only (a go_backwards layer is refused: a stream cannot see
-/// the future), and no mask: a sample whose step is masked out keeps its state, so do not step it.
-///
-/// With compile-time `Units` and `Features` (the layer's template arguments) small weights live inside the
-/// object as fixed-size Eigen matrices and the step's loops have compile-time trip counts (fully unrolled).
-///
-/// The initial state is the layer's stored state when the layer is stateful and holds one for `batch`
-/// samples, else zeros. `reset()` / `reset(state)` set it; the layer's own stored state is never changed
-/// (hand `state()` to `layer.reset_states(...)` to move it back).
-template <class Scalar = float, class Activation = Tanh, int Units = Eigen::Dynamic, int Features = Eigen::Dynamic>
-class SimpleRNNStream {
-    static constexpr int P = detail::step_packet_size<Scalar>();
-    static constexpr bool fixed = Units != Eigen::Dynamic && Features != Eigen::Dynamic;
-    static constexpr int padded_units = Units == Eigen::Dynamic ? Eigen::Dynamic : (Units + P - 1) / P * P;
-    static constexpr int depth = fixed ? Units + Features : Eigen::Dynamic;
-    // Fixed-size storage only while it stays small: Eigen refuses fixed objects that would overflow a stack.
-    static constexpr bool inline_weights =
-        fixed && static_cast<long long>(depth) * padded_units * static_cast<long long>(sizeof(Scalar)) <= 32 * 1024;
-    static constexpr int weight_rows = inline_weights ? depth : Eigen::Dynamic;
-    static constexpr int weight_cols = inline_weights ? padded_units : Eigen::Dynamic;
-    // Row-major matrices with one column are invalid in Eigen; a single column is the same memory in col-major.
-    static constexpr int row_major_unless_column(int cols) { return cols == 1 ? Eigen::ColMajor : Eigen::RowMajor; }
-
-  public:
-    using Layer = SimpleRNN<Scalar, Activation, Units, Features>;
-    /// `[batch, U]` state / output of one step.
-    using StateMatrix = Eigen::Matrix<Scalar, Eigen::Dynamic, Units, row_major_unless_column(Units)>;
-
-    /// Packs the layer's weights and allocates every buffer for `batch` samples. Throws std::logic_error when
-    /// the layer is not built or runs go_backwards, std::invalid_argument when batch < 1.
-    explicit SimpleRNNStream(const Layer& layer, Index batch = 1) : activation_(layer.activation()), batch_(batch) {
-        if (batch < 1) detail::throw_invalid(layer.name(), "batch", "must be >= 1, got " + std::to_string(batch));
-        if (!layer.built()) {
-            throw std::logic_error("SimpleRNNStream: layer '" + layer.name() +
-                                   "' is not built; build it (options.input_dim, build() or set_weights) first");
-        }
-        if (layer.go_backwards()) {
-            throw std::logic_error("SimpleRNNStream: layer '" + layer.name() +
-                                   "' has go_backwards=True; stepping forward in time cannot reverse a sequence");
-        }
-        units_ = layer.units();
-        features_ = layer.input_dim();
-        upad_ = (units_ + P - 1) / P * P;
-        weights_.setZero(features_ + units_, upad_);
-        bias_.setZero(upad_);
-        z_.resize(batch_, upad_);
-        state_.setZero(batch_, units_);
-        update_weights(layer);
-        if (layer.stateful() && layer.states().rows() == batch_) state_ = layer.states();
-    }
-
-    Index batch() const noexcept { return batch_; }
-    Index units() const noexcept { return units_; }
-    Index features() const noexcept { return features_; }
-
-    /// Re-reads the layer's weights (after training or set_weights). Throws std::invalid_argument when the
-    /// layer's units or input_dim differ from this stream's; never allocates.
-    void update_weights(const Layer& layer) {
-        if (layer.units() != units_ || layer.input_dim() != features_) {
-            detail::throw_invalid(layer.name(), "layer",
-                                  "weights are [" + std::to_string(layer.input_dim()) + ", " +
-                                      std::to_string(layer.units()) + "], the stream was made for [" +
-                                      std::to_string(features_) + ", " + std::to_string(units_) + "]");
-        }
-        // Stacked [W; U] with padded columns: z = x · W + h · U + b reads both blocks with one row stride.
-        weights_.topLeftCorner(features_, units_) = layer.kernel();
-        weights_.bottomLeftCorner(units_, units_) = layer.recurrent_kernel();
-        if (layer.use_bias()) bias_.head(units_) = layer.bias().transpose();
-    }
-
-    /// One timestep: `x` points to `[batch, F]` row-major values (not checked). Returns h_t `[batch, U]`.
-    const StateMatrix& step(const Scalar* x) noexcept {
-        const Scalar* w = weights_.data();
-        for (Index b = 0; b < batch_; ++b) {
-            detail::step_row<Scalar, Features, Units>(x + b * features_, features_, w, state_.data() + b * units_,
-                                                      units_, w + features_ * upad_, upad_, bias_.data(),
-                                                      z_.data() + b * upad_);
-        }
-        activation_.forward(z_.leftCols(units_).array(), state_.array());
-        return state_;
-    }
-
-    /// Checked step: `x` must be `[batch, F]` (or `[batch, 1, F]`); throws std::invalid_argument otherwise.
-    const StateMatrix& step(TensorView<const Scalar> x) {
-        const bool ok = (x.rank() == 2 && x.dim(0) == batch_ && x.dim(1) == features_) ||
-                        (x.rank() == 3 && x.dim(0) == batch_ && x.dim(1) == 1 && x.dim(2) == features_);
-        if (!ok) {
-            throw std::invalid_argument("SimpleRNNStream: step input must have shape [" + std::to_string(batch_) +
-                                        ", " + std::to_string(features_) + "], got " + x.shape().to_string());
-        }
-        return step(x.data());
-    }
-
-    /// h_t `[batch, U]` after the last step (the initial state before any).
-    const StateMatrix& state() const noexcept { return state_; }
-
-    /// State := zeros.
-    void reset() noexcept { state_.setZero(); }
-    /// State := `state` (`[batch, U]`); throws std::invalid_argument on another shape.
-    void reset(TensorView<const Scalar> state) {
-        if (state.rank() != 2 || state.dim(0) != batch_ || state.dim(1) != units_) {
-            throw std::invalid_argument("SimpleRNNStream: state must have shape [" + std::to_string(batch_) + ", " +
-                                        std::to_string(units_) + "], got " + state.shape().to_string());
-        }
-        for (Index b = 0; b < batch_; ++b)
-            for (Index u = 0; u < units_; ++u) state_(b, u) = state.data()[b * units_ + u];
-    }
-
-  private:
-    Activation activation_;
-    Index batch_ = 0, units_ = 0, features_ = 0, upad_ = 0;
-    Eigen::Matrix<Scalar, weight_rows, weight_cols, row_major_unless_column(weight_cols)> weights_;  // [F+U, Upad]
-    Eigen::Matrix<Scalar, weight_cols, 1> bias_;                                                     // [Upad]
-    Eigen::Matrix<Scalar, Eigen::Dynamic, padded_units, row_major_unless_column(padded_units)> z_;   // [batch, Upad]
-    StateMatrix state_;
-};
-
-ELMAN_NAMESPACE_END
-// #include <elman/tensor.hpp>
+// #include <elman/train/variable.hpp>
 // #include <elman/version.hpp>

@@ -96,7 +96,7 @@ template <class Scalar, class Act, int U, int F>
 void run(elman::Index units, elman::Index features, elman::Index batch, const std::string& name) {
     elman::SimpleRNNOptions options;
     options.input_dim = features;
-    elman::SimpleRNN<Scalar, Act, U, F> layer(units, options);
+    elman::SimpleRNN<Scalar, Act> layer(units, options);
     elman::SimpleRNNStream<Scalar, Act, U, F> stream(layer, batch);
     std::vector<Scalar> frame(static_cast<std::size_t>(batch * features), Scalar(0.25));
     check_steps(stream, frame, 1000, name);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <elman/config.hpp>
+#include <elman/exceptions.hpp>
 
 #include <algorithm>
 #include <atomic>
@@ -91,11 +92,15 @@ class SlicePool {
             const std::size_t id = st.threads.size();
             // A new worker must wait for the next job, not run the last one again.
             const unsigned long seen = st.generation.load(std::memory_order_relaxed);
+#if ELMAN_HAS_EXCEPTIONS
             try {
                 st.threads.emplace_back([&st, id, seen] { worker(st, id, seen); });
             } catch (const std::system_error&) {
                 st.refused = true;  // run the missing slices on the caller from now on
             }
+#else
+            st.threads.emplace_back([&st, id, seen] { worker(st, id, seen); });
+#endif
         }
         const std::size_t started = st.threads.size();
         {

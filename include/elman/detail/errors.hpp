@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
-// Helpers that build the library's exception messages (argument name, expected vs. actual).
+// Helpers that build the library's exception messages (who, argument name, expected vs. actual).
 #pragma once
 
 #include <elman/config.hpp>
+#include <elman/exceptions.hpp>
 #include <elman/shape.hpp>
 
 #include <stdexcept>
@@ -26,13 +27,20 @@ inline std::string expected_shape_string(std::initializer_list<Index> dims) {
 
 [[noreturn]] inline void throw_shape_error(const std::string& layer, const char* argument, const std::string& expected,
                                            const Shape& found, const std::string& extra = {}) {
-    throw std::invalid_argument("SimpleRNN '" + layer + "': `" + argument +
-                                "` has an incompatible shape: expected shape=" + expected +
-                                ", found shape=" + found.to_string() + (extra.empty() ? "" : " (" + extra + ")"));
+    ELMAN_THROW(std::invalid_argument(
+        "SimpleRNN '" + layer + "': `" + argument + "` has an incompatible shape: expected shape=" + expected +
+        ", found shape=" + found.to_string() + (extra.empty() ? "" : " (" + extra + ")")));
 }
 
+/// std::invalid_argument "<kind> '<name>': `<argument>` <what>", e.g. kind "SimpleRNN" or "SimpleRNNStream".
+[[noreturn]] inline void throw_invalid(const char* kind, const std::string& name, const char* argument,
+                                       const std::string& what) {
+    ELMAN_THROW(std::invalid_argument(std::string(kind) + " '" + name + "': `" + argument + "` " + what));
+}
+
+/// The same for a SimpleRNN layer named `layer`.
 [[noreturn]] inline void throw_invalid(const std::string& layer, const char* argument, const std::string& what) {
-    throw std::invalid_argument("SimpleRNN '" + layer + "': `" + argument + "` " + what);
+    throw_invalid("SimpleRNN", layer, argument, what);
 }
 
 }  // namespace detail

@@ -81,14 +81,14 @@ class PackedWeights {
 // z[i, 0..NP*NR) = bias + sum_k a[i, k] * panels[k, ...] for i < MR.
 // Few rows give few independent FMA chains (2 per row and panel); more panels per tile keep enough chains in
 // flight to hide the FMA latency without changing any element's summation order.
-template <class Scalar, int MR, int NP, std::size_t... I>
+template <class Scalar, int MR, int NP, int Depth, std::size_t... I>
 EIGEN_ALWAYS_INLINE void packed_tile(const Scalar* a, Index lda, const PackedWeights<Scalar>& w, Index p0, Scalar* z,
                                      Index ldz, std::index_sequence<I...>) noexcept {
     using namespace Eigen::internal;
     using Packet = typename PackedGemmTraits<Scalar>::Packet;
     constexpr int P = PackedGemmTraits<Scalar>::packet_size;
     constexpr int NR = PackedGemmTraits<Scalar>::nr;
-    const Index depth = w.depth();
+    const Index depth = Depth == Eigen::Dynamic ? w.depth() : Index(Depth);
     const Scalar* panel[NP];
     Packet acc0[NP][MR], acc1[NP][MR];
     for (int q = 0; q < NP; ++q) {
@@ -123,31 +123,31 @@ EIGEN_ALWAYS_INLINE void packed_tile(const Scalar* a, Index lda, const PackedWei
 }
 
 // MR rows across every panel: groups of NP panels, then single panels for the rest.
-template <class Scalar, int MR>
+template <class Scalar, int MR, int Depth>
 EIGEN_ALWAYS_INLINE void packed_rows(const Scalar* a, Index lda, const PackedWeights<Scalar>& w, Scalar* z,
                                      Index ldz) noexcept {
     constexpr int NR = PackedWeights<Scalar>::nr;
     constexpr int NP = MR == 1 ? 4 : MR <= 3 ? 2 : 1;
     Index p = 0;
     for (; p + NP <= w.panels(); p += NP)
-        packed_tile<Scalar, MR, NP>(a, lda, w, p, z + p * NR, ldz, std::make_index_sequence<MR>{});
+        packed_tile<Scalar, MR, NP, Depth>(a, lda, w, p, z + p * NR, ldz, std::make_index_sequence<MR>{});
     if constexpr (NP > 2) {
         for (; p + 2 <= w.panels(); p += 2)
-            packed_tile<Scalar, MR, 2>(a, lda, w, p, z + p * NR, ldz, std::make_index_sequence<MR>{});
+            packed_tile<Scalar, MR, 2, Depth>(a, lda, w, p, z + p * NR, ldz, std::make_index_sequence<MR>{});
     }
     for (; p < w.panels(); ++p)
-        packed_tile<Scalar, MR, 1>(a, lda, w, p, z + p * NR, ldz, std::make_index_sequence<MR>{});
+        packed_tile<Scalar, MR, 1, Depth>(a, lda, w, p, z + p * NR, ldz, std::make_index_sequence<MR>{});
 }
 
 // The leftover rows (fewer than MR) dispatch to a tile of exactly that height.
-template <class Scalar, int R>
+template <class Scalar, int R, int Depth>
 void packed_remainder(Index rows, const Scalar* a, Index lda, const PackedWeights<Scalar>& w, Scalar* z,
                       Index ldz) noexcept {
     if constexpr (R > 0) {
         if (rows == R) {
-            packed_rows<Scalar, R>(a, lda, w, z, ldz);
+            packed_rows<Scalar, R, Depth>(a, lda, w, z, ldz);
         } else {
-            packed_remainder<Scalar, R - 1>(rows, a, lda, w, z, ldz);
+            packed_remainder<Scalar, R - 1, Depth>(rows, a, lda, w, z, ldz);
         }
     } else {
         (void)rows, (void)a, (void)lda, (void)w, (void)z, (void)ldz;
@@ -155,26 +155,27 @@ void packed_remainder(Index rows, const Scalar* a, Index lda, const PackedWeight
 }
 
 /// Z[rows, padded_units] (row stride ldz >= padded_units) = bias + A[rows, depth] (row stride lda) · W.
-/// Columns U..padded_units of Z receive zeros-padded garbage-free values (bias padding 0, weights padding 0).
-template <class Scalar>
+/// Columns U..padded_units of Z receive exact zeros (bias and weight padding are 0). `Depth` fixes w.depth() at
+/// compile time (unrolled k loops); Eigen::Dynamic reads it from `w`.
+template <class Scalar, int Depth = Eigen::Dynamic>
 void packed_gemm(Index rows, const Scalar* a, Index lda, const PackedWeights<Scalar>& w, Scalar* z,
                  Index ldz) noexcept {
     constexpr int MR = PackedGemmTraits<Scalar>::mr;
     Index i = 0;
-    for (; i + MR <= rows; i += MR) packed_rows<Scalar, MR>(a + i * lda, lda, w, z + i * ldz, ldz);
-    packed_remainder<Scalar, MR - 1>(rows - i, a + i * lda, lda, w, z + i * ldz, ldz);
+    for (; i + MR <= rows; i += MR) packed_rows<Scalar, MR, Depth>(a + i * lda, lda, w, z + i * ldz, ldz);
+    packed_remainder<Scalar, MR - 1, Depth>(rows - i, a + i * lda, lda, w, z + i * ldz, ldz);
 }
 
 // One row across NP adjacent panels with k split S ways (k = s mod S goes to partial sum s): 2 * NP * S
 // independent FMA chains, then the partial sums are added in order s = 0..S-1 and the bias last.
-template <class Scalar, int NP, int S>
+template <class Scalar, int NP, int S, int Depth>
 EIGEN_ALWAYS_INLINE void packed_row_split(const Scalar* a, const PackedWeights<Scalar>& w, Index p0,
                                           Scalar* z) noexcept {
     using namespace Eigen::internal;
     using Packet = typename PackedGemmTraits<Scalar>::Packet;
     constexpr int P = PackedGemmTraits<Scalar>::packet_size;
     constexpr int NR = PackedGemmTraits<Scalar>::nr;
-    const Index depth = w.depth();
+    const Index depth = Depth == Eigen::Dynamic ? w.depth() : Index(Depth);
     const Index k_main = depth / S * S;
     const Scalar* panel[NP];
     Packet acc[S][NP][2];
@@ -211,13 +212,14 @@ EIGEN_ALWAYS_INLINE void packed_row_split(const Scalar* a, const PackedWeights<S
 /// z[0, padded_units) = bias + a[0, depth) · W for a single row, latency-oriented: a batch of one sample has
 /// too few rows to fill the FMA units with plain-k-order chains (2 per panel), so k is split into partial sums
 /// (8 chains per group of panels). The summation order differs from packed_gemm's, so use it only where no
-/// other row count can occur for the same data (a call whose whole batch is one sample).
-template <class Scalar>
+/// other row count can occur for the same data (a call whose whole batch is one sample, the streaming step of one
+/// sample). `Depth` as for packed_gemm.
+template <class Scalar, int Depth = Eigen::Dynamic>
 void packed_gemv(const Scalar* a, const PackedWeights<Scalar>& w, Scalar* z) noexcept {
     constexpr int NR = PackedGemmTraits<Scalar>::nr;
     Index p = 0;
-    for (; p + 2 <= w.panels(); p += 2) packed_row_split<Scalar, 2, 2>(a, w, p, z + p * NR);
-    if (p < w.panels()) packed_row_split<Scalar, 1, 4>(a, w, p, z + p * NR);
+    for (; p + 2 <= w.panels(); p += 2) packed_row_split<Scalar, 2, 2, Depth>(a, w, p, z + p * NR);
+    if (p < w.panels()) packed_row_split<Scalar, 1, 4, Depth>(a, w, p, z + p * NR);
 }
 
 }  // namespace detail

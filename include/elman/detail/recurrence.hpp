@@ -1,0 +1,216 @@
+// SPDX-License-Identifier: MIT
+// The recurrence: one loop over the timesteps of a batch slice, for every call path (whole sequences on any
+// product, training calls with dropout, traces for backpropagation, and the streaming step).
+//
+// Per processed step p (source step t = p, or T-1-p with go_backwards) and row i of the slice:
+//     z_i   = b + x~_t,i · W + h~_i · U           (the product policy: packed panels or Eigen/BLAS)
+//     c_i   = act(z_i)
+//     h_i   = mask keeps (b, t) ? c_i : h_i                  (select, never blend: NaN-safe)
+//     y_i   = mask keeps (b, t) ? c_i : (zero_output_for_mask ? 0 : y_i)   (the output carry, from zero)
+// where x~ is the input after input dropout (applied by the caller, once per call) and h~ = h ⊙ the recurrent
+// dropout mask (only inside the product: the carried state is not masked). Slices touch only their own rows of
+// the state, output and trace, so they run concurrently; a slice's numbers do not depend on the others.
+#pragma once
+
+#include <elman/config.hpp>
+#include <elman/detail/packed_gemm.hpp>
+#include <elman/detail/sequence_layout.hpp>
+#include <elman/mask.hpp>
+#include <elman/simple_rnn_call.hpp>
+#include <elman/tensor.hpp>
+
+#include <Eigen/Core>
+
+#include <algorithm>
+
+ELMAN_NAMESPACE_BEGIN
+namespace detail {
+
+/// Everything one call's loop reads and writes, shared by all slices (each touches only its rows).
+template <class Scalar>
+struct RecurrenceIO {
+    SequenceLayout layout;
+    Index features = 0, units = 0;
+    bool go_backwards = false, return_sequences = false, zero_output_for_mask = false;
+    /// `[B*T, F]` rows in `layout` order, after input dropout.
+    const Scalar* inputs = nullptr;
+    /// Step mask (`layout` order), or null.
+    const MaskView* mask = nullptr;
+    /// `[B, U]` recurrent-dropout multipliers, or null.
+    const RowMajorMatrix<Scalar>* recurrent_dropout = nullptr;
+    /// `[B, U]`: h_{-1} on entry, the final state on exit.
+    RowMajorMatrix<Scalar>* state = nullptr;
+    /// The returned output: `[B, U]`, or the sequence in processing order laid out like the inputs.
+    Scalar* output = nullptr;
+    /// Records what backpropagation needs (sized by the caller), or null.
+    ForwardTrace<Scalar>* trace = nullptr;
+};
+
+/// Row stride that keeps every row of a buffer on the same offset from a packet boundary, so Eigen splits each
+/// row into the same packet and scalar parts: activations whose packet and scalar versions round differently
+/// (exp, logistic) then give bit-identical rows whatever slice or thread computed them.
+template <class Scalar>
+constexpr Index packet_padded(Index n) noexcept {
+    constexpr Index p = Eigen::internal::packet_traits<Scalar>::size;
+    return (n + p - 1) / p * p;
+}
+
+/// Buffers of one slice (members of the caller, so repeated calls of one shape do not allocate).
+template <class Scalar>
+struct SliceWorkspace {
+    using Matrix = RowMajorMatrix<Scalar>;
+    Matrix stacked;    // [rows, stride]: h~ in columns [0, U), x~_t in [U, U+F) (packed product operand)
+    Matrix z;          // [rows, padded U]: pre-activations
+    Matrix candidate;  // [rows, padded U]: act(z), only with a mask
+    Matrix state;      // [rows, padded U]: h when it cannot live in `stacked` (recurrent dropout, Eigen product)
+    Matrix carry;      // [rows, U]: the output carry, only with a mask
+    Matrix dropped;    // [rows, U]: h~ for the Eigen product with recurrent dropout
+
+    /// Sizes every buffer the loop uses (the only allocation of a call; a no-op for an unchanged shape).
+    void prepare(Index rows, Index features, Index units, Index z_columns, bool masked, bool recurrent_dropout) {
+        stacked.resize(rows, packet_padded<Scalar>(units + features));
+        z.resize(rows, z_columns);
+        state.resize(rows, packet_padded<Scalar>(units));
+        if (recurrent_dropout) dropped.resize(rows, units);
+        if (masked) {
+            candidate.resize(rows, z_columns);
+            carry.setZero(rows, units);  // Keras: the output carry starts at zero, not at h_{-1}
+        }
+    }
+};
+
+template <class Scalar>
+using StridedRows = Eigen::Map<RowMajorMatrix<Scalar>, 0, Eigen::OuterStride<>>;
+
+/// The fused product on packed weights `[U; W]` (recurrent rows first, matching the `[h~ x~]` operand):
+/// z = b + [h~ x~] · [U; W]. `Depth` = U + F when known at compile time (the streaming step's unrolled loop).
+template <class Scalar, int Depth = Eigen::Dynamic>
+struct PackedProduct {
+    const PackedWeights<Scalar>* weights = nullptr;
+    /// The whole batch is one sample: the latency kernel (split sums) instead of the throughput kernel.
+    bool single_sample = false;
+
+    static constexpr bool state_fits_operand = true;
+    Index z_columns() const noexcept { return weights->padded_units(); }
+
+    void operator()(const RecurrenceIO<Scalar>& io, SliceWorkspace<Scalar>& ws, Index b0, Index rows, Index t,
+                    const StridedRows<Scalar>& h) const noexcept {
+        const Index F = io.features, U = io.units, K = ws.stacked.cols();
+        Scalar* operand = ws.stacked.data();
+        // Plain std::copy_n: with one sample these copies are a visible part of a step, and Eigen's block
+        // assignment spends more on alignment bookkeeping than on the copy.
+        for (Index i = 0; F > 0 && i < rows; ++i)
+            std::copy_n(io.inputs + io.layout.row(b0 + i, t) * F, F, operand + i * K + U);
+        if (io.recurrent_dropout) {
+            StridedRows<Scalar>(operand, rows, U, Eigen::OuterStride<>(K)) =
+                h.cwiseProduct(io.recurrent_dropout->middleRows(b0, rows));
+        }
+        if (single_sample) {
+            packed_gemv<Scalar, Depth>(operand, *weights, ws.z.data());
+        } else {
+            packed_gemm<Scalar, Depth>(rows, operand, K, *weights, ws.z.data(), ws.z.cols());
+        }
+    }
+};
+
+/// Eigen (or BLAS) products: the caller computes the input projection P = x~ · W + b of every step in one
+/// GEMM; each step adds h~ · U. Eigen's summation order may depend on the row count, so one slice only.
+template <class Scalar>
+struct EigenProduct {
+    const RowMajorMatrix<Scalar>* recurrent_kernel = nullptr;
+    const RowMajorMatrix<Scalar>* projection = nullptr;  // [B*T, U] in the inputs' layout
+
+    static constexpr bool state_fits_operand = false;
+    Index z_columns() const noexcept { return packet_padded<Scalar>(recurrent_kernel->cols()); }
+
+    void operator()(const RecurrenceIO<Scalar>& io, SliceWorkspace<Scalar>& ws, Index b0, Index rows, Index t,
+                    const StridedRows<Scalar>& h) const noexcept {
+        const Index U = io.units;
+        StridedRows<Scalar> z(ws.z.data(), rows, U, Eigen::OuterStride<>(ws.z.cols()));
+        if (io.recurrent_dropout) {
+            ws.dropped = h.cwiseProduct(io.recurrent_dropout->middleRows(b0, rows));
+            z.noalias() = ws.dropped * *recurrent_kernel;
+        } else {
+            z.noalias() = h * *recurrent_kernel;
+        }
+        const Eigen::Map<const RowMajorMatrix<Scalar>, 0, Eigen::OuterStride<>> projected(
+            projection->data() + io.layout.row(b0, t) * U, rows, U,
+            Eigen::OuterStride<>(io.layout.sample_stride() * U));
+        z += projected;
+    }
+};
+
+/// Where a slice keeps h: in the product's operand when nothing else must be multiplied in (no copy per step),
+/// else in its own buffer.
+template <class Scalar, class Product>
+StridedRows<Scalar> state_rows(const RecurrenceIO<Scalar>& io, SliceWorkspace<Scalar>& ws, Index rows) noexcept {
+    if (Product::state_fits_operand && !io.recurrent_dropout)
+        return StridedRows<Scalar>(ws.stacked.data(), rows, io.units, Eigen::OuterStride<>(ws.stacked.cols()));
+    return StridedRows<Scalar>(ws.state.data(), rows, io.units, Eigen::OuterStride<>(ws.state.cols()));
+}
+
+/// One processed step p of rows [b0, b0 + rows) with the state in `h`.
+template <class Scalar, class Activation, class Product>
+void recurrence_step(const RecurrenceIO<Scalar>& io, const Activation& act, const Product& product,
+                     SliceWorkspace<Scalar>& ws, Index b0, Index rows, StridedRows<Scalar>& h, Index p) noexcept {
+    const Index B = io.layout.batch, T = io.layout.timesteps, U = io.units;
+    const Index t = io.go_backwards ? T - 1 - p : p;
+    ForwardTrace<Scalar>* trace = io.trace;
+    if (trace) trace->states.middleRows(p * B + b0, rows) = h;
+    product(io, ws, b0, rows, t, h);
+    const StridedRows<Scalar> z(ws.z.data(), rows, U, Eigen::OuterStride<>(ws.z.cols()));
+    if (trace) trace->preactivations.middleRows(p * B + b0, rows) = z;
+    const bool masked = io.mask != nullptr;
+    if (masked) {
+        StridedRows<Scalar> candidate(ws.candidate.data(), rows, U, Eigen::OuterStride<>(ws.candidate.cols()));
+        act.forward(z.array(), candidate.array());
+        if (trace) trace->activations.middleRows(p * B + b0, rows) = candidate;
+        for (Index i = 0; i < rows; ++i) {
+            const bool keep = io.mask->keep(io.layout.row(b0 + i, t));
+            if (trace) trace->step_mask(p, b0 + i) = keep;
+            if (keep) {
+                h.row(i) = candidate.row(i);
+                ws.carry.row(i) = candidate.row(i);
+            } else if (io.zero_output_for_mask) {
+                ws.carry.row(i).setZero();
+            }
+        }
+    } else {
+        act.forward(z.array(), h.array());  // the product has read h: overwrite it in place
+        if (trace) trace->activations.middleRows(p * B + b0, rows) = h;
+    }
+    if (io.return_sequences) {
+        for (Index i = 0; i < rows; ++i) {
+            Scalar* out = io.output + io.layout.row(b0 + i, p) * U;
+            if (masked) {
+                std::copy_n(ws.carry.data() + i * U, U, out);
+            } else {
+                std::copy_n(h.data() + i * h.outerStride(), U, out);
+            }
+        }
+    }
+}
+
+/// Rows [b0, b0 + rows) of the batch through every timestep: loads h_{-1} from io.state, runs the steps,
+/// stores the final state, the last output and the trace's final block. `ws` must have been prepared.
+template <class Scalar, class Activation, class Product>
+void run_slice(const RecurrenceIO<Scalar>& io, const Activation& act, const Product& product,
+               SliceWorkspace<Scalar>& ws, Index b0, Index rows) noexcept {
+    const Index B = io.layout.batch, T = io.layout.timesteps;
+    StridedRows<Scalar> h = state_rows<Scalar, Product>(io, ws, rows);
+    h = io.state->middleRows(b0, rows);
+    for (Index p = 0; p < T; ++p) recurrence_step(io, act, product, ws, b0, rows, h, p);
+    if (io.trace) io.trace->states.middleRows(T * B + b0, rows) = h;
+    io.state->middleRows(b0, rows) = h;
+    if (!io.return_sequences) {
+        Eigen::Map<RowMajorMatrix<Scalar>> out(io.output + b0 * io.units, rows, io.units);
+        if (io.mask) {
+            out = ws.carry;
+        } else {
+            out = h;
+        }
+    }
+}
+
+}  // namespace detail
+ELMAN_NAMESPACE_END

@@ -1,0 +1,227 @@
+// SPDX-License-Identifier: MIT
+// Runs one whole-sequence SimpleRNN call: dropout masks, product choice, workspaces, threads, trace.
+#pragma once
+
+#include <elman/backend.hpp>
+#include <elman/config.hpp>
+#include <elman/detail/batch_split.hpp>
+#include <elman/detail/call_validation.hpp>
+#include <elman/detail/packed_gemm.hpp>
+#include <elman/detail/recurrence.hpp>
+#include <elman/detail/sequence_layout.hpp>
+#include <elman/mask.hpp>
+#include <elman/random.hpp>
+#include <elman/simple_rnn_call.hpp>
+#include <elman/simple_rnn_weights.hpp>
+#include <elman/tensor.hpp>
+
+#include <Eigen/Core>
+
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+ELMAN_NAMESPACE_BEGIN
+namespace detail {
+
+/// The loop-shaping options of a call (a subset of SimpleRNNOptions, after the layer's normalisation).
+struct SequenceFlags {
+    bool go_backwards = false, return_sequences = false, time_major = false, zero_output_for_mask = false;
+    double dropout = 0.0, recurrent_dropout = 0.0;
+};
+
+/// Whether [a, a + n) and [b, b + m) share memory (no ordering assumption between unrelated objects).
+template <class A, class B>
+bool overlaps(const A* a, Index n, const B* b, Index m) noexcept {
+    if (n <= 0 || m <= 0 || a == nullptr || b == nullptr) return false;
+    const auto a0 = reinterpret_cast<std::uintptr_t>(a), b0 = reinterpret_cast<std::uintptr_t>(b);
+    const auto a1 = a0 + static_cast<std::uintptr_t>(n) * sizeof(A),
+               b1 = b0 + static_cast<std::uintptr_t>(m) * sizeof(B);
+    return a0 < b1 && b0 < a1;
+}
+
+/// The compute side of a SimpleRNN: its workspaces, the packed weights cache, threads and backend. Copies
+/// start with the same settings and their own workers; a copy keeps the cache (it stays valid: the copied
+/// weights carry the same stamps).
+template <class Scalar>
+class SequenceEngine {
+  public:
+    using RowMatrix = RowMajorMatrix<Scalar>;
+
+    void set_threads(int threads) {
+        if (threads < threads_) pool_.stop();  // idle workers are not kept for a smaller count
+        threads_ = threads;
+    }
+    int threads() const noexcept { return threads_; }
+    void set_backend(Backend backend) noexcept { backend_ = backend; }
+    Backend backend() const noexcept { return backend_; }
+
+    /// Runs the recurrence over `inputs` (validated, shape `s`) from h_{-1} = `initial` (`[B, U]` row-major
+    /// values, null = zeros), writing `result.output`. Afterwards `final_state()` holds the last state.
+    /// Only allocation can throw, and only before any result or trace entry is written.
+    template <class Activation>
+    void run(const SimpleRNNWeights<Scalar>& weights, const Activation& act, const SequenceFlags& flags,
+             TensorView<const Scalar> inputs, const CallArgs<Scalar>& args, const CallShape& s, const Scalar* initial,
+             Random& rng, Result<Scalar>& result) {
+        const Index B = s.batch, T = s.timesteps, F = s.features, U = weights.units();
+        const SequenceLayout layout{B, T, flags.time_major};
+        const bool input_dropout = args.training && flags.dropout > 0.0;
+        const bool recurrent_dropout = args.training && flags.recurrent_dropout > 0.0;
+        ForwardTrace<Scalar>* trace = args.trace;
+
+        // Operands that share memory with the result (a stacked-layer loop reusing one Result) are read from
+        // copies: resizing the result may free them, and the loop would overwrite them while reading.
+        const Scalar* out_data = result.output.data();
+        const Index out_size = result.output.size();
+        const Scalar* state_data = result.state ? result.state->data() : nullptr;
+        const Index state_size = result.state ? result.state->size() : 0;
+        auto aliased = [&](const Scalar* p, Index n) {
+            return overlaps(p, n, out_data, out_size) || overlaps(p, n, state_data, state_size);
+        };
+        if (aliased(inputs.data(), inputs.size())) {
+            aliased_inputs_.assign(inputs.data(), inputs.data() + inputs.size());
+            inputs = TensorView<const Scalar>(aliased_inputs_.data(), inputs.shape());
+        }
+        if (initial && aliased(initial, B * U)) {
+            aliased_initial_.assign(initial, initial + B * U);
+            initial = aliased_initial_.data();
+        }
+
+        // Dropout masks: drawn once per call (in one order, whatever the threads), reused at every timestep.
+        if (input_dropout) draw_mask(dropout_mask_, B, F, flags.dropout, rng);
+        if (recurrent_dropout) draw_mask(recurrent_dropout_mask_, B, U, flags.recurrent_dropout, rng);
+
+        // x~ = inputs after input dropout, applied once for the whole call (into the trace when there is one).
+        const Eigen::Map<const RowMatrix> x = inputs.matrix();
+        const Scalar* operand = inputs.data();
+        if (trace) begin_trace(*trace, flags, s, U, args, input_dropout, recurrent_dropout);
+        if (input_dropout || trace) {
+            RowMatrix& dropped = trace ? trace->inputs : dropped_inputs_;
+            dropped.resize(x.rows(), F);
+            if (input_dropout) {
+                for (Index b = 0; b < B; ++b)
+                    for (Index t = 0; t < T; ++t)
+                        dropped.row(layout.row(b, t)) = x.row(layout.row(b, t)).cwiseProduct(dropout_mask_.row(b));
+            } else {
+                dropped = x;
+            }
+            operand = dropped.data();
+        }
+
+        result.output.resize(flags.return_sequences ? (flags.time_major ? Shape{T, B, U} : Shape{B, T, U})
+                                                    : Shape{B, U});
+        state_.resize(B, U);
+        if (initial) {
+            state_ = Eigen::Map<const RowMatrix>(initial, B, U);
+        } else {
+            state_.setZero();
+        }
+
+        RecurrenceIO<Scalar> io;
+        io.layout = layout;
+        io.features = F;
+        io.units = U;
+        io.go_backwards = flags.go_backwards;
+        io.return_sequences = flags.return_sequences;
+        io.zero_output_for_mask = flags.zero_output_for_mask;
+        io.inputs = operand;
+        io.mask = args.mask.empty() ? nullptr : &args.mask;
+        io.recurrent_dropout = recurrent_dropout ? &recurrent_dropout_mask_ : nullptr;
+        io.state = &state_;
+        io.output = result.output.data();
+        io.trace = trace;
+
+        if (backend_ == Backend::packed) {
+            refresh_packed(weights);
+            PackedProduct<Scalar> product{&packed_, B == 1};
+            run_slices(io, act, product, slice_count(B, threads_));
+        } else {
+            const Eigen::Map<const RowMatrix> dropped(operand, x.rows(), F);
+            projection_.noalias() = dropped * weights.kernel().value();
+            if (weights.use_bias()) projection_.rowwise() += weights.bias().value().row(0);
+            EigenProduct<Scalar> product{&weights.recurrent_kernel().value(), &projection_};
+            run_slices(io, act, product, 1);
+        }
+    }
+
+    /// h after the last step of the last call, `[B, U]`.
+    const RowMatrix& final_state() const noexcept { return state_; }
+
+  private:
+    template <class Activation, class Product>
+    void run_slices(const RecurrenceIO<Scalar>& io, const Activation& act, const Product& product, Index count) {
+        const Index B = io.layout.batch;
+        // Every allocation happens here, before any thread starts: the slice bodies cannot throw.
+        slices_.resize(static_cast<std::size_t>(count));
+        for (Index c = 0; c < count; ++c) {
+            slices_[static_cast<std::size_t>(c)].prepare(slice_begin(B, count, c + 1) - slice_begin(B, count, c),
+                                                         io.features, io.units, product.z_columns(), io.mask != nullptr,
+                                                         io.recurrent_dropout != nullptr);
+        }
+        auto body = [&](Index c) noexcept {
+            const Index b0 = slice_begin(B, count, c);
+            run_slice(io, act, product, slices_[static_cast<std::size_t>(c)], b0, slice_begin(B, count, c + 1) - b0);
+        };
+        pool_.run(count, body);
+    }
+
+    // Repacks [U; W] and the bias when any of them changed since the last pack (stamps change on every write).
+    void refresh_packed(const SimpleRNNWeights<Scalar>& w) {
+        const std::uint64_t stamps[3] = {w.kernel().stamp(), w.recurrent_kernel().stamp(), w.bias().stamp()};
+        if (packed_valid_ && std::equal(stamps, stamps + 3, packed_stamps_)) return;
+        packed_valid_ = false;  // a failed (bad_alloc) pack must not look valid
+        packed_.pack(w.recurrent_kernel().value(), w.kernel().value(), w.bias().value());
+        std::copy(stamps, stamps + 3, packed_stamps_);
+        packed_valid_ = true;
+    }
+
+    static void draw_mask(RowMatrix& mask, Index rows, Index cols, double rate, Random& rng) {
+        mask.resize(rows, cols);
+        const Scalar kept = static_cast<Scalar>(1.0 / (1.0 - rate));
+        for (Index i = 0; i < rows; ++i)
+            for (Index j = 0; j < cols; ++j) mask(i, j) = rng.uniform() >= rate ? kept : Scalar(0);
+    }
+
+    void begin_trace(ForwardTrace<Scalar>& trace, const SequenceFlags& flags, const CallShape& s, Index U,
+                     const CallArgs<Scalar>& args, bool input_dropout, bool recurrent_dropout) const {
+        const Index B = s.batch, T = s.timesteps;
+        trace.batch = B;
+        trace.timesteps = T;
+        trace.features = s.features;
+        trace.units = U;
+        trace.go_backwards = flags.go_backwards;
+        trace.time_major = flags.time_major;
+        trace.return_sequences = flags.return_sequences;
+        trace.zero_output_for_mask = flags.zero_output_for_mask;
+        trace.states.resize((T + 1) * B, U);
+        trace.preactivations.resize(T * B, U);
+        trace.activations.resize(T * B, U);
+        trace.step_mask.resize(args.mask.empty() ? 0 : T, args.mask.empty() ? 0 : B);
+        if (input_dropout) {
+            trace.dropout_mask = dropout_mask_;
+        } else {
+            trace.dropout_mask.resize(0, 0);
+        }
+        if (recurrent_dropout) {
+            trace.recurrent_dropout_mask = recurrent_dropout_mask_;
+        } else {
+            trace.recurrent_dropout_mask.resize(0, 0);
+        }
+    }
+
+    int threads_ = 1;
+    Backend backend_ = default_backend;
+    // Per-call buffers (members so repeated calls of one shape do not allocate).
+    RowMatrix state_, projection_, dropped_inputs_, dropout_mask_, recurrent_dropout_mask_;
+    std::vector<Scalar> aliased_inputs_, aliased_initial_;
+    std::vector<SliceWorkspace<Scalar>> slices_;
+    // The packed [U; W] and bias as of the recorded stamps.
+    PackedWeights<Scalar> packed_;
+    std::uint64_t packed_stamps_[3] = {0, 0, 0};
+    bool packed_valid_ = false;
+    // Persistent workers for set_threads > 1 (not copied: a copy starts its own when it needs them).
+    SlicePool pool_;
+};
+
+}  // namespace detail
+ELMAN_NAMESPACE_END

@@ -1,0 +1,230 @@
+// SPDX-License-Identifier: MIT
+// Backpropagation through time for SimpleRNN: gradients of one call from what the call recorded.
+#pragma once
+
+#include <elman/config.hpp>
+#include <elman/detail/errors.hpp>
+#include <elman/detail/sequence_layout.hpp>
+#include <elman/shape.hpp>
+#include <elman/simple_rnn.hpp>
+#include <elman/simple_rnn_call.hpp>
+#include <elman/tensor.hpp>
+
+#include <Eigen/Core>
+
+#include <optional>
+#include <string>
+#include <type_traits>
+
+ELMAN_NAMESPACE_BEGIN
+
+/// Gradients of a scalar loss with respect to everything one SimpleRNN call depended on. Weight gradients
+/// have the layer's weight types and Keras layouts (row-major; the bias a `[1, U]` row), data gradients are
+/// Tensors shaped like the data.
+template <class Scalar>
+struct Gradients {
+    using Matrix = RowMajorMatrix<Scalar>;
+    /// d loss / d kernel `[F, U]`.
+    Matrix kernel;
+    /// d loss / d recurrent_kernel `[U, U]`.
+    Matrix recurrent_kernel;
+    /// d loss / d bias `[1, U]`; 0 x 0 without use_bias.
+    Matrix bias;
+    /// d loss / d inputs, shaped like the call's inputs (`[B, T, F]`, or `[T, B, F]` when time_major).
+    Tensor<Scalar> inputs;
+    /// d loss / d h_{-1} `[B, U]`: the state entering the first processed step, whatever its source (the
+    /// `initial_state` argument, zeros, or a stateful layer's stored state). For a stateful layer this is
+    /// informational only: as in Keras, no gradient flows into earlier calls. If TF 2.4's stateful rule made
+    /// the call ignore an explicit `initial_state`, that argument's true gradient is zero.
+    Tensor<Scalar> initial_state;
+};
+
+/// Whether backward() adds the layer's own penalties (see backward()).
+enum class Regularization { include, exclude };
+
+namespace detail {
+
+// std::type_identity (C++20): keeps a parameter out of template argument deduction, so a mutable
+// TensorView<Scalar> or a Tensor converts to the TensorView<const Scalar> parameter.
+template <class T>
+struct non_deduced {
+    using type = T;
+};
+template <class T>
+using non_deduced_t = typename non_deduced<T>::type;
+
+// Rows of step `t` of every sample in a buffer laid out as `layout` with `cols` columns, as a `[B, cols]` map.
+template <class Scalar, class Ptr>
+auto step_rows(Ptr data, Index t, const SequenceLayout& layout, Index cols) {
+    using Plain = RowMajorMatrix<Scalar>;
+    using Mapped = std::conditional_t<std::is_const<std::remove_pointer_t<Ptr>>::value, const Plain, Plain>;
+    return Eigen::Map<Mapped, 0, Eigen::OuterStride<>>(data + layout.first_row(t) * cols, layout.batch, cols,
+                                                       Eigen::OuterStride<>(layout.sample_stride() * cols));
+}
+
+// `grad += d(penalty(t) / t.dim(0)) / d t`: Keras' activity regularization of one returned tensor.
+template <class Scalar>
+void add_activity_gradient(const Regularizer& regularizer, const Tensor<Scalar>& t, RowMajorMatrix<Scalar>& grad) {
+    if (t.dim(0) == 0) return;
+    RowMajorMatrix<Scalar> g = RowMajorMatrix<Scalar>::Zero(grad.rows(), grad.cols());
+    regularizer.add_gradient(t.matrix(), g);
+    grad += g / static_cast<Scalar>(t.dim(0));
+}
+
+}  // namespace detail
+
+/// Backpropagation through time (docs/keras-semantics.md, gradients) for one call of `layer`, from the ForwardTrace that call recorded
+/// (`CallArgs::trace`) and the Result it returned. The forward recurrence is not re-run: every value comes from
+/// the trace, so dropout masks, the step mask, go_backwards and the stateful initial state are exactly the call's.
+///
+/// @param grad_output  d loss / d `result.output`, same shape (`[B, U]`, or the `[B, T, U]` sequence in
+///                     processing order with return_sequences; `[T, B, U]` when time_major).
+/// @param grad_state   d loss / d final state `[B, U]` (the returned state with return_state); none = zero.
+/// @param regularization  `include` (default): the result is the gradient of
+///                     `loss + layer.regularization_loss() + layer.activity_regularization_loss(result)`, i.e.
+///                     Keras' training objective; `exclude`: of `loss` alone.
+///
+/// Masked steps pass the state and output gradients straight through to the previous step and contribute
+/// nothing to the weights or inputs; zero_output_for_mask stops the output gradient at masked steps; the output
+/// gradient left over before the first step is dropped (Keras' output carry starts at a constant zero).
+///
+/// Throws std::invalid_argument when the trace is empty or from another layer shape, or when `result`,
+/// `grad_output` or `grad_state` do not have the call's shapes (naming the argument, expected vs. actual).
+template <class Scalar, class Activation>
+Gradients<Scalar> backward(const SimpleRNN<Scalar, Activation>& layer, const ForwardTrace<Scalar>& trace,
+                           const Result<Scalar>& result, detail::non_deduced_t<TensorView<const Scalar>> grad_output,
+                           detail::non_deduced_t<std::optional<TensorView<const Scalar>>> grad_state = std::nullopt,
+                           Regularization regularization = Regularization::include) {
+    using RowMatrix = RowMajorMatrix<Scalar>;
+    const std::string& name = layer.name();
+    const Index B = trace.batch, T = trace.timesteps, F = trace.features, U = trace.units;
+    const bool time_major = trace.time_major;
+    const detail::SequenceLayout layout{B, T, time_major};
+
+    // ---- validation: everything is checked before any work ----
+    if (T <= 0 || trace.states.rows() != (T + 1) * B || trace.preactivations.rows() != T * B) {
+        detail::throw_invalid(name, "trace",
+                              "is empty or incomplete: pass a ForwardTrace through CallArgs::trace in "
+                              "the call being differentiated");
+    }
+    if (!layer.built() || U != layer.units() || F != layer.input_dim() || trace.inputs.rows() != B * T ||
+        trace.inputs.cols() != F) {
+        detail::throw_invalid(name, "trace",
+                              "does not belong to this layer: expected units=" + std::to_string(layer.units()) +
+                                  ", features=" + std::to_string(layer.input_dim()) +
+                                  ", got units=" + std::to_string(U) + ", features=" + std::to_string(F));
+    }
+    const Shape output_shape = trace.return_sequences ? (time_major ? Shape{T, B, U} : Shape{B, T, U}) : Shape{B, U};
+    if (result.output.shape() != output_shape) {
+        detail::throw_shape_error(name, "result.output", output_shape.to_string(), result.output.shape(),
+                                  "the Result of the call that filled the trace");
+    }
+    if (grad_output.shape() != output_shape) {
+        detail::throw_shape_error(name, "grad_output", output_shape.to_string(), grad_output.shape(),
+                                  "one gradient per element of the returned output");
+    }
+    if (grad_state && grad_state->shape() != Shape{B, U}) {
+        detail::throw_shape_error(name, "grad_state", Shape{B, U}.to_string(), grad_state->shape(),
+                                  "one gradient per element of the final state");
+    }
+
+    const auto& opts = layer.options();
+    const bool with_penalties = regularization == Regularization::include;
+    const bool masked = trace.step_mask.size() != 0;
+    const bool input_dropout = trace.dropout_mask.size() != 0;
+    const bool recurrent_dropout = trace.recurrent_dropout_mask.size() != 0;
+
+    // Upstream gradients, plus the activity regularizer's on every returned tensor.
+    RowMatrix g_out = grad_output.matrix();
+    RowMatrix g_state = grad_state ? RowMatrix(grad_state->matrix()) : RowMatrix::Zero(B, U);
+    if (with_penalties && opts.activity_regularizer) {
+        detail::add_activity_gradient(*opts.activity_regularizer, result.output, g_out);
+        if (result.state) detail::add_activity_gradient(*opts.activity_regularizer, *result.state, g_state);
+    }
+
+    // ---- the backward recurrence, in reverse processing order ----
+    RowMatrix gh = g_state;                // d loss / d h_p
+    RowMatrix gy = RowMatrix::Zero(B, U);  // d loss / d y_p (the output carry)
+    RowMatrix gc(B, U), gz(B, U), gh_prev(B, U), dropped_state(B, U);
+    RowMatrix gz_all = RowMatrix::Zero(B * T, U);  // gz of every step, laid out like trace.inputs
+    Gradients<Scalar> g;
+    g.recurrent_kernel.setZero(U, U);
+    const auto& W = layer.kernel();
+    const auto& Uk = layer.recurrent_kernel();
+    const Activation& act = layer.activation();
+
+    for (Index p = T - 1; p >= 0; --p) {
+        const Index t = trace.go_backwards ? T - 1 - p : p;
+        if (trace.return_sequences) {
+            gy += detail::step_rows<Scalar>(g_out.data(), p, layout, U);
+        } else if (p == T - 1) {
+            gy += g_out;
+        }
+        gc = gy + gh;
+        if (masked) {
+            for (Index b = 0; b < B; ++b)
+                if (!trace.step_mask(p, b)) gc.row(b).setZero();
+        }
+        act.backward(trace.preactivations.middleRows(p * B, B).array(), trace.activations.middleRows(p * B, B).array(),
+                     gc.array(), gz.array());
+        if (masked) {
+            // tf.where's gradient: exact zeros for the discarded branch, even where act' is not finite.
+            for (Index b = 0; b < B; ++b)
+                if (!trace.step_mask(p, b)) gz.row(b).setZero();
+        }
+        detail::step_rows<Scalar>(gz_all.data(), t, layout, U) = gz;
+
+        auto h_prev = trace.states.middleRows(p * B, B);
+        if (recurrent_dropout) {
+            dropped_state = h_prev.cwiseProduct(trace.recurrent_dropout_mask);
+            g.recurrent_kernel.noalias() += dropped_state.transpose() * gz;
+        } else {
+            g.recurrent_kernel.noalias() += h_prev.transpose() * gz;
+        }
+        gh_prev.noalias() = gz * Uk.transpose();
+        if (recurrent_dropout) gh_prev = gh_prev.cwiseProduct(trace.recurrent_dropout_mask);
+
+        if (!masked) {
+            gh.swap(gh_prev);
+            gy.setZero();  // y_p = c_p did not depend on y_{p-1}
+            continue;
+        }
+        for (Index b = 0; b < B; ++b) {
+            if (trace.step_mask(p, b)) {
+                gh.row(b) = gh_prev.row(b);
+                gy.row(b).setZero();
+            } else if (trace.zero_output_for_mask) {
+                gy.row(b).setZero();  // the masked output was the constant 0
+            }
+            // else: masked, h_p = h_{p-1} and y_p = y_{p-1}: gradients pass through unchanged.
+        }
+    }
+    // The gy left here reaches the constant-zero output carry y_{-1}: dropped.
+
+    g.kernel.noalias() = trace.inputs.transpose() * gz_all;
+    if (layer.use_bias()) {
+        g.bias = gz_all.colwise().sum();
+    } else {
+        g.bias.resize(0, 0);
+    }
+    g.inputs.resize(time_major ? Shape{T, B, F} : Shape{B, T, F});
+    auto gx = g.inputs.matrix();
+    gx.noalias() = gz_all * W.transpose();
+    if (input_dropout) {
+        for (Index t = 0; t < T; ++t) {
+            auto rows = detail::step_rows<Scalar>(gx.data(), t, layout, F);
+            rows = rows.cwiseProduct(trace.dropout_mask);
+        }
+    }
+    g.initial_state.resize(Shape{B, U});
+    g.initial_state.matrix() = gh;
+
+    if (with_penalties) {
+        if (opts.kernel_regularizer) opts.kernel_regularizer->add_gradient(W, g.kernel);
+        if (opts.recurrent_regularizer) opts.recurrent_regularizer->add_gradient(Uk, g.recurrent_kernel);
+        if (opts.bias_regularizer && layer.use_bias()) opts.bias_regularizer->add_gradient(layer.bias(), g.bias);
+    }
+    return g;
+}
+
+ELMAN_NAMESPACE_END
