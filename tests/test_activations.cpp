@@ -1,5 +1,5 @@
-// Each Keras activation against its scalar definition (spec §3), and its backward pass against central finite
-// differences; plus the registry that maps Keras names to types.
+// Each Keras activation against its scalar definition (docs/keras-semantics.md#activations), and its backward pass
+// against central finite differences; plus the registry that maps Keras names to types.
 #include "support.hpp"
 
 #include <catch2/catch.hpp>

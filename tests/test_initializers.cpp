@@ -1,5 +1,5 @@
-// Keras initializers (spec §9): names, fans, distributions' moments and limits, orthogonality, determinism;
-// regularizers (§10) and constraints (§11).
+// Keras initializers (docs/keras-semantics.md#initializers): names, fans, distributions' moments and limits,
+// orthogonality, determinism; regularizers (#regularizers) and constraints (#constraints).
 #include "support.hpp"
 
 #include <catch2/catch.hpp>

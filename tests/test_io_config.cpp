@@ -1,6 +1,6 @@
-// Keras / tfjs SimpleRNN config JSON (spec §13): TF 2.4's exact get_config() text round-trips byte for byte,
-// tfjs' spelling and the string forms of initializers, regularizers and constraints read as Keras does, every
-// bad config is a FormatError naming the file and what is wrong, and the JSON reader's edge cases.
+// Keras / tfjs SimpleRNN config JSON (docs/keras-semantics.md#config): TF 2.4's exact get_config() text round-trips
+// byte for byte, tfjs' spelling and the string forms of initializers, regularizers and constraints read as Keras does,
+// every bad config is a FormatError naming the file and what is wrong, and the JSON reader's edge cases.
 #include <elman/io/json.hpp>
 #include <elman/io/layer_config.hpp>
 #include <elman/io/loaded_layer.hpp>

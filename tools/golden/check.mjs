@@ -31,7 +31,8 @@ function checkT(t, where, shape, opts = {}) {
 if (doc.dtype !== 'float32') fail('dtype must be float32');
 for (const k of ['script', 'node', 'packages', 'backend']) if (!(k in (doc.generator || {}))) fail(`generator.${k} missing`);
 
-// Independent float64 replay of the TF 2.4 recurrence (spec §4, §7) from the JSON alone.
+// Independent float64 replay of the TF 2.4 recurrence from the JSON alone
+// (docs/keras-semantics.md#forward-loop, #stateful).
 const SA = 1.6732632423543772848170429916717, SS = 1.0507009873554804934193349852946;
 function erf(x) { // Maclaurin series / continued fraction, double precision
   const ax = Math.abs(x);

@@ -2,7 +2,7 @@
 //
 // Engine: TensorFlow.js (tfjs-core + tfjs-layers + tfjs-backend-cpu, pure JS CPU
 // backend, no native add-on). Expected values follow TF 2.4 tf.keras semantics;
-// where tfjs-layers differs from TF 2.4 (see /work/shared/spec §16 and README.md
+// where tfjs-layers differs from TF 2.4 (see docs/keras-semantics.md#differences and README.md
 // next to this file) the expected values are post-processed or produced by an
 // explicit tfjs-ops recurrence, and every such case says so in its "note".
 //
@@ -171,7 +171,7 @@ function assertEqualArr(a, b, what) {
 }
 
 // ---------------------------------------------------------------------------
-// Ops recurrence with TF 2.4 semantics (spec §4): tfjs matMul/add for the
+// Ops recurrence with TF 2.4 semantics (docs/keras-semantics.md#forward-loop): tfjs matMul/add for the
 // pre-activation, activation either as tfjs ops ('tf') or in double ('js').
 // Masked steps: select; output carry starts at ZERO; state carry at h0.
 // ---------------------------------------------------------------------------

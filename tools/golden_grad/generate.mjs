@@ -1,12 +1,12 @@
 // Generates tests/data/golden_tfjs_grad.json: BPTT gradient reference cases for the elman SimpleRNN port.
 //
-// Engine: TensorFlow.js 4.22 (tfjs-core + tfjs-layers + tfjs-backend-cpu, pure JS CPU backend). Gradients
-// come from tf.grads (reverse-mode autodiff) through a tfjs-ops recurrence with TF 2.4 semantics (tf.where
-// masking, output carry starting at zero, go_backwards processing order, dropout masks multiplying x before
-// the kernel and h only inside the recurrent product; spec §2, §4, §15). Wherever the real tfjs SimpleRNN layer
-// has the same semantics (no dropout, and no masked step before a row's first unmasked step when the initial
-// state is differentiated, see README.md), the generator also differentiates the tfjs *layer* (tf.variableGrads
-// over its weights, the inputs and the initial state) and asserts both agree.
+// Engine: TensorFlow.js 4.22 (tfjs-core + tfjs-layers + tfjs-backend-cpu, pure JS CPU backend). Gradients come
+// from tf.grads (reverse-mode autodiff) through a tfjs-ops recurrence with TF 2.4 semantics (tf.where masking,
+// output carry starting at zero, go_backwards processing order, dropout masks multiplying x before the kernel
+// and h only inside the recurrent product; docs/keras-semantics.md #cell, #forward-loop, #gradients). Wherever
+// the real tfjs SimpleRNN layer has the same semantics (no dropout, and no masked step before a row's first
+// unmasked step when the initial state is differentiated, see README.md), the generator also differentiates the
+// tfjs *layer* (tf.variableGrads over its weights, the inputs and the initial state) and asserts both agree.
 //
 // Usage: cd tools/golden_grad && npm ci && node generate.mjs [output-path]
 // Deterministic: every random number comes from mulberry32 seeded with FNV-1a(case name) ^ a global seed.

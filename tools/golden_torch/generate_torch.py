@@ -3,7 +3,7 @@
 
 Writes tests/data/golden_torch_f64.json (path relative to the repository root).
 
-Reference: /work/shared/spec/keras-simple-rnn.md sections 2, 4 and 5. Per processing step p
+Reference: docs/keras-semantics.md, sections #cell, #forward-loop and #call. Per processing step p
 (source index s(p) = p, or T-1-p with go_backwards) Keras computes
 
     c_p = act(x_{s(p)} . W + b + h_{p-1} . U)
@@ -198,7 +198,7 @@ def run_torch(x, kernel, rec, bias, activation, go_backwards, h0, lengths):
 
 
 def run_numpy(x, kernel, rec, bias, activation, go_backwards, h0, mask):
-    """Independent float64 loop of the Keras recurrence (spec section 4), mask in source order."""
+    """Independent float64 loop of the Keras recurrence (docs/keras-semantics.md#forward-loop), mask in source order."""
     B, T, F = x.shape
     U = kernel.shape[1]
     h = np.zeros((B, U)) if h0 is None else h0.copy()

@@ -24,7 +24,7 @@ TFJS_ACT = {"hardSigmoid": "hard_sigmoid"}
 
 
 def keras_layer_config(name, cfg, input_dim):
-    """TF 2.4 SimpleRNN.get_config() for the tfjs layer config `cfg` (spec section 13 key order)."""
+    """TF 2.4 SimpleRNN.get_config() for the tfjs layer config `cfg` (key order of docs/keras-semantics.md#config)."""
     def init(c):
         return {"class_name": c["class_name"], "config": c["config"]}
     out = {"name": name, "trainable": True, "batch_input_shape": [None, None, input_dim], "dtype": "float32",

@@ -288,8 +288,8 @@ LoadedLayer<Scalar> load_keras_h5(const std::string& path, const LayerSelector& 
     return out;
 }
 
-/// Writes a built layer to `path` in Keras' TF 2.x HDF5 layout (spec §14), with its weights as little-endian
-/// float32 (float layer) or float64 (double layer) datasets named `<layer>/<layer>_cell/<role>:0`.
+/// Writes a built layer to `path` in Keras' TF 2.x HDF5 layout (docs/keras-semantics.md#hdf5), with its weights as
+/// little-endian float32 (float layer) or float64 (double layer) datasets named `<layer>/<layer>_cell/<role>:0`.
 /// H5Layout::Model also stores a Sequential `model_config` (the layer with its `batch_input_shape`), so
 /// `tf.keras.models.load_model(path)` works without any Python code. Throws FormatError on I/O failure,
 /// std::invalid_argument for an unbuilt layer or a custom activation.

@@ -551,8 +551,8 @@ inline LayerConfig parse_layer_config(const char* text, const std::string& sourc
 }
 
 /// Keras `get_config()` of a layer described by `lc`: the keys, order, defaults and `{"class_name", "config"}`
-/// forms of TF 2.4 (spec §13), so Keras' `SimpleRNN.from_config` and `model_from_json` accept it.
-/// `batch_input_shape` is written when the input dimension or a static batch is known.
+/// forms of TF 2.4 (docs/keras-semantics.md#config), so Keras' `SimpleRNN.from_config` and `model_from_json`
+/// accept it. `batch_input_shape` is written when the input dimension or a static batch is known.
 inline json::Value to_config(const LayerConfig& lc) {
     const SimpleRNNOptions& o = lc.options;
     json::Value c = json::Value::object();
