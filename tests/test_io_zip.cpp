@@ -180,7 +180,7 @@ const std::string kPrefix = "bad ZIP/.npz archive: ";
 
 }  // namespace
 
-TEST_CASE("zip: crc32 is the standard CRC-32 (check value of \"123456789\")", "[io][zip]") {
+TEST_CASE("zip: crc32 is the standard CRC-32 (check value of 123456789)", "[io][zip]") {
     CHECK(crc_of("123456789") == 0xCBF43926u);
     CHECK(crc_of("") == 0u);
     // Incremental: crc(b, crc(a)) == crc(a + b).

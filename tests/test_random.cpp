@@ -84,7 +84,7 @@ TEST_CASE("Random: nondeterministic() generators differ", "[random]") {
     CHECK(draw_mixed(a, 4) != draw_mixed(b, 4));
 }
 
-TEST_CASE("Random: uniform() lies in [0, 1) with 53-bit resolution and is flat", "[random]") {
+TEST_CASE("Random: uniform() lies in 0 <= u < 1 with 53-bit resolution and is flat", "[random]") {
     elman::Random rng(2024);
     constexpr int n = 640000, bins = 64;
     std::array<int, bins> counts{};
@@ -132,7 +132,7 @@ TEST_CASE("Random: uniform() lies in [0, 1) with 53-bit resolution and is flat",
     }
 }
 
-TEST_CASE("Random: uniform(lo, hi) lies in [lo, hi)", "[random]") {
+TEST_CASE("Random: uniform(lo, hi) lies in lo <= u < hi", "[random]") {
     elman::Random rng(5);
     double min = 1e300, max = -1e300;
     for (int i = 0; i < 100000; ++i) {

@@ -29,7 +29,7 @@ TEST_CASE("Tensor: shape, size and zero initialisation", "[tensor]") {
     CHECK(Tensor<double>(Shape{}).size() == 1);  // rank 0: one element, like numpy
 }
 
-TEST_CASE("Tensor: element (i, j, k) is data()[(i * d1 + j) * d2 + k] (numpy C order)", "[tensor]") {
+TEST_CASE("Tensor: element (i, j, k) is at offset (i * d1 + j) * d2 + k (numpy C order)", "[tensor]") {
     Tensor<int> t(Shape{2, 3, 4});
     for (Index i = 0; i < t.size(); ++i) t(i) = static_cast<int>(i);
     for (Index i = 0; i < 2; ++i)
@@ -56,7 +56,7 @@ TEST_CASE("Tensor: values must fill the shape, with a message naming both", "[te
     CHECK_THROWS_WITH(Shape({1, 2, 3, 4, 5}), Catch::Contains("rank 5 exceeds the supported maximum of 4"));
 }
 
-TEST_CASE("Tensor::matrix() maps [prod(shape[:-1]), shape[-1]] row-major onto the same storage", "[tensor]") {
+TEST_CASE("Tensor::matrix() maps the leading axes to rows and the last to columns, row-major, in place", "[tensor]") {
     Tensor<double> t(Shape{2, 3, 4});
     for (Index i = 0; i < t.size(); ++i) t(i) = static_cast<double>(i);
     auto m = t.matrix();
@@ -79,7 +79,7 @@ TEST_CASE("Tensor::matrix() maps [prod(shape[:-1]), shape[-1]] row-major onto th
     CHECK(Tensor<double>(Shape{0, 5}).matrix().rows() == 0);
 }
 
-TEST_CASE("Tensor::from_matrix keeps (i, j) whatever the storage order; from_vector gives rank 1", "[tensor]") {
+TEST_CASE("Tensor::from_matrix keeps (i, j) whatever the storage order, from_vector gives rank 1", "[tensor]") {
     Eigen::MatrixXd col_major(2, 3);
     col_major << 1, 2, 3, 4, 5, 6;
     const auto t = Tensor<float>::from_matrix(col_major);
@@ -146,7 +146,7 @@ TEST_CASE("TensorView: null data is rejected unless the shape is empty", "[tenso
     CHECK_THROWS_WITH(negative.size(), Catch::Contains("negative extent in shape (1, -2)"));
 }
 
-TEST_CASE("TensorView::from_rows views [B*T, F] as [B, T, F] without copying", "[tensor]") {
+TEST_CASE("TensorView::from_rows views B*T x F rows as B x T x F without copying", "[tensor]") {
     elman::RowMajorMatrix<double> m(6, 4);
     for (Index i = 0; i < m.size(); ++i) m.data()[i] = static_cast<double>(i);
     const auto v = TensorView<const double>::from_rows(m, 3);
