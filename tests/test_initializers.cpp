@@ -1,5 +1,5 @@
 // Keras initializers (docs/keras-semantics.md#initializers): names, fans, distributions' moments and limits,
-// orthogonality, determinism; regularizers (#regularizers) and constraints (#constraints).
+// orthogonality, determinism. Regularizers are in test_regularizers.cpp, constraints in test_constraints.cpp.
 #include "support.hpp"
 
 #include <catch2/catch.hpp>
@@ -130,67 +130,4 @@ TEST_CASE("Seeded initializers are deterministic, unseeded ones are not", "[init
     o.bias_initializer = Initializer::random_uniform(-0.1, 0.1, 3);
     elman::SimpleRNN<float> a(4, o), b(4, o);
     for (std::size_t i = 0; i < 3; ++i) CHECK(a.get_weights()[i].values() == b.get_weights()[i].values());
-}
-
-TEST_CASE("Regularizers: Keras names, float32 factors, no 1/2 factor, gradients", "[regularizers]") {
-    CHECK(elman::Regularizer::from_name("l1").l1() == double(0.01f));
-    CHECK(elman::Regularizer::from_name("l2").l2() == double(0.01f));
-    CHECK(elman::Regularizer::from_name("l1_l2").l1() == double(0.01f));
-    CHECK(elman::Regularizer::from_name("L1L2").l1() == 0.0);
-    CHECK(elman::Regularizer::from_name("L1L2").l2() == 0.0);
-    CHECK_THROWS_WITH(elman::Regularizer::from_name("l3"), Catch::Contains("Unknown regularizer: l3"));
-    CHECK_THROWS_WITH(elman::Regularizer::L2(std::nan("")),
-                      Catch::Contains("not a valid regularization penalty number"));
-    CHECK_THROWS_AS(elman::Regularizer::L1(INFINITY), std::invalid_argument);
-    Eigen::MatrixXd w(2, 2);
-    w << 1, -2, 0, 3;
-    const auto reg = elman::Regularizer::L1L2(0.5, 0.25);
-    CHECK(reg(w) == Approx(0.5 * 6 + 0.25 * 14));
-    Eigen::MatrixXd g = Eigen::MatrixXd::Zero(2, 2);
-    reg.add_gradient(w, g);
-    Eigen::MatrixXd expected(2, 2);
-    expected << 0.5 + 0.5, -0.5 - 1.0, 0.0, 0.5 + 1.5;
-    CHECK(g.isApprox(expected));
-}
-
-TEST_CASE("Constraints follow Keras formulas and axis convention", "[constraints]") {
-    const Eigen::Matrix2d w = (Eigen::Matrix2d() << 3, 0, 4, 1).finished();  // column norms 5, 1; row norms 3, sqrt(17)
-    {
-        Eigen::Matrix2d c = w;
-        elman::Constraint::max_norm(2.0).apply(c);  // axis 0: per column
-        CHECK(c.col(0).norm() == Approx(2.0 * 5 / (5 + 1e-7)));
-        CHECK(c.col(1).norm() == Approx(1.0 / (1 + 1e-7)));
-    }
-    {
-        Eigen::Matrix2d c = w;
-        elman::Constraint::unit_norm(1).apply(c);  // axis 1: per row
-        CHECK(c.row(0).norm() == Approx(1.0));
-        CHECK(c.row(1).norm() == Approx(1.0));
-    }
-    {
-        Eigen::Matrix2d c = w;
-        elman::Constraint::min_max_norm(2.0, 3.0, 0.5).apply(c);
-        CHECK(c.col(0).norm() == Approx(0.5 * 3 + 0.5 * 5).epsilon(1e-6));
-        CHECK(c.col(1).norm() == Approx(0.5 * 2 + 0.5 * 1).epsilon(1e-6));
-    }
-    {
-        Eigen::MatrixXd c(1, 3);
-        c << -1, 0.5, 0;
-        elman::Constraint::non_neg().apply(c);
-        CHECK(c(0, 0) == 0.0);
-        CHECK(c(0, 1) == 0.5);
-    }
-    {
-        Eigen::RowVectorXd bias(2);
-        bias << 3, 4;  // 1-D: the whole vector
-        elman::Constraint::unit_norm().apply(bias, true);
-        CHECK(bias.norm() == Approx(1.0));
-    }
-    CHECK(elman::Constraint::from_name("maxnorm").kind() == elman::Constraint::Kind::MaxNorm);
-    CHECK(elman::Constraint::from_name("nonneg").kind() == elman::Constraint::Kind::NonNeg);
-    CHECK(elman::Constraint::from_name("unit_norm").kind() == elman::Constraint::Kind::UnitNorm);
-    CHECK(elman::Constraint::from_name("MinMaxNorm").kind() == elman::Constraint::Kind::MinMaxNorm);
-    CHECK_THROWS_WITH(elman::Constraint::from_name("radial"), Catch::Contains("Unknown constraint: radial"));
-    Eigen::Matrix2d c = w;
-    CHECK_THROWS_AS(elman::Constraint::max_norm(2.0, 3).apply(c), std::invalid_argument);
 }

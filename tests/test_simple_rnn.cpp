@@ -279,7 +279,7 @@ TEMPLATE_TEST_CASE("Bad call arguments throw, name the argument and leave the la
     CHECK_FALSE(fresh.built());
 }
 
-TEMPLATE_TEST_CASE("Masks of any dtype and shape [B,T] or [B,T,1]; masked steps are NaN-safe", "[simple_rnn][mask]",
+TEMPLATE_TEST_CASE("Masks of any dtype and shape (B, T) or (B, T, 1), masked steps are NaN-safe", "[simple_rnn][mask]",
                    float, double) {
     SimpleRNNOptions o;
     o.return_sequences = true;
