@@ -9,12 +9,12 @@ ELMAN_NAMESPACE_BEGIN
 /// The compute path of SimpleRNN's whole-sequence call (`layer.set_backend(...)`). Both compute the same layer;
 /// they differ in summation order only (so results agree to rounding, not bit for bit).
 enum class Backend {
-    /// Weights packed into SIMD panels (kept between calls, repacked when the weights change); one fused product `[x_t h_{t-1}] · [W; U] + b` per step
-    /// (detail/packed_gemm.hpp). Summation order does not depend on the batch size or thread count.
+    /// Weights packed into SIMD panels (kept between calls, repacked when a weight is written); one fused
+    /// product `[h~_{t-1} x~_t] · [U; W] + b` per step (detail/packed_gemm.hpp). Summation order does not depend
+    /// on the batch size or thread count, so calls (dropout training calls included) split across threads.
     packed,
-    /// Eigen products: all timesteps' input projection in one GEMM, then one GEMM per step. With
-    /// `EIGEN_USE_BLAS` (CMake `ELMAN_USE_BLAS=ON`) those products run on the linked BLAS. Training calls with
-    /// dropout always take this path.
+    /// Eigen products: all timesteps' input projection in one GEMM, then one GEMM per step; one thread. With
+    /// `EIGEN_USE_BLAS` (CMake `ELMAN_USE_BLAS=ON`) those products run on the linked BLAS.
     gemm,
 };
 

@@ -176,7 +176,14 @@ void recurrence_step(const RecurrenceIO<Scalar>& io, const Activation& act, cons
             }
         }
     } else {
-        act.forward(z.array(), h.array());  // the product has read h: overwrite it in place
+        // The product has read h: overwrite it in place. One row is contiguous: a plain map spares Eigen's
+        // per-row alignment bookkeeping, a visible part of a one-sample step.
+        if (rows == 1) {
+            Eigen::Map<RowMajorMatrix<Scalar>> h_row(h.data(), 1, U);
+            act.forward(Eigen::Map<const RowMajorMatrix<Scalar>>(z.data(), 1, U).array(), h_row.array());
+        } else {
+            act.forward(z.array(), h.array());
+        }
         if (trace) trace->activations.middleRows(p * B + b0, rows) = h;
     }
     if (io.return_sequences) {

@@ -150,7 +150,9 @@ Gradients<Scalar> backward(const SimpleRNN<Scalar, Activation>& layer, const For
     Gradients<Scalar> g;
     g.recurrent_kernel.setZero(U, U);
     const auto& W = layer.kernel();
-    const auto& Uk = layer.recurrent_kernel();
+    // Column-major copy of U: the per-step gz · Uᵀ then runs as Eigen's column-major GEMV (axpy form), which is
+    // faster than the row-major form for the one-sample batches where this product dominates.
+    const Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic> Uk = layer.recurrent_kernel();
     const Activation& act = layer.activation();
 
     for (Index p = T - 1; p >= 0; --p) {
