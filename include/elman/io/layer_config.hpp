@@ -9,24 +9,27 @@
 #include <elman/io/error.hpp>
 #include <elman/io/json.hpp>
 #include <elman/regularizers.hpp>
-#include <elman/simple_rnn.hpp>
 #include <elman/simple_rnn_options.hpp>
 
 #include <cctype>
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 #include <limits>
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <type_traits>
+#include <utility>
+#include <vector>
 
 ELMAN_NAMESPACE_BEGIN
 namespace io {
 
 /// Everything a Keras SimpleRNN config describes: what `SimpleRNN<Scalar, Activation>(units, options)` needs,
 /// with the activation as its canonical Keras name (the template argument is picked from it at run time by
-/// `visit_layer`, see layer_factory.hpp).
+/// `visit_layer`, see loaded_layer.hpp).
 struct LayerConfig {
     Index units = 0;
     /// Canonical Keras name: "tanh", "linear", "hard_sigmoid", ...

@@ -3,13 +3,15 @@
 #pragma once
 
 #include <elman/config.hpp>
+#include <elman/io/detail/weight_names.hpp>
+#include <elman/io/detail/zip.hpp>
 #include <elman/io/error.hpp>
 #include <elman/io/file.hpp>
 #include <elman/io/loaded_layer.hpp>
 #include <elman/io/npy.hpp>
-#include <elman/io/zip.hpp>
 #include <elman/tensor.hpp>
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 #include <utility>

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 // The subset of ZIP that numpy's .npz uses: read stored / deflated (with zlib) entries, write stored entries.
+// Internal (elman::io::detail): the user API is io/npz.hpp.
 #pragma once
 
 #include <elman/config.hpp>
