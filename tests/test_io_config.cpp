@@ -7,6 +7,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <optional>
 #include <string>
 
 namespace {
@@ -274,4 +275,65 @@ TEST_CASE("every truncation of a config is a clean JSON error", "[io][config][js
                StartsWith("t.json: malformed JSON at byte 30: unterminated string"));
     CHECK_THAT(json_error(keras_default.substr(0, 40)),
                StartsWith("t.json: malformed JSON at byte 40: unexpected end of input inside an object"));
+}
+
+TEST_CASE("the config reader accepts exactly the API's names (one table per kind)", "[io][config]") {
+    // Every name of initializers.hpp / regularizers.hpp / constraints.hpp / the activation registry reads, as a
+    // string and as a {"class_name", "config": {}} object, into what the API's from_name builds.
+    for (const elman::InitializerName& n : elman::initializer_names) {
+        INFO(n.name);
+        const std::string cls = n.make(std::nullopt).class_name();
+        CHECK(io::parse_layer_config(with("kernel_initializer", "\"" + std::string(n.name) + "\""), "cfg.json")
+                  .options.kernel_initializer.class_name() == cls);
+        CHECK(io::parse_layer_config(
+                  with("kernel_initializer", R"({"class_name": ")" + std::string(n.name) + R"(", "config": {}})"),
+                  "cfg.json")
+                  .options.kernel_initializer.class_name() == cls);
+    }
+    for (const elman::RegularizerName& n : elman::regularizer_names) {
+        INFO(n.name);
+        const elman::Regularizer expected = n.make();
+        for (const std::string& form :
+             {"\"" + std::string(n.name) + "\"", R"({"class_name": ")" + std::string(n.name) + R"(", "config": {}})"}) {
+            const io::LayerConfig lc = io::parse_layer_config(with("kernel_regularizer", form), "cfg.json");
+            REQUIRE(lc.options.kernel_regularizer);
+            CHECK(std::string(lc.options.kernel_regularizer->class_name()) == expected.class_name());
+            CHECK(lc.options.kernel_regularizer->l1() == expected.l1());
+            CHECK(lc.options.kernel_regularizer->l2() == expected.l2());
+        }
+    }
+    for (const elman::ConstraintName& n : elman::constraint_names) {
+        INFO(n.name);
+        const elman::Constraint expected = n.make();
+        for (const std::string& form :
+             {"\"" + std::string(n.name) + "\"", R"({"class_name": ")" + std::string(n.name) + R"(", "config": {}})"}) {
+            const io::LayerConfig lc = io::parse_layer_config(with("kernel_constraint", form), "cfg.json");
+            REQUIRE(lc.options.kernel_constraint);
+            CHECK(lc.options.kernel_constraint->kind() == expected.kind());
+            CHECK(lc.options.kernel_constraint->max_value() == expected.max_value());
+        }
+    }
+    for (const char* name : {"tanh", "linear", "relu", "sigmoid", "hard_sigmoid", "elu", "selu", "softplus", "softsign",
+                             "swish", "gelu", "exponential", "softmax"}) {
+        INFO(name);
+        CHECK(io::parse_layer_config(with("activation", "\"" + std::string(name) + "\""), "cfg.json").activation ==
+              name);
+    }
+    CHECK(io::parse_layer_config(with("activation", R"("None")"), "cfg.json").activation == "linear");
+}
+
+TEST_CASE("aliases in the object form mean what Keras' deserialize makes of them", "[io][config]") {
+    // Keras resolves {"class_name": "l1_l2", "config": {...}} to the function l1_l2(l1=0.01, l2=0.01): a missing
+    // factor keeps that function's default, unlike the class L1L2 (0.0).
+    CHECK(serialized_as("kernel_regularizer", R"({"class_name": "l1_l2", "config": {"l1": 0.5}})") ==
+          R"({"class_name": "L1L2", "config": {"l1": 0.5, "l2": 0.009999999776482582}})");
+    CHECK(serialized_as("kernel_regularizer", R"({"class_name": "L1L2", "config": {"l1": 0.5}})") ==
+          R"({"class_name": "L1L2", "config": {"l1": 0.5, "l2": 0.0}})");
+    // Keras' compatibility aliases (zero, one, uniform, normal) are class names in the object form too.
+    CHECK(serialized_as("kernel_initializer", R"({"class_name": "uniform", "config": {"minval": -1.0}})") ==
+          R"({"class_name": "RandomUniform", "config": {"minval": -1.0, "maxval": 0.05, "seed": null}})");
+    CHECK(serialized_as("kernel_initializer", R"({"class_name": "normal", "config": {"seed": 3}})") ==
+          R"({"class_name": "RandomNormal", "config": {"mean": 0.0, "stddev": 0.05, "seed": 3}})");
+    CHECK(serialized_as("kernel_constraint", R"({"class_name": "maxnorm", "config": {"max_value": 3}})") ==
+          R"({"class_name": "MaxNorm", "config": {"max_value": 3, "axis": 0}})");
 }

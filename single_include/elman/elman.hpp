@@ -311,34 +311,61 @@ ELMAN_NAMESPACE_END
 
 #include <stdexcept>
 #include <string>
+#include <tuple>
+#include <type_traits>
 
 ELMAN_NAMESPACE_BEGIN
 
-/// Calls `visitor(Activation{})` with the activation type Keras calls `name` (TF 2.4 names; `"None"` and
-/// `""` mean linear, as Keras' `activation=None`) and returns its result. The activation is a template
-/// parameter of SimpleRNN, so this is how a name read from a config picks an instantiation:
+/// The activations a Keras name can select, in the order error messages list them. The one list of names:
+/// each type's `keras_name` is its name (plus `"None"` and `""` for Linear, as Keras' `activation=None`);
+/// visit_activation and the config reader (io/layer_config.hpp) both resolve names through it.
+using KerasActivations = std::tuple<Tanh, Linear, Relu, Sigmoid, HardSigmoid, Elu, Selu, Softplus, Softsign, Swish,
+                                    Gelu, Exponential, Softmax>;
+
+namespace detail {
+
+template <class Activation>
+bool activation_has_name(const std::string& name) {
+    if (std::is_same<Activation, Linear>::value && (name == "None" || name.empty())) return true;
+    return name == Activation::keras_name;
+}
+
+template <class... Activations>
+std::string activation_name_list(std::tuple<Activations...>*) {
+    std::string list;
+    ((list += (list.empty() ? "" : ", ") + std::string(Activations::keras_name)), ...);
+    return list;
+}
+
+template <class Visitor, class First, class... Rest>
+decltype(auto) visit_activation_in(const std::string& name, Visitor& visitor, std::tuple<First, Rest...>*) {
+    if (activation_has_name<First>(name)) return visitor(First{});
+    if constexpr (sizeof...(Rest) > 0) {
+        return visit_activation_in(name, visitor, static_cast<std::tuple<Rest...>*>(nullptr));
+    } else {
+        throw std::invalid_argument("Unknown activation function: " + name + ". Expected one of the TF 2.4 names: " +
+                                    activation_name_list(static_cast<KerasActivations*>(nullptr)) + ".");
+    }
+}
+
+}  // namespace detail
+
+/// Calls `visitor(Activation{})` with the activation type Keras calls `name` (TF 2.4 names, KerasActivations;
+/// `"None"` and `""` mean linear, as Keras' `activation=None`) and returns its result. The activation is a
+/// template parameter of SimpleRNN, so this is how a name read from a config picks an instantiation:
 ///
 ///     elman::visit_activation(name, [&](auto act) { elman::SimpleRNN<float, decltype(act)> rnn(units); ... });
 ///
 /// Throws std::invalid_argument naming the unknown activation.
 template <class Visitor>
 decltype(auto) visit_activation(const std::string& name, Visitor&& visitor) {
-    if (name == "tanh") return visitor(Tanh{});
-    if (name == "linear" || name == "None" || name.empty()) return visitor(Linear{});
-    if (name == "relu") return visitor(Relu{});
-    if (name == "sigmoid") return visitor(Sigmoid{});
-    if (name == "hard_sigmoid") return visitor(HardSigmoid{});
-    if (name == "elu") return visitor(Elu{});
-    if (name == "selu") return visitor(Selu{});
-    if (name == "softplus") return visitor(Softplus{});
-    if (name == "softsign") return visitor(Softsign{});
-    if (name == "swish") return visitor(Swish{});
-    if (name == "gelu") return visitor(Gelu{});
-    if (name == "exponential") return visitor(Exponential{});
-    if (name == "softmax") return visitor(Softmax{});
-    throw std::invalid_argument("Unknown activation function: " + name +
-                                ". Expected one of the TF 2.4 names: tanh, linear, relu, sigmoid, hard_sigmoid, elu, "
-                                "selu, softplus, softsign, swish, gelu, exponential, softmax.");
+    return detail::visit_activation_in(name, visitor, static_cast<KerasActivations*>(nullptr));
+}
+
+/// The canonical Keras name of the activation `name` selects ("None" and "" give "linear"). Throws
+/// std::invalid_argument naming an unknown activation, as visit_activation.
+inline std::string canonical_activation_name(const std::string& name) {
+    return visit_activation(name, [](auto activation) { return std::string(decltype(activation)::keras_name); });
 }
 
 ELMAN_NAMESPACE_END
@@ -1244,6 +1271,8 @@ ELMAN_NAMESPACE_END
 
 #include <Eigen/Core>
 
+#include <algorithm>
+#include <optional>
 #include <stdexcept>
 #include <string>
 
@@ -1271,13 +1300,13 @@ class Constraint {
         c.rate_ = rate;
         return c;
     }
+    /// The constraint Keras calls `name` (a name of `constraint_names`), with Keras' defaults; empty for any
+    /// other name.
+    static std::optional<Constraint> lookup(const std::string& name);
     /// Keras names and aliases: MaxNorm/max_norm/maxnorm, NonNeg/non_neg/nonneg, UnitNorm/unit_norm/unitnorm,
-    /// MinMaxNorm/min_max_norm.
+    /// MinMaxNorm/min_max_norm (`constraint_names`). Throws std::invalid_argument for any other name.
     static Constraint from_name(const std::string& name) {
-        if (name == "MaxNorm" || name == "max_norm" || name == "maxnorm") return max_norm();
-        if (name == "NonNeg" || name == "non_neg" || name == "nonneg") return non_neg();
-        if (name == "UnitNorm" || name == "unit_norm" || name == "unitnorm") return unit_norm();
-        if (name == "MinMaxNorm" || name == "min_max_norm") return min_max_norm();
+        if (std::optional<Constraint> c = lookup(name)) return *c;
         throw std::invalid_argument("Unknown constraint: " + name +
                                     ". Expected one of 'max_norm', 'non_neg', 'unit_norm', 'min_max_norm'.");
     }
@@ -1343,6 +1372,35 @@ class Constraint {
     double max_value_ = 2.0, min_value_ = 0.0, rate_ = 1.0;
 };
 
+/// One Keras name of a constraint and the constraint it means, built with Keras' defaults.
+struct ConstraintName {
+    const char* name;
+    Constraint (*make)();
+};
+
+/// Every name Keras resolves to a constraint (TF 2.4 `keras.constraints`: class names, snake_case functions and
+/// the legacy lowercase aliases). The one list: `Constraint::from_name` and the config reader
+/// (io/layer_config.hpp) both resolve names through it.
+inline constexpr ConstraintName constraint_names[] = {
+    {"MaxNorm", [] { return Constraint::max_norm(); }},
+    {"max_norm", [] { return Constraint::max_norm(); }},
+    {"maxnorm", [] { return Constraint::max_norm(); }},
+    {"NonNeg", [] { return Constraint::non_neg(); }},
+    {"non_neg", [] { return Constraint::non_neg(); }},
+    {"nonneg", [] { return Constraint::non_neg(); }},
+    {"UnitNorm", [] { return Constraint::unit_norm(); }},
+    {"unit_norm", [] { return Constraint::unit_norm(); }},
+    {"unitnorm", [] { return Constraint::unit_norm(); }},
+    {"MinMaxNorm", [] { return Constraint::min_max_norm(); }},
+    {"min_max_norm", [] { return Constraint::min_max_norm(); }},
+};
+
+inline std::optional<Constraint> Constraint::lookup(const std::string& name) {
+    for (const ConstraintName& n : constraint_names)
+        if (name == n.name) return n.make();
+    return std::nullopt;
+}
+
 ELMAN_NAMESPACE_END
 // #include <elman/initializers.hpp>
 // Keras (TF 2.x initializers_v2) weight initializers, selectable by Keras name or built as objects.
@@ -1355,11 +1413,13 @@ ELMAN_NAMESPACE_END
 #include <Eigen/Core>
 #include <Eigen/QR>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 ELMAN_NAMESPACE_BEGIN
 
@@ -1447,26 +1507,13 @@ class Initializer {
         return i;
     }
 
-    /// Resolve a Keras name (class name or snake_case alias, case-sensitive as in Keras), built with defaults.
+    /// The initializer Keras calls `name` (a name of `initializer_names`), built with its defaults and `seed`
+    /// (ignored by the unseeded kinds); empty for any other name.
+    static std::optional<Initializer> lookup(const std::string& name, std::optional<std::uint64_t> seed = {});
+    /// Resolve a Keras name (class name or snake_case alias, case-sensitive as in Keras; `initializer_names`),
+    /// built with defaults. Throws std::invalid_argument for any other name.
     static Initializer from_name(const std::string& name, std::optional<std::uint64_t> seed = {}) {
-        if (name == "Zeros" || name == "zeros" || name == "zero") return zeros();
-        if (name == "Ones" || name == "ones" || name == "one") return ones();
-        if (name == "Constant" || name == "constant") return constant();
-        if (name == "RandomUniform" || name == "random_uniform" || name == "uniform")
-            return random_uniform(-0.05, 0.05, seed);
-        if (name == "RandomNormal" || name == "random_normal" || name == "normal")
-            return random_normal(0.0, 0.05, seed);
-        if (name == "TruncatedNormal" || name == "truncated_normal") return truncated_normal(0.0, 0.05, seed);
-        if (name == "VarianceScaling" || name == "variance_scaling")
-            return variance_scaling(1.0, "fan_in", "truncated_normal", seed);
-        if (name == "Orthogonal" || name == "orthogonal") return orthogonal(1.0, seed);
-        if (name == "Identity" || name == "identity") return identity();
-        if (name == "GlorotUniform" || name == "glorot_uniform") return glorot_uniform(seed);
-        if (name == "GlorotNormal" || name == "glorot_normal") return glorot_normal(seed);
-        if (name == "HeNormal" || name == "he_normal") return he_normal(seed);
-        if (name == "HeUniform" || name == "he_uniform") return he_uniform(seed);
-        if (name == "LecunNormal" || name == "lecun_normal") return lecun_normal(seed);
-        if (name == "LecunUniform" || name == "lecun_uniform") return lecun_uniform(seed);
+        if (std::optional<Initializer> i = lookup(name, seed)) return *i;
         throw std::invalid_argument("Unknown initializer: " + name +
                                     ". Expected a Keras initializer name such as 'glorot_uniform' or 'orthogonal'.");
     }
@@ -1651,6 +1698,64 @@ class Initializer {
     Distribution distribution_ = Distribution::TruncatedNormal;
 };
 
+/// One Keras name of an initializer and the initializer it means, built with its defaults and a seed.
+struct InitializerName {
+    const char* name;
+    Initializer (*make)(std::optional<std::uint64_t> seed);
+};
+
+/// Every name Keras resolves to an initializer (TF 2.4 `keras.initializers`: the v2 class names, their
+/// snake_case aliases and the compatibility aliases zero, one, uniform, normal). The one list:
+/// `Initializer::from_name` and the config reader (io/layer_config.hpp) both resolve names through it.
+inline constexpr InitializerName initializer_names[] = {
+    {"Zeros", [](std::optional<std::uint64_t>) { return Initializer::zeros(); }},
+    {"zeros", [](std::optional<std::uint64_t>) { return Initializer::zeros(); }},
+    {"zero", [](std::optional<std::uint64_t>) { return Initializer::zeros(); }},
+    {"Ones", [](std::optional<std::uint64_t>) { return Initializer::ones(); }},
+    {"ones", [](std::optional<std::uint64_t>) { return Initializer::ones(); }},
+    {"one", [](std::optional<std::uint64_t>) { return Initializer::ones(); }},
+    {"Constant", [](std::optional<std::uint64_t>) { return Initializer::constant(); }},
+    {"constant", [](std::optional<std::uint64_t>) { return Initializer::constant(); }},
+    {"RandomUniform", [](std::optional<std::uint64_t> s) { return Initializer::random_uniform(-0.05, 0.05, s); }},
+    {"random_uniform", [](std::optional<std::uint64_t> s) { return Initializer::random_uniform(-0.05, 0.05, s); }},
+    {"uniform", [](std::optional<std::uint64_t> s) { return Initializer::random_uniform(-0.05, 0.05, s); }},
+    {"RandomNormal", [](std::optional<std::uint64_t> s) { return Initializer::random_normal(0.0, 0.05, s); }},
+    {"random_normal", [](std::optional<std::uint64_t> s) { return Initializer::random_normal(0.0, 0.05, s); }},
+    {"normal", [](std::optional<std::uint64_t> s) { return Initializer::random_normal(0.0, 0.05, s); }},
+    {"TruncatedNormal", [](std::optional<std::uint64_t> s) { return Initializer::truncated_normal(0.0, 0.05, s); }},
+    {"truncated_normal", [](std::optional<std::uint64_t> s) { return Initializer::truncated_normal(0.0, 0.05, s); }},
+    {"VarianceScaling",
+     [](std::optional<std::uint64_t> s) {
+         return Initializer::variance_scaling(1.0, "fan_in", "truncated_normal", s);
+     }},
+    {"variance_scaling",
+     [](std::optional<std::uint64_t> s) {
+         return Initializer::variance_scaling(1.0, "fan_in", "truncated_normal", s);
+     }},
+    {"Orthogonal", [](std::optional<std::uint64_t> s) { return Initializer::orthogonal(1.0, s); }},
+    {"orthogonal", [](std::optional<std::uint64_t> s) { return Initializer::orthogonal(1.0, s); }},
+    {"Identity", [](std::optional<std::uint64_t>) { return Initializer::identity(); }},
+    {"identity", [](std::optional<std::uint64_t>) { return Initializer::identity(); }},
+    {"GlorotUniform", [](std::optional<std::uint64_t> s) { return Initializer::glorot_uniform(s); }},
+    {"glorot_uniform", [](std::optional<std::uint64_t> s) { return Initializer::glorot_uniform(s); }},
+    {"GlorotNormal", [](std::optional<std::uint64_t> s) { return Initializer::glorot_normal(s); }},
+    {"glorot_normal", [](std::optional<std::uint64_t> s) { return Initializer::glorot_normal(s); }},
+    {"HeNormal", [](std::optional<std::uint64_t> s) { return Initializer::he_normal(s); }},
+    {"he_normal", [](std::optional<std::uint64_t> s) { return Initializer::he_normal(s); }},
+    {"HeUniform", [](std::optional<std::uint64_t> s) { return Initializer::he_uniform(s); }},
+    {"he_uniform", [](std::optional<std::uint64_t> s) { return Initializer::he_uniform(s); }},
+    {"LecunNormal", [](std::optional<std::uint64_t> s) { return Initializer::lecun_normal(s); }},
+    {"lecun_normal", [](std::optional<std::uint64_t> s) { return Initializer::lecun_normal(s); }},
+    {"LecunUniform", [](std::optional<std::uint64_t> s) { return Initializer::lecun_uniform(s); }},
+    {"lecun_uniform", [](std::optional<std::uint64_t> s) { return Initializer::lecun_uniform(s); }},
+};
+
+inline std::optional<Initializer> Initializer::lookup(const std::string& name, std::optional<std::uint64_t> seed) {
+    for (const InitializerName& n : initializer_names)
+        if (name == n.name) return n.make(seed);
+    return std::nullopt;
+}
+
 ELMAN_NAMESPACE_END
 // #include <elman/regularizers.hpp>
 // Keras weight/activity regularizers: L1, L2 and L1L2 (no 1/2 factor, factors stored as float32 like Keras).
@@ -1660,6 +1765,7 @@ ELMAN_NAMESPACE_END
 #include <Eigen/Core>
 
 #include <cmath>
+#include <optional>
 #include <stdexcept>
 #include <string>
 
@@ -1677,12 +1783,13 @@ class Regularizer {
     /// Keras function `l1_l2(l1=0.01, l2=0.01)` (the string 'l1_l2').
     static Regularizer l1_l2(double l1 = 0.01, double l2 = 0.01) { return L1L2(l1, l2); }
 
-    /// Keras names: 'l1', 'L1', 'l2', 'L2', 'l1_l2', 'L1L2'.
+    /// The regularizer Keras calls `name` (a name of `regularizer_names`), with that name's defaults ('l1_l2'
+    /// is 0.01 / 0.01, the class 'L1L2' 0 / 0); empty for any other name.
+    static std::optional<Regularizer> lookup(const std::string& name);
+    /// Keras names: 'l1', 'L1', 'l2', 'L2', 'l1_l2', 'L1L2' (`regularizer_names`). Throws std::invalid_argument
+    /// for any other name.
     static Regularizer from_name(const std::string& name) {
-        if (name == "l1" || name == "L1") return L1();
-        if (name == "l2" || name == "L2") return L2();
-        if (name == "l1_l2") return l1_l2();
-        if (name == "L1L2") return L1L2();
+        if (std::optional<Regularizer> r = lookup(name)) return *r;
         throw std::invalid_argument("Unknown regularizer: " + name + ". Expected one of 'l1', 'l2', 'l1_l2', 'L1L2'.");
     }
 
@@ -1727,6 +1834,27 @@ class Regularizer {
     double l1_ = 0.0, l2_ = 0.0;
     const char* class_name_ = "L1L2";
 };
+
+/// One Keras name of a regularizer and the regularizer it means, built with that name's defaults.
+struct RegularizerName {
+    const char* name;
+    Regularizer (*make)();
+};
+
+/// Every name Keras resolves to a regularizer (TF 2.4 `keras.regularizers`: the classes, their aliases `l1`/`l2`
+/// and the function `l1_l2`, whose defaults differ from the class `L1L2`'s). The one list:
+/// `Regularizer::from_name` and the config reader (io/layer_config.hpp) both resolve names through it.
+inline constexpr RegularizerName regularizer_names[] = {
+    {"l1", [] { return Regularizer::L1(); }},       {"L1", [] { return Regularizer::L1(); }},
+    {"l2", [] { return Regularizer::L2(); }},       {"L2", [] { return Regularizer::L2(); }},
+    {"l1_l2", [] { return Regularizer::l1_l2(); }}, {"L1L2", [] { return Regularizer::L1L2(); }},
+};
+
+inline std::optional<Regularizer> Regularizer::lookup(const std::string& name) {
+    for (const RegularizerName& n : regularizer_names)
+        if (name == n.name) return n.make();
+    return std::nullopt;
+}
 
 ELMAN_NAMESPACE_END
 
