@@ -1074,19 +1074,30 @@ class Tensor {
 
 ELMAN_NAMESPACE_END
 
-#include <cstdint>
+#include <cstddef>
+#include <stdexcept>
+#include <string>
 #include <type_traits>
 
 ELMAN_NAMESPACE_BEGIN
 
 /// Keras casts a mask of any dtype to bool; this view does the same without copying. Shape `[B, T]`
-/// (or `[B, T, 1]`, also accepted by Keras); with `time_major` layers, `[T, B]`.
+/// (or `[B, T, 1]`, also accepted by Keras); with `time_major` layers, `[T, B]`. The layer checks the shape
+/// against its inputs; the view itself refuses only a null `data` for a non-empty shape (as TensorView does).
 class MaskView {
   public:
     MaskView() = default;
 
+    /// Throws std::invalid_argument when `data` is null and `shape` has elements.
     template <class T, class = std::enable_if_t<std::is_arithmetic<T>::value>>
-    MaskView(const T* data, Shape shape) : data_(data), shape_(shape), read_(&read_as<T>) {}
+    MaskView(const T* data, Shape shape) : data_(data), shape_(shape), read_(&read_as<T>) {
+        if (data_ == nullptr && shape_.size() != 0) throw_null(shape_);
+    }
+    /// `MaskView(nullptr, shape)`: a null pointer of no particular dtype; valid only for an empty shape (a mask
+    /// of zero elements), otherwise std::invalid_argument as above.
+    MaskView(std::nullptr_t, Shape shape) : shape_(shape), read_(&read_as<bool>) {
+        if (shape_.size() != 0) throw_null(shape_);
+    }
 
     template <class T, class = std::enable_if_t<std::is_arithmetic<std::remove_const_t<T>>::value>>
     MaskView(const TensorView<T>& view)
@@ -1102,6 +1113,11 @@ class MaskView {
     bool keep(Index i) const noexcept { return read_(data_, i); }
 
   private:
+    [[noreturn]] static void throw_null(const Shape& shape) {
+        throw std::invalid_argument("elman::MaskView: `data` is a null pointer for a mask of shape " +
+                                    shape.to_string());
+    }
+
     template <class T>
     static bool read_as(const void* data, Index i) noexcept {
         return static_cast<const T*>(data)[i] != T(0);
