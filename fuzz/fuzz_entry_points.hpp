@@ -13,7 +13,7 @@
 #include <elman/io/npy.hpp>
 #include <elman/io/npz.hpp>
 #include <elman/io/tfjs.hpp>
-#include <elman/io/zip.hpp>
+#include <elman/io/detail/zip.hpp>
 
 #include <cstddef>
 #include <cstdint>

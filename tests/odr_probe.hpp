@@ -5,7 +5,7 @@
 #pragma once
 
 #include <elman/elman.hpp>
-#include <elman/io/zip.hpp>
+#include <elman/io/detail/zip.hpp>
 
 #include <cstddef>
 #include <cstdint>

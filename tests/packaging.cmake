@@ -7,6 +7,7 @@
 #   consumer.add_subdirectory tests/cmake_subdir vendors the repo and must get elman::elman and nothing else
 #   consumer.vendored.*       `<c++> -std=c++17 -I single_include -I <eigen> tests/vendored/main.cpp`, then run it
 #   consumer.abi_two_versions the current headers and a 0.9.0 copy of the single header in one program
+#   consumer.abi_config       TUs built with and without ELMAN_USE_BLAS / ELMAN_HAVE_ZLIB in one program
 #   amalgamation.up_to_date   single_include/elman/elman.hpp matches `tools/amalgamate.py` output
 #   format.clang_format       tools/check_format.sh (label `format`; tools/test.sh runs it as its own configuration)
 find_package(Python3 COMPONENTS Interpreter REQUIRED)
@@ -55,6 +56,24 @@ elman_enable_warnings(elman_abi_old)
 math(EXPR _elman_version_integer
      "${PROJECT_VERSION_MAJOR} * 10000 + ${PROJECT_VERSION_MINOR} * 100 + ${PROJECT_VERSION_PATCH}")
 add_test(NAME consumer.abi_two_versions COMMAND elman_abi_two_versions ${_elman_version_integer})
+
+# Configuration macros in one program: a plain TU, an ELMAN_USE_BLAS TU and (when zlib was found) an
+# ELMAN_HAVE_ZLIB TU, each with its own definitions (tests/abi_config). Built from include/ with per-file
+# definitions, not through elman::elman, whose ELMAN_USE_BLAS=ON would define the macro for every file.
+add_executable(elman_abi_config abi_config/main.cpp abi_config/tu_plain.cpp abi_config/tu_blas.cpp)
+target_include_directories(elman_abi_config PRIVATE "${PROJECT_SOURCE_DIR}/include")
+target_link_libraries(elman_abi_config PRIVATE Eigen3::Eigen)
+target_compile_features(elman_abi_config PRIVATE cxx_std_17)
+set_source_files_properties(abi_config/tu_blas.cpp PROPERTIES COMPILE_DEFINITIONS ELMAN_USE_BLAS=1)
+if(TARGET elman_zlib)
+  target_sources(elman_abi_config PRIVATE abi_config/tu_zlib.cpp)
+  target_link_libraries(elman_abi_config PRIVATE ZLIB::ZLIB)
+  set_source_files_properties(abi_config/tu_zlib.cpp PROPERTIES COMPILE_DEFINITIONS ELMAN_HAVE_ZLIB=1)
+  set_source_files_properties(abi_config/main.cpp PROPERTIES COMPILE_DEFINITIONS ELMAN_ABI_CONFIG_ZLIB_TU=1)
+endif()
+elman_enable_warnings(elman_abi_config)
+add_test(NAME consumer.abi_config
+  COMMAND elman_abi_config ${CMAKE_CURRENT_SOURCE_DIR}/data/io/npz/tanh_sequences__simple_rnn_compressed.npz)
 
 # --- find_package -----------------------------------------------------------------------------------------------
 # Every consumer project configures from scratch (a stale CMakeCache.txt would keep old option values).

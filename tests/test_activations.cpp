@@ -6,7 +6,9 @@
 
 #include <cmath>
 #include <functional>
+#include <limits>
 #include <string>
+#include <tuple>
 
 using elman::Index;
 
@@ -142,6 +144,81 @@ TEST_CASE("Kinks use TF's one-sided choices", "[activations][gradients]") {
     elman::HardSigmoid{}.backward(z, forward<elman::HardSigmoid>(z), gy, gz);
     CHECK(gz(0, 1) == Approx(0.2));  // TF passes the gradient at the exact knees
     CHECK(gz(0, 2) == Approx(0.2));
+}
+
+namespace {
+
+/// What TF 2.4's gradient gives at a NaN pre-activation, per unit of incoming gradient: NaN for the activations
+/// whose gradient reads the NaN, a number for those whose TF kernel masks it out (ReluGrad: gy * (z > 0);
+/// EluGrad / SeluGrad: select(y < 0, ..., gy [* scale]); hard_sigmoid through minimum/maximum: 0).
+double tf_gradient_at_nan(const std::string& name) {
+    if (name == "linear") return 1.0;
+    if (name == "relu" || name == "hard_sigmoid") return 0.0;
+    if (name == "elu") return 1.0;
+    if (name == "selu") return elman::Selu::scale;
+    return std::numeric_limits<double>::quiet_NaN();
+}
+
+template <class Scalar, class Act>
+void check_nan_propagation() {
+    using A = Eigen::Array<Scalar, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+    const Scalar nan = std::numeric_limits<Scalar>::quiet_NaN();
+    // 17 columns: NaN inside a SIMD packet, in the scalar tail and next to ordinary values.
+    A z(3, 17);
+    for (Index i = 0; i < z.size(); ++i) z.data()[i] = static_cast<Scalar>(0.37 * double(i % 7) - 1.1);
+    z(0, 3) = nan;
+    z(1, 16) = nan;
+    z(2, 0) = -nan;
+    A y(3, 17), gz(3, 17);
+    const A gy = A::Constant(3, 17, Scalar(0.5));
+    Act{}.forward(z, y);
+    Act{}.backward(z, y, gy, gz);
+    const std::string name = Act::keras_name;
+    const double expected_grad = 0.5 * tf_gradient_at_nan(name);
+    for (Index r = 0; r < z.rows(); ++r) {
+        for (Index c = 0; c < z.cols(); ++c) {
+            INFO(name << " " << (sizeof(Scalar) == 4 ? "float" : "double") << " at (" << r << ", " << c << ")");
+            // Softmax normalises a row, so one NaN makes its whole row NaN; element-wise ones only that element.
+            const bool nan_in = std::isnan(z(r, c)) || (name == "softmax" && z.row(r).isNaN().any());
+            CHECK(std::isnan(y(r, c)) == nan_in);
+            if (!std::isnan(z(r, c))) continue;
+            if (std::isnan(expected_grad)) {
+                CHECK(std::isnan(gz(r, c)));
+            } else {
+                CHECK(double(gz(r, c)) == Approx(expected_grad).epsilon(1e-6));
+            }
+        }
+    }
+}
+
+template <class... Acts>
+void check_nan_propagation_all(std::tuple<Acts...>*) {
+    (check_nan_propagation<float, Acts>(), ...);
+    (check_nan_propagation<double, Acts>(), ...);
+}
+
+}  // namespace
+
+TEST_CASE("Every activation propagates NaN forward, and backward gives NaN or TF 2.4's value", "[activations][nan]") {
+    // Every activation the registry knows (KerasActivations), so a new one is covered without editing this test.
+    check_nan_propagation_all(static_cast<elman::KerasActivations*>(nullptr));
+}
+
+TEST_CASE("relu keeps -0 and NaN like TF's max(z, 0), elu and selu kinks are TF's", "[activations][nan]") {
+    Array z(1, 4), gy = Array::Ones(1, 4), gz(1, 4);
+    z << -0.0, std::numeric_limits<double>::quiet_NaN(), -3.0, 0.0;
+    const Array y = forward<elman::Relu>(z);
+    CHECK(y(0, 0) == 0.0);
+    CHECK(std::signbit(y(0, 0)));
+    CHECK(std::isnan(y(0, 1)));
+    CHECK(y(0, 2) == 0.0);
+    // TF's EluGrad / SeluGrad read the output: at z = 0 (y = 0) they pass gy (times scale for selu).
+    elman::Elu{}.backward(z, forward<elman::Elu>(z), gy, gz);
+    CHECK(gz(0, 3) == 1.0);
+    CHECK(gz(0, 2) == Approx(std::exp(-3.0)));
+    elman::Selu{}.backward(z, forward<elman::Selu>(z), gy, gz);
+    CHECK(gz(0, 3) == Approx(elman::Selu::scale));
+    CHECK(gz(0, 2) == Approx(elman::Selu::scale * elman::Selu::alpha * std::exp(-3.0)));
 }
 
 namespace {

@@ -1,14 +1,13 @@
 // Keras / tfjs SimpleRNN config JSON (docs/keras-semantics.md#config): TF 2.4's exact get_config() text round-trips
 // byte for byte, tfjs' spelling and the string forms of initializers, regularizers and constraints read as Keras does,
-// every bad config is a FormatError naming the file and what is wrong, and the JSON reader's edge cases.
+// every bad config is a FormatError naming the file and what is wrong. The JSON reader's own tests: test_io_json.cpp.
 #include <elman/io/json.hpp>
 #include <elman/io/layer_config.hpp>
 #include <elman/io/loaded_layer.hpp>
 
 #include <catch2/catch.hpp>
 
-#include <cmath>
-#include <limits>
+#include <optional>
 #include <string>
 
 namespace {
@@ -259,6 +258,7 @@ TEST_CASE("bad configs are FormatErrors naming the file and the problem", "[io][
     CHECK_THAT(error_of(R"({"class_name": "SimpleRNN"})"), Contains("missing `config`"));
     CHECK_THAT(error_of("[1, 2]"), StartsWith("cfg.json: ") && Contains("expected a JSON object, got an array"));
     CHECK_THAT(error_of(R"({"units": 4,})"), StartsWith("cfg.json: malformed JSON at byte 12"));
+    CHECK_THAT(error_of(R"({"units": 4, "units": 5})"), Contains("duplicate key \"units\""));
     // Sizes no SimpleRNN has are refused before anything is allocated.
     CHECK_THAT(error_of(with("batch_input_shape", "[null, null, 2000000000]")), Contains("more than the limit"));
     CHECK_THAT(error_of(with("units", "100000")), Contains("more than the limit"));
@@ -277,87 +277,63 @@ TEST_CASE("every truncation of a config is a clean JSON error", "[io][config][js
                StartsWith("t.json: malformed JSON at byte 40: unexpected end of input inside an object"));
 }
 
-TEST_CASE("JSON reader edge cases", "[io][json]") {
-    SECTION("nesting is limited, never a stack overflow") {
-        const std::string ok = std::string(256, '[') + std::string(256, ']');
-        CHECK_NOTHROW(json::parse(ok));
-        CHECK_THAT(json_error(std::string(257, '[') + std::string(257, ']')),
-                   Contains("nesting deeper than 256 levels"));
-        CHECK_THAT(json_error(std::string(1000000, '[')), Contains("nesting deeper than 256 levels"));
-        CHECK_THAT(json_error(std::string(1000000, '{')), Contains("expected a string key"));
-        json::ParseLimits tight;
-        tight.max_depth = 2;
-        CHECK_THROWS_AS(json::parse(R"({"a": {"b": [1]}})", "t.json", tight), io::FormatError);
-        tight.max_bytes = 4;
-        CHECK_THAT(std::string([&] {
-                       try {
-                           json::parse("[1, 2]", "t.json", tight);
-                       } catch (const io::FormatError& e) {
-                           return std::string(e.what());
-                       }
-                       return std::string();
-                   }()),
-                   Contains("exceeds the limit of 4 bytes"));
+TEST_CASE("the config reader accepts exactly the API's names (one table per kind)", "[io][config]") {
+    // Every name of initializers.hpp / regularizers.hpp / constraints.hpp / the activation registry reads, as a
+    // string and as a {"class_name", "config": {}} object, into what the API's from_name builds.
+    for (const elman::InitializerName& n : elman::initializer_names) {
+        INFO(n.name);
+        const std::string cls = n.make(std::nullopt).class_name();
+        CHECK(io::parse_layer_config(with("kernel_initializer", "\"" + std::string(n.name) + "\""), "cfg.json")
+                  .options.kernel_initializer.class_name() == cls);
+        CHECK(io::parse_layer_config(
+                  with("kernel_initializer", R"({"class_name": ")" + std::string(n.name) + R"(", "config": {}})"),
+                  "cfg.json")
+                  .options.kernel_initializer.class_name() == cls);
     }
-    SECTION("duplicate keys are rejected") {
-        CHECK_THAT(json_error(R"({"a": 1, "b": 2, "a": 3})"), Contains("duplicate key \"a\""));
-        CHECK_THAT(error_of(R"({"units": 4, "units": 5})"), Contains("duplicate key \"units\""));
+    for (const elman::RegularizerName& n : elman::regularizer_names) {
+        INFO(n.name);
+        const elman::Regularizer expected = n.make();
+        for (const std::string& form :
+             {"\"" + std::string(n.name) + "\"", R"({"class_name": ")" + std::string(n.name) + R"(", "config": {}})"}) {
+            const io::LayerConfig lc = io::parse_layer_config(with("kernel_regularizer", form), "cfg.json");
+            REQUIRE(lc.options.kernel_regularizer);
+            CHECK(std::string(lc.options.kernel_regularizer->class_name()) == expected.class_name());
+            CHECK(lc.options.kernel_regularizer->l1() == expected.l1());
+            CHECK(lc.options.kernel_regularizer->l2() == expected.l2());
+        }
     }
-    SECTION("NaN and Infinity as Python writes them") {
-        const json::Value v = json::parse(R"([NaN, Infinity, -Infinity])");
-        CHECK(std::isnan(v[0].as_number()));
-        CHECK(v[1].as_number() == std::numeric_limits<double>::infinity());
-        CHECK(v[2].as_number() == -std::numeric_limits<double>::infinity());
-        CHECK(json::dump(v) == "[NaN, Infinity, -Infinity]");
-        CHECK_THAT(json_error("[nan]"), Contains("unexpected character 'n'"));
-        CHECK_THAT(json_error("[-NaN]"), Contains("invalid number"));
-        CHECK_THAT(json_error("[Inf]"), Contains("unexpected character 'I'"));
+    for (const elman::ConstraintName& n : elman::constraint_names) {
+        INFO(n.name);
+        const elman::Constraint expected = n.make();
+        for (const std::string& form :
+             {"\"" + std::string(n.name) + "\"", R"({"class_name": ")" + std::string(n.name) + R"(", "config": {}})"}) {
+            const io::LayerConfig lc = io::parse_layer_config(with("kernel_constraint", form), "cfg.json");
+            REQUIRE(lc.options.kernel_constraint);
+            CHECK(lc.options.kernel_constraint->kind() == expected.kind());
+            CHECK(lc.options.kernel_constraint->max_value() == expected.max_value());
+        }
     }
-    SECTION("unicode escapes") {
-        CHECK(json::parse(R"("caf\u00e9")").as_string() == "caf\xC3\xA9");
-        CHECK(json::parse(R"("\u20AC")").as_string() == "\xE2\x82\xAC");
-        CHECK(json::parse(R"("\ud83d\ude00")").as_string() == "\xF0\x9F\x98\x80");
-        CHECK(json::parse(R"("\u0000")").as_string() == std::string(1, '\0'));
-        CHECK(json::dump(json::Value(std::string("a\0b\x1f", 4))) == R"("a\u0000b\u001f")");
-        CHECK_THAT(json_error(R"("\ud83d")"), Contains("high surrogate not followed by a low surrogate"));
-        CHECK_THAT(json_error(R"("\ud83d\u0041")"), Contains("high surrogate not followed by a low surrogate"));
-        CHECK_THAT(json_error(R"("\ude00")"), Contains("lone low surrogate"));
-        CHECK_THAT(json_error(R"("\u12G4")"), Contains("invalid hex digit"));
-        CHECK_THAT(json_error(R"("\u12)"), Contains("truncated \\u escape"));
-        CHECK_THAT(json_error(R"("\x41")"), Contains("invalid escape '\\x'"));
-        CHECK_THAT(json_error("\"a\tb\""), Contains("unescaped control character"));
+    for (const char* name : {"tanh", "linear", "relu", "sigmoid", "hard_sigmoid", "elu", "selu", "softplus", "softsign",
+                             "swish", "gelu", "exponential", "softmax"}) {
+        INFO(name);
+        CHECK(io::parse_layer_config(with("activation", "\"" + std::string(name) + "\""), "cfg.json").activation ==
+              name);
     }
-    SECTION("huge and tiny numbers") {
-        CHECK(json::parse("9223372036854775807").as_integer() == std::numeric_limits<long long>::max());
-        CHECK(json::parse("-9223372036854775808").as_integer() == std::numeric_limits<long long>::min());
-        const json::Value big = json::parse("18446744073709551616");
-        CHECK(!big.is_integer());
-        CHECK(big.as_number() == 18446744073709551616.0);
-        CHECK(json::parse("1e400").as_number() == std::numeric_limits<double>::infinity());
-        CHECK(json::parse("-1e400").as_number() == -std::numeric_limits<double>::infinity());
-        CHECK(json::parse("1e-400").as_number() == 0.0);
-        CHECK(std::signbit(json::parse("-1e-400").as_number()));
-        CHECK(json::parse(std::string(400, '9')).as_number() == std::numeric_limits<double>::infinity());
-        CHECK(json::parse("0." + std::string(400, '0') + "1").as_number() == 0.0);
-        CHECK(json::dump(json::parse("[4, 4.0, 0.1, 1e+20, -0.0]")) == "[4, 4.0, 0.1, 1e+20, -0.0]");
-        CHECK_THAT(json_error("01"), Contains("leading zero"));
-        CHECK_THAT(json_error("1."), Contains("no digits after '.'"));
-        CHECK_THAT(json_error("1e"), Contains("no digits in the exponent"));
-        CHECK_THAT(json_error("-"), Contains("invalid number"));
-        CHECK_THAT(json_error("+1"), Contains("unexpected character '+'"));
-    }
-    SECTION("truncated input and trailing data") {
-        CHECK_THAT(json_error(""), Contains("unexpected end of input, expected a value"));
-        CHECK_THAT(json_error("   "), Contains("unexpected end of input"));
-        CHECK_THAT(json_error("[1, 2"), Contains("unexpected end of input inside an array"));
-        CHECK_THAT(json_error(R"({"a": 1)"), Contains("unexpected end of input inside an object"));
-        CHECK_THAT(json_error(R"({"a")"), Contains("expected ':'"));
-        CHECK_THAT(json_error(R"("abc)"), Contains("unterminated string"));
-        CHECK_THAT(json_error("tru"), Contains("unexpected character 't'"));
-        CHECK_THAT(json_error("[1, 2,]"), Contains("unexpected character ']'"));
-        CHECK_THAT(json_error("{} {}"), Contains("unexpected data after the JSON value"));
-        CHECK_THAT(json_error(std::string("[1]\0", 4)), Contains("unexpected data after the JSON value"));
-        CHECK_THAT(json_error("\xff"), Contains("unexpected character '\\xff'"));
-        CHECK_NOTHROW(json::parse("\xEF\xBB\xBF[1]"));
-    }
+    CHECK(io::parse_layer_config(with("activation", R"("None")"), "cfg.json").activation == "linear");
+}
+
+TEST_CASE("aliases in the object form mean what Keras' deserialize makes of them", "[io][config]") {
+    // Keras resolves {"class_name": "l1_l2", "config": {...}} to the function l1_l2(l1=0.01, l2=0.01): a missing
+    // factor keeps that function's default, unlike the class L1L2 (0.0).
+    CHECK(serialized_as("kernel_regularizer", R"({"class_name": "l1_l2", "config": {"l1": 0.5}})") ==
+          R"({"class_name": "L1L2", "config": {"l1": 0.5, "l2": 0.009999999776482582}})");
+    CHECK(serialized_as("kernel_regularizer", R"({"class_name": "L1L2", "config": {"l1": 0.5}})") ==
+          R"({"class_name": "L1L2", "config": {"l1": 0.5, "l2": 0.0}})");
+    // Keras' compatibility aliases (zero, one, uniform, normal) are class names in the object form too.
+    CHECK(serialized_as("kernel_initializer", R"({"class_name": "uniform", "config": {"minval": -1.0}})") ==
+          R"({"class_name": "RandomUniform", "config": {"minval": -1.0, "maxval": 0.05, "seed": null}})");
+    CHECK(serialized_as("kernel_initializer", R"({"class_name": "normal", "config": {"seed": 3}})") ==
+          R"({"class_name": "RandomNormal", "config": {"mean": 0.0, "stddev": 0.05, "seed": 3}})");
+    CHECK(serialized_as("kernel_constraint", R"({"class_name": "maxnorm", "config": {"max_value": 3}})") ==
+          R"({"class_name": "MaxNorm", "config": {"max_value": 3, "axis": 0}})");
 }

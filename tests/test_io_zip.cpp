@@ -2,7 +2,7 @@
 // members (a deflate stream of one stored block is written by hand, so the no-zlib build tests its error too;
 // with zlib, real compressed members), ZIP64 records, an archive comment, and every rejection the header
 // documents: truncation, bad signatures, duplicate names, wrong sizes, CRC, encryption, methods, overlaps.
-#include <elman/io/zip.hpp>
+#include <elman/io/detail/zip.hpp>
 
 #include <catch2/catch.hpp>
 

@@ -683,4 +683,12 @@ TEMPLATE_TEST_CASE("Inputs and initial_state may alias the Result being written"
     elman::CallArgs<TestType> copied;
     copied.initial_state = h_last.view();
     CHECK(r.output.values() == first(x, copied).output.values());
+
+    // A mask viewing the result is refused before anything changes.
+    first.call(x, {}, r);
+    const auto before = r.output.values();
+    elman::CallArgs<TestType> masked;
+    masked.mask = elman::MaskView(r.output.data(), Shape{2, 5});
+    CHECK_THROWS_WITH(first.call(x, masked, r), Catch::Contains("`mask` shares memory with the Result"));
+    CHECK(r.output.values() == before);
 }

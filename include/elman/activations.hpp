@@ -63,13 +63,14 @@ struct Tanh : ElementwiseActivation<Tanh> {
     }
 };
 
-/// Keras `relu` with its defaults (alpha 0, no cap, threshold 0). Derivative 0 at z = 0, as TF.
+/// Keras `relu` with its defaults (alpha 0, no cap, threshold 0): max(z, 0) as TF's CPU kernel computes it, so
+/// NaN stays NaN (and -0 stays -0). Derivative 0 at z = 0 and for NaN, as TF's ReluGrad (gy * (z > 0)).
 struct Relu : ElementwiseActivation<Relu> {
     static constexpr const char* keras_name = "relu";
     template <class Z, class Y>
     void forward(const Eigen::ArrayBase<Z>& z, Y&& y) const {
         using S = typename Z::Scalar;
-        y = (z > S(0)).select(z, S(0));
+        y = (z < S(0)).select(S(0), z);
     }
     template <class Z, class Y, class D>
     void derivative(const Eigen::ArrayBase<Z>& z, const Eigen::ArrayBase<Y>&, D&& d) const {
@@ -92,14 +93,17 @@ struct Sigmoid : ElementwiseActivation<Sigmoid> {
     }
 };
 
-/// Keras `hard_sigmoid` as defined in TF 2.4: clip(0.2 z + 0.5, 0, 1) (Keras 3 changed it to relu6(z+3)/6).
-/// Derivative 0.2 on [-2.5, 2.5] including the knees (as TF's clip gradient), 0 outside.
+/// Keras `hard_sigmoid` as defined in TF 2.4: clip(0.2 z + 0.5, 0, 1) (Keras 3 changed it to relu6(z+3)/6);
+/// NaN stays NaN, as through TF's minimum/maximum. Derivative 0.2 on [-2.5, 2.5] including the knees (as TF's
+/// clip gradient), 0 outside and for NaN (TF's minimum/maximum gradients pass nothing to a NaN input).
 struct HardSigmoid : ElementwiseActivation<HardSigmoid> {
     static constexpr const char* keras_name = "hard_sigmoid";
     template <class Z, class Y>
     void forward(const Eigen::ArrayBase<Z>& z, Y&& y) const {
         using S = typename Z::Scalar;
-        y = (S(0.2) * z + S(0.5)).max(S(0)).min(S(1));
+        // Comparisons rather than Eigen's min/max, whose NaN handling is unspecified: NaN fails both and passes.
+        const auto x = S(0.2) * z + S(0.5);
+        y = (x < S(0)).select(S(0), (x > S(1)).select(S(1), x));
     }
     template <class Z, class Y, class D>
     void derivative(const Eigen::ArrayBase<Z>& z, const Eigen::ArrayBase<Y>&, D&& d) const {
@@ -108,7 +112,8 @@ struct HardSigmoid : ElementwiseActivation<HardSigmoid> {
     }
 };
 
-/// Keras `elu` with alpha 1: z for z > 0, exp(z) - 1 otherwise.
+/// Keras `elu` with alpha 1: z for z > 0, exp(z) - 1 otherwise (NaN stays NaN). The derivative is TF's EluGrad,
+/// computed from the output: y + 1 where y < 0, else 1 (so 1 at z = 0 and for NaN, as TF).
 struct Elu : ElementwiseActivation<Elu> {
     static constexpr const char* keras_name = "elu";
     template <class Z, class Y>
@@ -117,13 +122,14 @@ struct Elu : ElementwiseActivation<Elu> {
         y = (z > S(0)).select(z, z.exp() - S(1));
     }
     template <class Z, class Y, class D>
-    void derivative(const Eigen::ArrayBase<Z>& z, const Eigen::ArrayBase<Y>& y, D&& d) const {
-        using S = typename Z::Scalar;
-        d = (z > S(0)).select(S(1), y + S(1));
+    void derivative(const Eigen::ArrayBase<Z>&, const Eigen::ArrayBase<Y>& y, D&& d) const {
+        using S = typename Y::Scalar;
+        d = (y < S(0)).select(y + S(1), S(1));
     }
 };
 
-/// Keras `selu` with the self-normalising constants of Klambauer et al.
+/// Keras `selu` with the self-normalising constants of Klambauer et al. (NaN stays NaN). The derivative is TF's
+/// SeluGrad, computed from the output: y + scale * alpha where y < 0, else scale (so scale at z = 0 and for NaN).
 struct Selu : ElementwiseActivation<Selu> {
     static constexpr const char* keras_name = "selu";
     static constexpr double alpha = 1.6732632423543772848170429916717;
@@ -134,9 +140,9 @@ struct Selu : ElementwiseActivation<Selu> {
         y = (z > S(0)).select(S(scale) * z, S(scale * alpha) * (z.exp() - S(1)));
     }
     template <class Z, class Y, class D>
-    void derivative(const Eigen::ArrayBase<Z>& z, const Eigen::ArrayBase<Y>&, D&& d) const {
-        using S = typename Z::Scalar;
-        d = (z > S(0)).select(S(scale), S(scale * alpha) * z.exp());
+    void derivative(const Eigen::ArrayBase<Z>&, const Eigen::ArrayBase<Y>& y, D&& d) const {
+        using S = typename Y::Scalar;
+        d = (y < S(0)).select(y + S(scale * alpha), S(scale));
     }
 };
 

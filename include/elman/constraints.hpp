@@ -7,6 +7,8 @@
 
 #include <Eigen/Core>
 
+#include <algorithm>
+#include <optional>
 #include <stdexcept>
 #include <string>
 
@@ -34,13 +36,13 @@ class Constraint {
         c.rate_ = rate;
         return c;
     }
+    /// The constraint Keras calls `name` (a name of `constraint_names`), with Keras' defaults; empty for any
+    /// other name.
+    static std::optional<Constraint> lookup(const std::string& name);
     /// Keras names and aliases: MaxNorm/max_norm/maxnorm, NonNeg/non_neg/nonneg, UnitNorm/unit_norm/unitnorm,
-    /// MinMaxNorm/min_max_norm.
+    /// MinMaxNorm/min_max_norm (`constraint_names`). Throws std::invalid_argument for any other name.
     static Constraint from_name(const std::string& name) {
-        if (name == "MaxNorm" || name == "max_norm" || name == "maxnorm") return max_norm();
-        if (name == "NonNeg" || name == "non_neg" || name == "nonneg") return non_neg();
-        if (name == "UnitNorm" || name == "unit_norm" || name == "unitnorm") return unit_norm();
-        if (name == "MinMaxNorm" || name == "min_max_norm") return min_max_norm();
+        if (std::optional<Constraint> c = lookup(name)) return *c;
         ELMAN_THROW(std::invalid_argument("Unknown constraint: " + name +
                                           ". Expected one of 'max_norm', 'non_neg', 'unit_norm', 'min_max_norm'."));
     }
@@ -105,5 +107,34 @@ class Constraint {
     int axis_ = 0;
     double max_value_ = 2.0, min_value_ = 0.0, rate_ = 1.0;
 };
+
+/// One Keras name of a constraint and the constraint it means, built with Keras' defaults.
+struct ConstraintName {
+    const char* name;
+    Constraint (*make)();
+};
+
+/// Every name Keras resolves to a constraint (TF 2.4 `keras.constraints`: class names, snake_case functions and
+/// the legacy lowercase aliases). The one list: `Constraint::from_name` and the config reader
+/// (io/layer_config.hpp) both resolve names through it.
+inline constexpr ConstraintName constraint_names[] = {
+    {"MaxNorm", [] { return Constraint::max_norm(); }},
+    {"max_norm", [] { return Constraint::max_norm(); }},
+    {"maxnorm", [] { return Constraint::max_norm(); }},
+    {"NonNeg", [] { return Constraint::non_neg(); }},
+    {"non_neg", [] { return Constraint::non_neg(); }},
+    {"nonneg", [] { return Constraint::non_neg(); }},
+    {"UnitNorm", [] { return Constraint::unit_norm(); }},
+    {"unit_norm", [] { return Constraint::unit_norm(); }},
+    {"unitnorm", [] { return Constraint::unit_norm(); }},
+    {"MinMaxNorm", [] { return Constraint::min_max_norm(); }},
+    {"min_max_norm", [] { return Constraint::min_max_norm(); }},
+};
+
+inline std::optional<Constraint> Constraint::lookup(const std::string& name) {
+    for (const ConstraintName& n : constraint_names)
+        if (name == n.name) return n.make();
+    return std::nullopt;
+}
 
 ELMAN_NAMESPACE_END

@@ -11,11 +11,13 @@
 #include <Eigen/Core>
 #include <Eigen/QR>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 ELMAN_NAMESPACE_BEGIN
 
@@ -103,26 +105,13 @@ class Initializer {
         return i;
     }
 
-    /// Resolve a Keras name (class name or snake_case alias, case-sensitive as in Keras), built with defaults.
+    /// The initializer Keras calls `name` (a name of `initializer_names`), built with its defaults and `seed`
+    /// (ignored by the unseeded kinds); empty for any other name.
+    static std::optional<Initializer> lookup(const std::string& name, std::optional<std::uint64_t> seed = {});
+    /// Resolve a Keras name (class name or snake_case alias, case-sensitive as in Keras; `initializer_names`),
+    /// built with defaults. Throws std::invalid_argument for any other name.
     static Initializer from_name(const std::string& name, std::optional<std::uint64_t> seed = {}) {
-        if (name == "Zeros" || name == "zeros" || name == "zero") return zeros();
-        if (name == "Ones" || name == "ones" || name == "one") return ones();
-        if (name == "Constant" || name == "constant") return constant();
-        if (name == "RandomUniform" || name == "random_uniform" || name == "uniform")
-            return random_uniform(-0.05, 0.05, seed);
-        if (name == "RandomNormal" || name == "random_normal" || name == "normal")
-            return random_normal(0.0, 0.05, seed);
-        if (name == "TruncatedNormal" || name == "truncated_normal") return truncated_normal(0.0, 0.05, seed);
-        if (name == "VarianceScaling" || name == "variance_scaling")
-            return variance_scaling(1.0, "fan_in", "truncated_normal", seed);
-        if (name == "Orthogonal" || name == "orthogonal") return orthogonal(1.0, seed);
-        if (name == "Identity" || name == "identity") return identity();
-        if (name == "GlorotUniform" || name == "glorot_uniform") return glorot_uniform(seed);
-        if (name == "GlorotNormal" || name == "glorot_normal") return glorot_normal(seed);
-        if (name == "HeNormal" || name == "he_normal") return he_normal(seed);
-        if (name == "HeUniform" || name == "he_uniform") return he_uniform(seed);
-        if (name == "LecunNormal" || name == "lecun_normal") return lecun_normal(seed);
-        if (name == "LecunUniform" || name == "lecun_uniform") return lecun_uniform(seed);
+        if (std::optional<Initializer> i = lookup(name, seed)) return *i;
         ELMAN_THROW(
             std::invalid_argument("Unknown initializer: " + name +
                                   ". Expected a Keras initializer name such as 'glorot_uniform' or 'orthogonal'."));
@@ -307,5 +296,63 @@ class Initializer {
     FanMode mode_ = FanMode::FanIn;
     Distribution distribution_ = Distribution::TruncatedNormal;
 };
+
+/// One Keras name of an initializer and the initializer it means, built with its defaults and a seed.
+struct InitializerName {
+    const char* name;
+    Initializer (*make)(std::optional<std::uint64_t> seed);
+};
+
+/// Every name Keras resolves to an initializer (TF 2.4 `keras.initializers`: the v2 class names, their
+/// snake_case aliases and the compatibility aliases zero, one, uniform, normal). The one list:
+/// `Initializer::from_name` and the config reader (io/layer_config.hpp) both resolve names through it.
+inline constexpr InitializerName initializer_names[] = {
+    {"Zeros", [](std::optional<std::uint64_t>) { return Initializer::zeros(); }},
+    {"zeros", [](std::optional<std::uint64_t>) { return Initializer::zeros(); }},
+    {"zero", [](std::optional<std::uint64_t>) { return Initializer::zeros(); }},
+    {"Ones", [](std::optional<std::uint64_t>) { return Initializer::ones(); }},
+    {"ones", [](std::optional<std::uint64_t>) { return Initializer::ones(); }},
+    {"one", [](std::optional<std::uint64_t>) { return Initializer::ones(); }},
+    {"Constant", [](std::optional<std::uint64_t>) { return Initializer::constant(); }},
+    {"constant", [](std::optional<std::uint64_t>) { return Initializer::constant(); }},
+    {"RandomUniform", [](std::optional<std::uint64_t> s) { return Initializer::random_uniform(-0.05, 0.05, s); }},
+    {"random_uniform", [](std::optional<std::uint64_t> s) { return Initializer::random_uniform(-0.05, 0.05, s); }},
+    {"uniform", [](std::optional<std::uint64_t> s) { return Initializer::random_uniform(-0.05, 0.05, s); }},
+    {"RandomNormal", [](std::optional<std::uint64_t> s) { return Initializer::random_normal(0.0, 0.05, s); }},
+    {"random_normal", [](std::optional<std::uint64_t> s) { return Initializer::random_normal(0.0, 0.05, s); }},
+    {"normal", [](std::optional<std::uint64_t> s) { return Initializer::random_normal(0.0, 0.05, s); }},
+    {"TruncatedNormal", [](std::optional<std::uint64_t> s) { return Initializer::truncated_normal(0.0, 0.05, s); }},
+    {"truncated_normal", [](std::optional<std::uint64_t> s) { return Initializer::truncated_normal(0.0, 0.05, s); }},
+    {"VarianceScaling",
+     [](std::optional<std::uint64_t> s) {
+         return Initializer::variance_scaling(1.0, "fan_in", "truncated_normal", s);
+     }},
+    {"variance_scaling",
+     [](std::optional<std::uint64_t> s) {
+         return Initializer::variance_scaling(1.0, "fan_in", "truncated_normal", s);
+     }},
+    {"Orthogonal", [](std::optional<std::uint64_t> s) { return Initializer::orthogonal(1.0, s); }},
+    {"orthogonal", [](std::optional<std::uint64_t> s) { return Initializer::orthogonal(1.0, s); }},
+    {"Identity", [](std::optional<std::uint64_t>) { return Initializer::identity(); }},
+    {"identity", [](std::optional<std::uint64_t>) { return Initializer::identity(); }},
+    {"GlorotUniform", [](std::optional<std::uint64_t> s) { return Initializer::glorot_uniform(s); }},
+    {"glorot_uniform", [](std::optional<std::uint64_t> s) { return Initializer::glorot_uniform(s); }},
+    {"GlorotNormal", [](std::optional<std::uint64_t> s) { return Initializer::glorot_normal(s); }},
+    {"glorot_normal", [](std::optional<std::uint64_t> s) { return Initializer::glorot_normal(s); }},
+    {"HeNormal", [](std::optional<std::uint64_t> s) { return Initializer::he_normal(s); }},
+    {"he_normal", [](std::optional<std::uint64_t> s) { return Initializer::he_normal(s); }},
+    {"HeUniform", [](std::optional<std::uint64_t> s) { return Initializer::he_uniform(s); }},
+    {"he_uniform", [](std::optional<std::uint64_t> s) { return Initializer::he_uniform(s); }},
+    {"LecunNormal", [](std::optional<std::uint64_t> s) { return Initializer::lecun_normal(s); }},
+    {"lecun_normal", [](std::optional<std::uint64_t> s) { return Initializer::lecun_normal(s); }},
+    {"LecunUniform", [](std::optional<std::uint64_t> s) { return Initializer::lecun_uniform(s); }},
+    {"lecun_uniform", [](std::optional<std::uint64_t> s) { return Initializer::lecun_uniform(s); }},
+};
+
+inline std::optional<Initializer> Initializer::lookup(const std::string& name, std::optional<std::uint64_t> seed) {
+    for (const InitializerName& n : initializer_names)
+        if (name == n.name) return n.make(seed);
+    return std::nullopt;
+}
 
 ELMAN_NAMESPACE_END

@@ -8,6 +8,7 @@
 #include <Eigen/Core>
 
 #include <cmath>
+#include <optional>
 #include <stdexcept>
 #include <string>
 
@@ -25,12 +26,13 @@ class Regularizer {
     /// Keras function `l1_l2(l1=0.01, l2=0.01)` (the string 'l1_l2').
     static Regularizer l1_l2(double l1 = 0.01, double l2 = 0.01) { return L1L2(l1, l2); }
 
-    /// Keras names: 'l1', 'L1', 'l2', 'L2', 'l1_l2', 'L1L2'.
+    /// The regularizer Keras calls `name` (a name of `regularizer_names`), with that name's defaults ('l1_l2'
+    /// is 0.01 / 0.01, the class 'L1L2' 0 / 0); empty for any other name.
+    static std::optional<Regularizer> lookup(const std::string& name);
+    /// Keras names: 'l1', 'L1', 'l2', 'L2', 'l1_l2', 'L1L2' (`regularizer_names`). Throws std::invalid_argument
+    /// for any other name.
     static Regularizer from_name(const std::string& name) {
-        if (name == "l1" || name == "L1") return L1();
-        if (name == "l2" || name == "L2") return L2();
-        if (name == "l1_l2") return l1_l2();
-        if (name == "L1L2") return L1L2();
+        if (std::optional<Regularizer> r = lookup(name)) return *r;
         ELMAN_THROW(
             std::invalid_argument("Unknown regularizer: " + name + ". Expected one of 'l1', 'l2', 'l1_l2', 'L1L2'."));
     }
@@ -76,5 +78,26 @@ class Regularizer {
     double l1_ = 0.0, l2_ = 0.0;
     const char* class_name_ = "L1L2";
 };
+
+/// One Keras name of a regularizer and the regularizer it means, built with that name's defaults.
+struct RegularizerName {
+    const char* name;
+    Regularizer (*make)();
+};
+
+/// Every name Keras resolves to a regularizer (TF 2.4 `keras.regularizers`: the classes, their aliases `l1`/`l2`
+/// and the function `l1_l2`, whose defaults differ from the class `L1L2`'s). The one list:
+/// `Regularizer::from_name` and the config reader (io/layer_config.hpp) both resolve names through it.
+inline constexpr RegularizerName regularizer_names[] = {
+    {"l1", [] { return Regularizer::L1(); }},       {"L1", [] { return Regularizer::L1(); }},
+    {"l2", [] { return Regularizer::L2(); }},       {"L2", [] { return Regularizer::L2(); }},
+    {"l1_l2", [] { return Regularizer::l1_l2(); }}, {"L1L2", [] { return Regularizer::L1L2(); }},
+};
+
+inline std::optional<Regularizer> Regularizer::lookup(const std::string& name) {
+    for (const RegularizerName& n : regularizer_names)
+        if (name == n.name) return n.make();
+    return std::nullopt;
+}
 
 ELMAN_NAMESPACE_END

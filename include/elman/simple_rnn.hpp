@@ -44,8 +44,9 @@ ELMAN_NAMESPACE_BEGIN
 /// Lifetimes and threads: a layer is a value (copy it freely; a copy has its own workspaces and workers). A
 /// moved-from layer is unbuilt and refuses calls (std::logic_error) until a layer is assigned to it. One layer
 /// must not be used from two threads at once (its call writes its workspaces and stored state): give each thread
-/// its own copy, or a SimpleRNNStream each. Inputs, mask and initial_state may alias the Result being written
-/// (the stacked-layer loop `layer.call(r.output, args, r)` works).
+/// its own copy, or a SimpleRNNStream each. Inputs and initial_state may alias the Result being written (the
+/// stacked-layer loop `layer.call(r.output, args, r)` works); a mask that views the Result is refused
+/// (std::invalid_argument).
 ///
 /// Performance: `set_threads(n)` splits the batch across n threads (bit-identical to one thread, dropout calls
 /// included); `set_backend(...)` picks the product (backend.hpp); `SimpleRNNStream` (stream.hpp) steps one

@@ -43,9 +43,21 @@
 // Everything lives in `elman` plus an inline namespace tagged with the version, so two vendored
 // copies of different versions can be linked into one program without ODR clashes, while user code
 // still spells `elman::SimpleRNN`.
-#define ELMAN_DETAIL_CONCAT_IMPL(a, b, c) v##a##_##b##_##c
-#define ELMAN_DETAIL_CONCAT(a, b, c) ELMAN_DETAIL_CONCAT_IMPL(a, b, c)
-#define ELMAN_ABI_NAMESPACE ELMAN_DETAIL_CONCAT(ELMAN_VERSION_MAJOR, ELMAN_VERSION_MINOR, ELMAN_VERSION_PATCH)
+//
+// Configuration macros that change inline definitions are part of the tag too, so two translation units
+// built with different settings get different symbols (each runs its own code) instead of an ODR violation:
+//   ELMAN_USE_BLAS   (backend.hpp: default_backend, hence every SimpleRNN)   -> suffix `_blas`, e.g. v1_0_0_blas
+// ELMAN_HAVE_ZLIB changes only the .npz readers; they carry their own inline namespace (io/detail/zip.hpp),
+// so the rest of the library, and the types user code passes around, stay the same with and without zlib.
+#if defined(ELMAN_USE_BLAS)
+#define ELMAN_DETAIL_ABI_BLAS _blas
+#else
+#define ELMAN_DETAIL_ABI_BLAS
+#endif
+#define ELMAN_DETAIL_CONCAT_IMPL(a, b, c, blas) v##a##_##b##_##c##blas
+#define ELMAN_DETAIL_CONCAT(a, b, c, blas) ELMAN_DETAIL_CONCAT_IMPL(a, b, c, blas)
+#define ELMAN_ABI_NAMESPACE                                                                                            \
+    ELMAN_DETAIL_CONCAT(ELMAN_VERSION_MAJOR, ELMAN_VERSION_MINOR, ELMAN_VERSION_PATCH, ELMAN_DETAIL_ABI_BLAS)
 
 #define ELMAN_NAMESPACE_BEGIN                                                                                          \
     namespace elman {                                                                                                  \
@@ -109,13 +121,14 @@ struct Tanh : ElementwiseActivation<Tanh> {
     }
 };
 
-/// Keras `relu` with its defaults (alpha 0, no cap, threshold 0). Derivative 0 at z = 0, as TF.
+/// Keras `relu` with its defaults (alpha 0, no cap, threshold 0): max(z, 0) as TF's CPU kernel computes it, so
+/// NaN stays NaN (and -0 stays -0). Derivative 0 at z = 0 and for NaN, as TF's ReluGrad (gy * (z > 0)).
 struct Relu : ElementwiseActivation<Relu> {
     static constexpr const char* keras_name = "relu";
     template <class Z, class Y>
     void forward(const Eigen::ArrayBase<Z>& z, Y&& y) const {
         using S = typename Z::Scalar;
-        y = (z > S(0)).select(z, S(0));
+        y = (z < S(0)).select(S(0), z);
     }
     template <class Z, class Y, class D>
     void derivative(const Eigen::ArrayBase<Z>& z, const Eigen::ArrayBase<Y>&, D&& d) const {
@@ -138,14 +151,17 @@ struct Sigmoid : ElementwiseActivation<Sigmoid> {
     }
 };
 
-/// Keras `hard_sigmoid` as defined in TF 2.4: clip(0.2 z + 0.5, 0, 1) (Keras 3 changed it to relu6(z+3)/6).
-/// Derivative 0.2 on [-2.5, 2.5] including the knees (as TF's clip gradient), 0 outside.
+/// Keras `hard_sigmoid` as defined in TF 2.4: clip(0.2 z + 0.5, 0, 1) (Keras 3 changed it to relu6(z+3)/6);
+/// NaN stays NaN, as through TF's minimum/maximum. Derivative 0.2 on [-2.5, 2.5] including the knees (as TF's
+/// clip gradient), 0 outside and for NaN (TF's minimum/maximum gradients pass nothing to a NaN input).
 struct HardSigmoid : ElementwiseActivation<HardSigmoid> {
     static constexpr const char* keras_name = "hard_sigmoid";
     template <class Z, class Y>
     void forward(const Eigen::ArrayBase<Z>& z, Y&& y) const {
         using S = typename Z::Scalar;
-        y = (S(0.2) * z + S(0.5)).max(S(0)).min(S(1));
+        // Comparisons rather than Eigen's min/max, whose NaN handling is unspecified: NaN fails both and passes.
+        const auto x = S(0.2) * z + S(0.5);
+        y = (x < S(0)).select(S(0), (x > S(1)).select(S(1), x));
     }
     template <class Z, class Y, class D>
     void derivative(const Eigen::ArrayBase<Z>& z, const Eigen::ArrayBase<Y>&, D&& d) const {
@@ -154,7 +170,8 @@ struct HardSigmoid : ElementwiseActivation<HardSigmoid> {
     }
 };
 
-/// Keras `elu` with alpha 1: z for z > 0, exp(z) - 1 otherwise.
+/// Keras `elu` with alpha 1: z for z > 0, exp(z) - 1 otherwise (NaN stays NaN). The derivative is TF's EluGrad,
+/// computed from the output: y + 1 where y < 0, else 1 (so 1 at z = 0 and for NaN, as TF).
 struct Elu : ElementwiseActivation<Elu> {
     static constexpr const char* keras_name = "elu";
     template <class Z, class Y>
@@ -163,13 +180,14 @@ struct Elu : ElementwiseActivation<Elu> {
         y = (z > S(0)).select(z, z.exp() - S(1));
     }
     template <class Z, class Y, class D>
-    void derivative(const Eigen::ArrayBase<Z>& z, const Eigen::ArrayBase<Y>& y, D&& d) const {
-        using S = typename Z::Scalar;
-        d = (z > S(0)).select(S(1), y + S(1));
+    void derivative(const Eigen::ArrayBase<Z>&, const Eigen::ArrayBase<Y>& y, D&& d) const {
+        using S = typename Y::Scalar;
+        d = (y < S(0)).select(y + S(1), S(1));
     }
 };
 
-/// Keras `selu` with the self-normalising constants of Klambauer et al.
+/// Keras `selu` with the self-normalising constants of Klambauer et al. (NaN stays NaN). The derivative is TF's
+/// SeluGrad, computed from the output: y + scale * alpha where y < 0, else scale (so scale at z = 0 and for NaN).
 struct Selu : ElementwiseActivation<Selu> {
     static constexpr const char* keras_name = "selu";
     static constexpr double alpha = 1.6732632423543772848170429916717;
@@ -180,9 +198,9 @@ struct Selu : ElementwiseActivation<Selu> {
         y = (z > S(0)).select(S(scale) * z, S(scale * alpha) * (z.exp() - S(1)));
     }
     template <class Z, class Y, class D>
-    void derivative(const Eigen::ArrayBase<Z>& z, const Eigen::ArrayBase<Y>&, D&& d) const {
-        using S = typename Z::Scalar;
-        d = (z > S(0)).select(S(scale), S(scale * alpha) * z.exp());
+    void derivative(const Eigen::ArrayBase<Z>&, const Eigen::ArrayBase<Y>& y, D&& d) const {
+        using S = typename Y::Scalar;
+        d = (y < S(0)).select(y + S(scale * alpha), S(scale));
     }
 };
 
@@ -358,35 +376,62 @@ ELMAN_NAMESPACE_END
 
 #include <stdexcept>
 #include <string>
+#include <tuple>
+#include <type_traits>
 
 ELMAN_NAMESPACE_BEGIN
 
-/// Calls `visitor(Activation{})` with the activation type Keras calls `name` (TF 2.4 names; `"None"` and
-/// `""` mean linear, as Keras' `activation=None`) and returns its result. The activation is a template
-/// parameter of SimpleRNN, so this is how a name read from a config picks an instantiation:
+/// The activations a Keras name can select, in the order error messages list them. The one list of names:
+/// each type's `keras_name` is its name (plus `"None"` and `""` for Linear, as Keras' `activation=None`);
+/// visit_activation and the config reader (io/layer_config.hpp) both resolve names through it.
+using KerasActivations = std::tuple<Tanh, Linear, Relu, Sigmoid, HardSigmoid, Elu, Selu, Softplus, Softsign, Swish,
+                                    Gelu, Exponential, Softmax>;
+
+namespace detail {
+
+template <class Activation>
+bool activation_has_name(const std::string& name) {
+    if (std::is_same<Activation, Linear>::value && (name == "None" || name.empty())) return true;
+    return name == Activation::keras_name;
+}
+
+template <class... Activations>
+std::string activation_name_list(std::tuple<Activations...>*) {
+    std::string list;
+    ((list += (list.empty() ? "" : ", ") + std::string(Activations::keras_name)), ...);
+    return list;
+}
+
+template <class Visitor, class First, class... Rest>
+decltype(auto) visit_activation_in(const std::string& name, Visitor& visitor, std::tuple<First, Rest...>*) {
+    if (activation_has_name<First>(name)) return visitor(First{});
+    if constexpr (sizeof...(Rest) > 0) {
+        return visit_activation_in(name, visitor, static_cast<std::tuple<Rest...>*>(nullptr));
+    } else {
+        ELMAN_THROW(std::invalid_argument("Unknown activation function: " + name +
+                                          ". Expected one of the TF 2.4 names: " +
+                                          activation_name_list(static_cast<KerasActivations*>(nullptr)) + "."));
+    }
+}
+
+}  // namespace detail
+
+/// Calls `visitor(Activation{})` with the activation type Keras calls `name` (TF 2.4 names, KerasActivations;
+/// `"None"` and `""` mean linear, as Keras' `activation=None`) and returns its result. The activation is a
+/// template parameter of SimpleRNN, so this is how a name read from a config picks an instantiation:
 ///
 ///     elman::visit_activation(name, [&](auto act) { elman::SimpleRNN<float, decltype(act)> rnn(units); ... });
 ///
 /// Throws std::invalid_argument naming the unknown activation.
 template <class Visitor>
 decltype(auto) visit_activation(const std::string& name, Visitor&& visitor) {
-    if (name == "tanh") return visitor(Tanh{});
-    if (name == "linear" || name == "None" || name.empty()) return visitor(Linear{});
-    if (name == "relu") return visitor(Relu{});
-    if (name == "sigmoid") return visitor(Sigmoid{});
-    if (name == "hard_sigmoid") return visitor(HardSigmoid{});
-    if (name == "elu") return visitor(Elu{});
-    if (name == "selu") return visitor(Selu{});
-    if (name == "softplus") return visitor(Softplus{});
-    if (name == "softsign") return visitor(Softsign{});
-    if (name == "swish") return visitor(Swish{});
-    if (name == "gelu") return visitor(Gelu{});
-    if (name == "exponential") return visitor(Exponential{});
-    if (name == "softmax") return visitor(Softmax{});
-    ELMAN_THROW(
-        std::invalid_argument("Unknown activation function: " + name +
-                              ". Expected one of the TF 2.4 names: tanh, linear, relu, sigmoid, hard_sigmoid, elu, "
-                              "selu, softplus, softsign, swish, gelu, exponential, softmax."));
+    return detail::visit_activation_in(name, visitor, static_cast<KerasActivations*>(nullptr));
+}
+
+/// The canonical Keras name of the activation `name` selects ("None" and "" give "linear"). Throws
+/// std::invalid_argument naming an unknown activation, as visit_activation.
+inline std::string canonical_activation_name(const std::string& name) {
+    return visit_activation(name, [](auto activation) { return std::string(decltype(activation)::keras_name); });
 }
 
 ELMAN_NAMESPACE_END
@@ -400,6 +445,8 @@ ELMAN_NAMESPACE_END
 
 #include <Eigen/Core>
 
+#include <algorithm>
+#include <optional>
 #include <stdexcept>
 #include <string>
 
@@ -427,13 +474,13 @@ class Constraint {
         c.rate_ = rate;
         return c;
     }
+    /// The constraint Keras calls `name` (a name of `constraint_names`), with Keras' defaults; empty for any
+    /// other name.
+    static std::optional<Constraint> lookup(const std::string& name);
     /// Keras names and aliases: MaxNorm/max_norm/maxnorm, NonNeg/non_neg/nonneg, UnitNorm/unit_norm/unitnorm,
-    /// MinMaxNorm/min_max_norm.
+    /// MinMaxNorm/min_max_norm (`constraint_names`). Throws std::invalid_argument for any other name.
     static Constraint from_name(const std::string& name) {
-        if (name == "MaxNorm" || name == "max_norm" || name == "maxnorm") return max_norm();
-        if (name == "NonNeg" || name == "non_neg" || name == "nonneg") return non_neg();
-        if (name == "UnitNorm" || name == "unit_norm" || name == "unitnorm") return unit_norm();
-        if (name == "MinMaxNorm" || name == "min_max_norm") return min_max_norm();
+        if (std::optional<Constraint> c = lookup(name)) return *c;
         ELMAN_THROW(std::invalid_argument("Unknown constraint: " + name +
                                           ". Expected one of 'max_norm', 'non_neg', 'unit_norm', 'min_max_norm'."));
     }
@@ -498,6 +545,35 @@ class Constraint {
     int axis_ = 0;
     double max_value_ = 2.0, min_value_ = 0.0, rate_ = 1.0;
 };
+
+/// One Keras name of a constraint and the constraint it means, built with Keras' defaults.
+struct ConstraintName {
+    const char* name;
+    Constraint (*make)();
+};
+
+/// Every name Keras resolves to a constraint (TF 2.4 `keras.constraints`: class names, snake_case functions and
+/// the legacy lowercase aliases). The one list: `Constraint::from_name` and the config reader
+/// (io/layer_config.hpp) both resolve names through it.
+inline constexpr ConstraintName constraint_names[] = {
+    {"MaxNorm", [] { return Constraint::max_norm(); }},
+    {"max_norm", [] { return Constraint::max_norm(); }},
+    {"maxnorm", [] { return Constraint::max_norm(); }},
+    {"NonNeg", [] { return Constraint::non_neg(); }},
+    {"non_neg", [] { return Constraint::non_neg(); }},
+    {"nonneg", [] { return Constraint::non_neg(); }},
+    {"UnitNorm", [] { return Constraint::unit_norm(); }},
+    {"unit_norm", [] { return Constraint::unit_norm(); }},
+    {"unitnorm", [] { return Constraint::unit_norm(); }},
+    {"MinMaxNorm", [] { return Constraint::min_max_norm(); }},
+    {"min_max_norm", [] { return Constraint::min_max_norm(); }},
+};
+
+inline std::optional<Constraint> Constraint::lookup(const std::string& name) {
+    for (const ConstraintName& n : constraint_names)
+        if (name == n.name) return n.make();
+    return std::nullopt;
+}
 
 ELMAN_NAMESPACE_END
 // #include <elman/dense.hpp>
@@ -817,11 +893,13 @@ ELMAN_NAMESPACE_END
 #include <Eigen/Core>
 #include <Eigen/QR>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 ELMAN_NAMESPACE_BEGIN
 
@@ -909,26 +987,13 @@ class Initializer {
         return i;
     }
 
-    /// Resolve a Keras name (class name or snake_case alias, case-sensitive as in Keras), built with defaults.
+    /// The initializer Keras calls `name` (a name of `initializer_names`), built with its defaults and `seed`
+    /// (ignored by the unseeded kinds); empty for any other name.
+    static std::optional<Initializer> lookup(const std::string& name, std::optional<std::uint64_t> seed = {});
+    /// Resolve a Keras name (class name or snake_case alias, case-sensitive as in Keras; `initializer_names`),
+    /// built with defaults. Throws std::invalid_argument for any other name.
     static Initializer from_name(const std::string& name, std::optional<std::uint64_t> seed = {}) {
-        if (name == "Zeros" || name == "zeros" || name == "zero") return zeros();
-        if (name == "Ones" || name == "ones" || name == "one") return ones();
-        if (name == "Constant" || name == "constant") return constant();
-        if (name == "RandomUniform" || name == "random_uniform" || name == "uniform")
-            return random_uniform(-0.05, 0.05, seed);
-        if (name == "RandomNormal" || name == "random_normal" || name == "normal")
-            return random_normal(0.0, 0.05, seed);
-        if (name == "TruncatedNormal" || name == "truncated_normal") return truncated_normal(0.0, 0.05, seed);
-        if (name == "VarianceScaling" || name == "variance_scaling")
-            return variance_scaling(1.0, "fan_in", "truncated_normal", seed);
-        if (name == "Orthogonal" || name == "orthogonal") return orthogonal(1.0, seed);
-        if (name == "Identity" || name == "identity") return identity();
-        if (name == "GlorotUniform" || name == "glorot_uniform") return glorot_uniform(seed);
-        if (name == "GlorotNormal" || name == "glorot_normal") return glorot_normal(seed);
-        if (name == "HeNormal" || name == "he_normal") return he_normal(seed);
-        if (name == "HeUniform" || name == "he_uniform") return he_uniform(seed);
-        if (name == "LecunNormal" || name == "lecun_normal") return lecun_normal(seed);
-        if (name == "LecunUniform" || name == "lecun_uniform") return lecun_uniform(seed);
+        if (std::optional<Initializer> i = lookup(name, seed)) return *i;
         ELMAN_THROW(
             std::invalid_argument("Unknown initializer: " + name +
                                   ". Expected a Keras initializer name such as 'glorot_uniform' or 'orthogonal'."));
@@ -1113,6 +1178,64 @@ class Initializer {
     FanMode mode_ = FanMode::FanIn;
     Distribution distribution_ = Distribution::TruncatedNormal;
 };
+
+/// One Keras name of an initializer and the initializer it means, built with its defaults and a seed.
+struct InitializerName {
+    const char* name;
+    Initializer (*make)(std::optional<std::uint64_t> seed);
+};
+
+/// Every name Keras resolves to an initializer (TF 2.4 `keras.initializers`: the v2 class names, their
+/// snake_case aliases and the compatibility aliases zero, one, uniform, normal). The one list:
+/// `Initializer::from_name` and the config reader (io/layer_config.hpp) both resolve names through it.
+inline constexpr InitializerName initializer_names[] = {
+    {"Zeros", [](std::optional<std::uint64_t>) { return Initializer::zeros(); }},
+    {"zeros", [](std::optional<std::uint64_t>) { return Initializer::zeros(); }},
+    {"zero", [](std::optional<std::uint64_t>) { return Initializer::zeros(); }},
+    {"Ones", [](std::optional<std::uint64_t>) { return Initializer::ones(); }},
+    {"ones", [](std::optional<std::uint64_t>) { return Initializer::ones(); }},
+    {"one", [](std::optional<std::uint64_t>) { return Initializer::ones(); }},
+    {"Constant", [](std::optional<std::uint64_t>) { return Initializer::constant(); }},
+    {"constant", [](std::optional<std::uint64_t>) { return Initializer::constant(); }},
+    {"RandomUniform", [](std::optional<std::uint64_t> s) { return Initializer::random_uniform(-0.05, 0.05, s); }},
+    {"random_uniform", [](std::optional<std::uint64_t> s) { return Initializer::random_uniform(-0.05, 0.05, s); }},
+    {"uniform", [](std::optional<std::uint64_t> s) { return Initializer::random_uniform(-0.05, 0.05, s); }},
+    {"RandomNormal", [](std::optional<std::uint64_t> s) { return Initializer::random_normal(0.0, 0.05, s); }},
+    {"random_normal", [](std::optional<std::uint64_t> s) { return Initializer::random_normal(0.0, 0.05, s); }},
+    {"normal", [](std::optional<std::uint64_t> s) { return Initializer::random_normal(0.0, 0.05, s); }},
+    {"TruncatedNormal", [](std::optional<std::uint64_t> s) { return Initializer::truncated_normal(0.0, 0.05, s); }},
+    {"truncated_normal", [](std::optional<std::uint64_t> s) { return Initializer::truncated_normal(0.0, 0.05, s); }},
+    {"VarianceScaling",
+     [](std::optional<std::uint64_t> s) {
+         return Initializer::variance_scaling(1.0, "fan_in", "truncated_normal", s);
+     }},
+    {"variance_scaling",
+     [](std::optional<std::uint64_t> s) {
+         return Initializer::variance_scaling(1.0, "fan_in", "truncated_normal", s);
+     }},
+    {"Orthogonal", [](std::optional<std::uint64_t> s) { return Initializer::orthogonal(1.0, s); }},
+    {"orthogonal", [](std::optional<std::uint64_t> s) { return Initializer::orthogonal(1.0, s); }},
+    {"Identity", [](std::optional<std::uint64_t>) { return Initializer::identity(); }},
+    {"identity", [](std::optional<std::uint64_t>) { return Initializer::identity(); }},
+    {"GlorotUniform", [](std::optional<std::uint64_t> s) { return Initializer::glorot_uniform(s); }},
+    {"glorot_uniform", [](std::optional<std::uint64_t> s) { return Initializer::glorot_uniform(s); }},
+    {"GlorotNormal", [](std::optional<std::uint64_t> s) { return Initializer::glorot_normal(s); }},
+    {"glorot_normal", [](std::optional<std::uint64_t> s) { return Initializer::glorot_normal(s); }},
+    {"HeNormal", [](std::optional<std::uint64_t> s) { return Initializer::he_normal(s); }},
+    {"he_normal", [](std::optional<std::uint64_t> s) { return Initializer::he_normal(s); }},
+    {"HeUniform", [](std::optional<std::uint64_t> s) { return Initializer::he_uniform(s); }},
+    {"he_uniform", [](std::optional<std::uint64_t> s) { return Initializer::he_uniform(s); }},
+    {"LecunNormal", [](std::optional<std::uint64_t> s) { return Initializer::lecun_normal(s); }},
+    {"lecun_normal", [](std::optional<std::uint64_t> s) { return Initializer::lecun_normal(s); }},
+    {"LecunUniform", [](std::optional<std::uint64_t> s) { return Initializer::lecun_uniform(s); }},
+    {"lecun_uniform", [](std::optional<std::uint64_t> s) { return Initializer::lecun_uniform(s); }},
+};
+
+inline std::optional<Initializer> Initializer::lookup(const std::string& name, std::optional<std::uint64_t> seed) {
+    for (const InitializerName& n : initializer_names)
+        if (name == n.name) return n.make(seed);
+    return std::nullopt;
+}
 
 ELMAN_NAMESPACE_END
 // #include <elman/parameter.hpp>
@@ -1403,22 +1526,34 @@ ELMAN_NAMESPACE_END
 // A read-only view of a Keras timestep mask of any arithmetic dtype (non-zero = keep the step).
 
 // #include <elman/config.hpp>
+// #include <elman/exceptions.hpp>
 // #include <elman/shape.hpp>
 // #include <elman/tensor.hpp>
 
-#include <cstdint>
+#include <cstddef>
+#include <stdexcept>
+#include <string>
 #include <type_traits>
 
 ELMAN_NAMESPACE_BEGIN
 
 /// Keras casts a mask of any dtype to bool; this view does the same without copying. Shape `[B, T]`
-/// (or `[B, T, 1]`, also accepted by Keras); with `time_major` layers, `[T, B]`.
+/// (or `[B, T, 1]`, also accepted by Keras); with `time_major` layers, `[T, B]`. The layer checks the shape
+/// against its inputs; the view itself refuses only a null `data` for a non-empty shape (as TensorView does).
 class MaskView {
   public:
     MaskView() = default;
 
+    /// Throws std::invalid_argument when `data` is null and `shape` has elements.
     template <class T, class = std::enable_if_t<std::is_arithmetic<T>::value>>
-    MaskView(const T* data, Shape shape) : data_(data), shape_(shape), read_(&read_as<T>) {}
+    MaskView(const T* data, Shape shape) : data_(data), shape_(shape), element_size_(sizeof(T)), read_(&read_as<T>) {
+        if (data_ == nullptr && shape_.size() != 0) throw_null(shape_);
+    }
+    /// `MaskView(nullptr, shape)`: a null pointer of no particular dtype; valid only for an empty shape (a mask
+    /// of zero elements), otherwise std::invalid_argument as above.
+    MaskView(std::nullptr_t, Shape shape) : shape_(shape), read_(&read_as<bool>) {
+        if (shape_.size() != 0) throw_null(shape_);
+    }
 
     template <class T, class = std::enable_if_t<std::is_arithmetic<std::remove_const_t<T>>::value>>
     MaskView(const TensorView<T>& view)
@@ -1430,10 +1565,19 @@ class MaskView {
     const Shape& shape() const noexcept { return shape_; }
     bool empty() const noexcept { return read_ == nullptr; }
 
+    /// The viewed memory: first byte and length (to detect a mask that aliases a buffer being written).
+    const void* data() const noexcept { return data_; }
+    std::size_t bytes() const noexcept { return data_ ? static_cast<std::size_t>(shape_.size()) * element_size_ : 0; }
+
     /// Whether flat element `i` (row-major) keeps its step.
     bool keep(Index i) const noexcept { return read_(data_, i); }
 
   private:
+    [[noreturn]] static void throw_null(const Shape& shape) {
+        ELMAN_THROW(std::invalid_argument("elman::MaskView: `data` is a null pointer for a mask of shape " +
+                                          shape.to_string()));
+    }
+
     template <class T>
     static bool read_as(const void* data, Index i) noexcept {
         return static_cast<const T*>(data)[i] != T(0);
@@ -1441,6 +1585,7 @@ class MaskView {
 
     const void* data_ = nullptr;
     Shape shape_;
+    std::size_t element_size_ = 0;
     bool (*read_)(const void*, Index) noexcept = nullptr;
 };
 
@@ -1456,6 +1601,7 @@ ELMAN_NAMESPACE_END
 #include <Eigen/Core>
 
 #include <cmath>
+#include <optional>
 #include <stdexcept>
 #include <string>
 
@@ -1473,12 +1619,13 @@ class Regularizer {
     /// Keras function `l1_l2(l1=0.01, l2=0.01)` (the string 'l1_l2').
     static Regularizer l1_l2(double l1 = 0.01, double l2 = 0.01) { return L1L2(l1, l2); }
 
-    /// Keras names: 'l1', 'L1', 'l2', 'L2', 'l1_l2', 'L1L2'.
+    /// The regularizer Keras calls `name` (a name of `regularizer_names`), with that name's defaults ('l1_l2'
+    /// is 0.01 / 0.01, the class 'L1L2' 0 / 0); empty for any other name.
+    static std::optional<Regularizer> lookup(const std::string& name);
+    /// Keras names: 'l1', 'L1', 'l2', 'L2', 'l1_l2', 'L1L2' (`regularizer_names`). Throws std::invalid_argument
+    /// for any other name.
     static Regularizer from_name(const std::string& name) {
-        if (name == "l1" || name == "L1") return L1();
-        if (name == "l2" || name == "L2") return L2();
-        if (name == "l1_l2") return l1_l2();
-        if (name == "L1L2") return L1L2();
+        if (std::optional<Regularizer> r = lookup(name)) return *r;
         ELMAN_THROW(
             std::invalid_argument("Unknown regularizer: " + name + ". Expected one of 'l1', 'l2', 'l1_l2', 'L1L2'."));
     }
@@ -1525,6 +1672,27 @@ class Regularizer {
     const char* class_name_ = "L1L2";
 };
 
+/// One Keras name of a regularizer and the regularizer it means, built with that name's defaults.
+struct RegularizerName {
+    const char* name;
+    Regularizer (*make)();
+};
+
+/// Every name Keras resolves to a regularizer (TF 2.4 `keras.regularizers`: the classes, their aliases `l1`/`l2`
+/// and the function `l1_l2`, whose defaults differ from the class `L1L2`'s). The one list:
+/// `Regularizer::from_name` and the config reader (io/layer_config.hpp) both resolve names through it.
+inline constexpr RegularizerName regularizer_names[] = {
+    {"l1", [] { return Regularizer::L1(); }},       {"L1", [] { return Regularizer::L1(); }},
+    {"l2", [] { return Regularizer::L2(); }},       {"L2", [] { return Regularizer::L2(); }},
+    {"l1_l2", [] { return Regularizer::l1_l2(); }}, {"L1L2", [] { return Regularizer::L1L2(); }},
+};
+
+inline std::optional<Regularizer> Regularizer::lookup(const std::string& name) {
+    for (const RegularizerName& n : regularizer_names)
+        if (name == n.name) return n.make();
+    return std::nullopt;
+}
+
 ELMAN_NAMESPACE_END
 // #include <elman/shape.hpp>
 // #include <elman/simple_rnn.hpp>
@@ -1541,12 +1709,12 @@ ELMAN_NAMESPACE_BEGIN
 /// The compute path of SimpleRNN's whole-sequence call (`layer.set_backend(...)`). Both compute the same layer;
 /// they differ in summation order only (so results agree to rounding, not bit for bit).
 enum class Backend {
-    /// Weights packed into SIMD panels (kept between calls, repacked when the weights change); one fused product `[x_t h_{t-1}] · [W; U] + b` per step
-    /// (detail/packed_gemm.hpp). Summation order does not depend on the batch size or thread count.
+    /// Weights packed into SIMD panels (kept between calls, repacked when a weight is written); one fused
+    /// product `[h~_{t-1} x~_t] · [U; W] + b` per step (detail/packed_gemm.hpp). Summation order does not depend
+    /// on the batch size or thread count, so calls (dropout training calls included) split across threads.
     packed,
-    /// Eigen products: all timesteps' input projection in one GEMM, then one GEMM per step. With
-    /// `EIGEN_USE_BLAS` (CMake `ELMAN_USE_BLAS=ON`) those products run on the linked BLAS. Training calls with
-    /// dropout always take this path.
+    /// Eigen products: all timesteps' input projection in one GEMM, then one GEMM per step; one thread. With
+    /// `EIGEN_USE_BLAS` (CMake `ELMAN_USE_BLAS=ON`) those products run on the linked BLAS.
     gemm,
 };
 
@@ -2446,7 +2614,14 @@ void recurrence_step(const RecurrenceIO<Scalar>& io, const Activation& act, cons
             }
         }
     } else {
-        act.forward(z.array(), h.array());  // the product has read h: overwrite it in place
+        // The product has read h: overwrite it in place. One row is contiguous: a plain map spares Eigen's
+        // per-row alignment bookkeeping, a visible part of a one-sample step.
+        if (rows == 1) {
+            Eigen::Map<RowMajorMatrix<Scalar>> h_row(h.data(), 1, U);
+            act.forward(Eigen::Map<const RowMajorMatrix<Scalar>>(z.data(), 1, U).array(), h_row.array());
+        } else {
+            act.forward(z.array(), h.array());
+        }
         if (trace) trace->activations.middleRows(p * B + b0, rows) = h;
     }
     if (io.return_sequences) {
@@ -2485,6 +2660,7 @@ void run_slice(const RecurrenceIO<Scalar>& io, const Activation& act, const Prod
 }  // namespace detail
 ELMAN_NAMESPACE_END
 // #include <elman/detail/sequence_layout.hpp>
+// #include <elman/exceptions.hpp>
 // #include <elman/mask.hpp>
 // #include <elman/random.hpp>
 // #include <elman/simple_rnn_call.hpp>
@@ -2627,7 +2803,7 @@ ELMAN_NAMESPACE_END
 #include <Eigen/Core>
 
 #include <cstdint>
-#include <functional>
+#include <stdexcept>
 #include <vector>
 
 ELMAN_NAMESPACE_BEGIN
@@ -2667,7 +2843,8 @@ class SequenceEngine {
 
     /// Runs the recurrence over `inputs` (validated, shape `s`) from h_{-1} = `initial` (`[B, U]` row-major
     /// values, null = zeros), writing `result.output`. Afterwards `final_state()` holds the last state.
-    /// Only allocation can throw, and only before any result or trace entry is written.
+    /// Throws std::invalid_argument for a mask that aliases `result` and std::bad_alloc, both before any
+    /// result, trace or generator state is changed.
     template <class Activation>
     void run(const SimpleRNNWeights<Scalar>& weights, const Activation& act, const SequenceFlags& flags,
              TensorView<const Scalar> inputs, const CallArgs<Scalar>& args, const CallShape& s, const Scalar* initial,
@@ -2690,6 +2867,19 @@ class SequenceEngine {
         if (aliased(inputs.data(), inputs.size())) {
             aliased_inputs_.assign(inputs.data(), inputs.data() + inputs.size());
             inputs = TensorView<const Scalar>(aliased_inputs_.data(), inputs.shape());
+        }
+        // A mask cannot be copied without knowing its dtype's meaning to the caller: refuse one that aliases.
+        if (!args.mask.empty()) {
+            const auto* mask_bytes = static_cast<const unsigned char*>(args.mask.data());
+            const Index n = static_cast<Index>(args.mask.bytes());
+            if (overlaps(mask_bytes, n, reinterpret_cast<const unsigned char*>(out_data),
+                         out_size * static_cast<Index>(sizeof(Scalar))) ||
+                overlaps(mask_bytes, n, reinterpret_cast<const unsigned char*>(state_data),
+                         state_size * static_cast<Index>(sizeof(Scalar)))) {
+                ELMAN_THROW(std::invalid_argument(
+                    "SimpleRNN: `mask` shares memory with the Result being written; pass a mask that "
+                    "does not view the result's output or state"));
+            }
         }
         if (initial && aliased(initial, B * U)) {
             aliased_initial_.assign(initial, initial + B * U);
@@ -2933,8 +3123,9 @@ ELMAN_NAMESPACE_BEGIN
 /// Lifetimes and threads: a layer is a value (copy it freely; a copy has its own workspaces and workers). A
 /// moved-from layer is unbuilt and refuses calls (std::logic_error) until a layer is assigned to it. One layer
 /// must not be used from two threads at once (its call writes its workspaces and stored state): give each thread
-/// its own copy, or a SimpleRNNStream each. Inputs, mask and initial_state may alias the Result being written
-/// (the stacked-layer loop `layer.call(r.output, args, r)` works).
+/// its own copy, or a SimpleRNNStream each. Inputs and initial_state may alias the Result being written (the
+/// stacked-layer loop `layer.call(r.output, args, r)` works); a mask that views the Result is refused
+/// (std::invalid_argument).
 ///
 /// Performance: `set_threads(n)` splits the batch across n threads (bit-identical to one thread, dropout calls
 /// included); `set_backend(...)` picks the product (backend.hpp); `SimpleRNNStream` (stream.hpp) steps one
@@ -3537,7 +3728,9 @@ Gradients<Scalar> backward(const SimpleRNN<Scalar, Activation>& layer, const For
     Gradients<Scalar> g;
     g.recurrent_kernel.setZero(U, U);
     const auto& W = layer.kernel();
-    const auto& Uk = layer.recurrent_kernel();
+    // Column-major copy of U: the per-step gz · Uᵀ then runs as Eigen's column-major GEMV (axpy form), which is
+    // faster than the row-major form for the one-sample batches where this product dominates.
+    const Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic> Uk = layer.recurrent_kernel();
     const Activation& act = layer.activation();
 
     for (Index p = T - 1; p >= 0; --p) {

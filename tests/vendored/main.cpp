@@ -26,9 +26,15 @@ int main() {
         return 1;
     }
 #endif
+    // The version, plus `_blas` when ELMAN_USE_BLAS changes the inline definitions (config.hpp).
+#if defined(ELMAN_USE_BLAS)
+    const std::string abi_suffix = "_blas";
+#else
+    const std::string abi_suffix;
+#endif
     if (std::strcmp(ELMAN_CONSUMER_STR(ELMAN_ABI_NAMESPACE),
                     ("v" + std::to_string(ELMAN_VERSION_MAJOR) + "_" + std::to_string(ELMAN_VERSION_MINOR) + "_" +
-                     std::to_string(ELMAN_VERSION_PATCH))
+                     std::to_string(ELMAN_VERSION_PATCH) + abi_suffix)
                         .c_str()) != 0) {
         std::printf("ABI namespace %s does not match version %s\n", ELMAN_CONSUMER_STR(ELMAN_ABI_NAMESPACE),
                     version.c_str());

@@ -9,6 +9,7 @@
 #include <elman/detail/packed_gemm.hpp>
 #include <elman/detail/recurrence.hpp>
 #include <elman/detail/sequence_layout.hpp>
+#include <elman/exceptions.hpp>
 #include <elman/mask.hpp>
 #include <elman/random.hpp>
 #include <elman/simple_rnn_call.hpp>
@@ -18,7 +19,7 @@
 #include <Eigen/Core>
 
 #include <cstdint>
-#include <functional>
+#include <stdexcept>
 #include <vector>
 
 ELMAN_NAMESPACE_BEGIN
@@ -58,7 +59,8 @@ class SequenceEngine {
 
     /// Runs the recurrence over `inputs` (validated, shape `s`) from h_{-1} = `initial` (`[B, U]` row-major
     /// values, null = zeros), writing `result.output`. Afterwards `final_state()` holds the last state.
-    /// Only allocation can throw, and only before any result or trace entry is written.
+    /// Throws std::invalid_argument for a mask that aliases `result` and std::bad_alloc, both before any
+    /// result, trace or generator state is changed.
     template <class Activation>
     void run(const SimpleRNNWeights<Scalar>& weights, const Activation& act, const SequenceFlags& flags,
              TensorView<const Scalar> inputs, const CallArgs<Scalar>& args, const CallShape& s, const Scalar* initial,
@@ -81,6 +83,19 @@ class SequenceEngine {
         if (aliased(inputs.data(), inputs.size())) {
             aliased_inputs_.assign(inputs.data(), inputs.data() + inputs.size());
             inputs = TensorView<const Scalar>(aliased_inputs_.data(), inputs.shape());
+        }
+        // A mask cannot be copied without knowing its dtype's meaning to the caller: refuse one that aliases.
+        if (!args.mask.empty()) {
+            const auto* mask_bytes = static_cast<const unsigned char*>(args.mask.data());
+            const Index n = static_cast<Index>(args.mask.bytes());
+            if (overlaps(mask_bytes, n, reinterpret_cast<const unsigned char*>(out_data),
+                         out_size * static_cast<Index>(sizeof(Scalar))) ||
+                overlaps(mask_bytes, n, reinterpret_cast<const unsigned char*>(state_data),
+                         state_size * static_cast<Index>(sizeof(Scalar)))) {
+                ELMAN_THROW(std::invalid_argument(
+                    "SimpleRNN: `mask` shares memory with the Result being written; pass a mask that "
+                    "does not view the result's output or state"));
+            }
         }
         if (initial && aliased(initial, B * U)) {
             aliased_initial_.assign(initial, initial + B * U);

@@ -5,17 +5,22 @@
 #pragma once
 
 #include <elman/config.hpp>
+#include <elman/io/detail/bytes.hpp>
+#include <elman/io/detail/weight_names.hpp>
 #include <elman/io/error.hpp>
 #include <elman/io/json.hpp>
 #include <elman/io/layer_config.hpp>
 #include <elman/io/loaded_layer.hpp>
 #include <elman/io/model_topology.hpp>
+#include <elman/shape.hpp>
 #include <elman/tensor.hpp>
 
 #include <hdf5.h>
 
 #include <algorithm>
+#include <cstddef>
 #include <cstring>
+#include <stdexcept>
 #include <string>
 #include <type_traits>
 #include <utility>

@@ -9,24 +9,27 @@
 #include <elman/io/error.hpp>
 #include <elman/io/json.hpp>
 #include <elman/regularizers.hpp>
-#include <elman/simple_rnn.hpp>
 #include <elman/simple_rnn_options.hpp>
 
 #include <cctype>
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 #include <limits>
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <type_traits>
+#include <utility>
+#include <vector>
 
 ELMAN_NAMESPACE_BEGIN
 namespace io {
 
 /// Everything a Keras SimpleRNN config describes: what `SimpleRNN<Scalar, Activation>(units, options)` needs,
 /// with the activation as its canonical Keras name (the template argument is picked from it at run time by
-/// `visit_layer`, see layer_factory.hpp).
+/// `visit_layer`, see loaded_layer.hpp).
 struct LayerConfig {
     Index units = 0;
     /// Canonical Keras name: "tanh", "linear", "hard_sigmoid", ...
@@ -188,29 +191,38 @@ inline Initializer read_initializer(const json::Value* v, const std::string& sou
         return init;
     };
     try {
-        if (name == "Zeros" || name == "zeros") return done(Initializer::zeros());
-        if (name == "Ones" || name == "ones") return done(Initializer::ones());
-        if (name == "Constant" || name == "constant") return done(Initializer::constant(r.get_number("value", 0.0)));
-        if (name == "RandomUniform" || name == "random_uniform") {
-            const double lo = r.get_number("minval", -0.05), hi = r.get_number("maxval", 0.05);
-            return done(Initializer::random_uniform(lo, hi, r.get_seed()));
+        // The name table (initializers.hpp) decides which names exist; the kind decides the config keys.
+        const Initializer preset = Initializer::from_name(name);
+        using K = Initializer::Kind;
+        switch (preset.kind()) {
+            case K::Zeros:
+            case K::Ones:
+                return done(preset);
+            case K::Constant:
+                return done(Initializer::constant(r.get_number("value", preset.value())));
+            case K::RandomUniform: {
+                const double lo = r.get_number("minval", preset.minval()), hi = r.get_number("maxval", preset.maxval());
+                return done(Initializer::random_uniform(lo, hi, r.get_seed()));
+            }
+            case K::RandomNormal:
+            case K::TruncatedNormal: {
+                const double mean = r.get_number("mean", preset.mean()),
+                             stddev = r.get_number("stddev", preset.stddev());
+                return done(preset.kind() == K::TruncatedNormal
+                                ? Initializer::truncated_normal(mean, stddev, r.get_seed())
+                                : Initializer::random_normal(mean, stddev, r.get_seed()));
+            }
+            case K::Orthogonal: {
+                const double gain = r.get_number("gain", preset.gain());
+                return done(Initializer::orthogonal(gain, r.get_seed()));
+            }
+            case K::Identity:
+                return done(Initializer::identity(r.get_number("gain", preset.gain())));
+            case K::VarianceScaling:
+                break;
         }
-        if (name == "RandomNormal" || name == "random_normal" || name == "TruncatedNormal" ||
-            name == "truncated_normal") {
-            const double mean = r.get_number("mean", 0.0), stddev = r.get_number("stddev", 0.05);
-            const bool truncated = name == "TruncatedNormal" || name == "truncated_normal";
-            return done(truncated ? Initializer::truncated_normal(mean, stddev, r.get_seed())
-                                  : Initializer::random_normal(mean, stddev, r.get_seed()));
-        }
-        if (name == "Orthogonal" || name == "orthogonal") {
-            const double gain = r.get_number("gain", 1.0);
-            return done(Initializer::orthogonal(gain, r.get_seed()));
-        }
-        if (name == "Identity" || name == "identity") return done(Initializer::identity(r.get_number("gain", 1.0)));
         // VarianceScaling and its named presets. tfjs writes the presets with their scale/mode/distribution;
         // when those differ from the preset, the explicit values win (that is what gets computed).
-        const Initializer preset = Initializer::from_name(name);
-        if (preset.kind() != Initializer::Kind::VarianceScaling) r.fail("unsupported initializer");
         const std::optional<std::uint64_t> seed = r.get_seed();
         const Initializer named = Initializer::from_name(name, seed);
         const json::Value* scale = r.get("scale");
@@ -241,8 +253,8 @@ inline Initializer read_initializer(const json::Value* v, const std::string& sou
             d = keras_spelling(dist->as_string());
         }
         const Initializer explicit_vs = Initializer::variance_scaling(sc, m, d, seed);
-        const bool same_as_preset = name != "VarianceScaling" && name != "variance_scaling" &&
-                                    explicit_vs.scale() == named.scale() && explicit_vs.mode() == named.mode() &&
+        const bool same_as_preset = named.class_name() != "VarianceScaling" && explicit_vs.scale() == named.scale() &&
+                                    explicit_vs.mode() == named.mode() &&
                                     explicit_vs.distribution() == named.distribution();
         return done(same_as_preset ? named : explicit_vs);
     } catch (const std::invalid_argument& e) {
@@ -259,16 +271,18 @@ inline std::optional<Regularizer> read_regularizer(const json::Value* v, const s
     try {
         if (!s.config) return Regularizer::from_name(name);
         ConfigReader r(*s.config, source, what + " (" + s.class_name + ")");
+        // The name table (regularizers.hpp) gives the class and that name's defaults ('l1_l2' 0.01, 'L1L2' 0).
+        const std::optional<Regularizer> preset = Regularizer::lookup(name);
+        if (!preset) r.fail("unknown regularizer; expected L1, L2 or L1L2");
+        const std::string cls = preset->class_name();
         std::optional<Regularizer> result;
-        if (name == "L1" || name == "l1")
-            result = Regularizer::L1(r.get_number("l1", 0.01));
-        else if (name == "L2" || name == "l2")
-            result = Regularizer::L2(r.get_number("l2", 0.01));
-        else if (name == "L1L2" || name == "l1_l2") {
-            const double l1 = r.get_number("l1", 0.0);
-            result = Regularizer::L1L2(l1, r.get_number("l2", 0.0));
+        if (cls == "L1") {
+            result = Regularizer::L1(r.get_number("l1", preset->l1()));
+        } else if (cls == "L2") {
+            result = Regularizer::L2(r.get_number("l2", preset->l2()));
         } else {
-            r.fail("unknown regularizer; expected L1, L2 or L1L2");
+            const double l1 = r.get_number("l1", preset->l1());
+            result = Regularizer::L1L2(l1, r.get_number("l2", preset->l2()));
         }
         r.finish();
         return result;
@@ -292,20 +306,29 @@ inline std::optional<Constraint> read_constraint(const json::Value* v, const std
                 r.fail_key("axis", "must be -2, -1, 0 or 1 for SimpleRNN weights, got " + std::to_string(a));
             return static_cast<int>(a);
         };
+        // The name table (constraints.hpp) decides which names exist; the kind decides the config keys.
+        const std::optional<Constraint> preset = Constraint::lookup(name);
+        if (!preset) r.fail("unknown constraint; expected MaxNorm, NonNeg, UnitNorm or MinMaxNorm");
         std::optional<Constraint> result;
-        if (name == "MaxNorm" || name == "max_norm" || name == "maxnorm") {
-            const double max_value = r.get_number("max_value", 2.0);
-            result = Constraint::max_norm(max_value, axis());
-        } else if (name == "NonNeg" || name == "non_neg" || name == "nonneg") {
-            result = Constraint::non_neg();
-        } else if (name == "UnitNorm" || name == "unit_norm" || name == "unitnorm") {
-            result = Constraint::unit_norm(axis());
-        } else if (name == "MinMaxNorm" || name == "min_max_norm") {
-            const double lo = r.get_number("min_value", 0.0), hi = r.get_number("max_value", 1.0);
-            const double rate = r.get_number("rate", 1.0);
-            result = Constraint::min_max_norm(lo, hi, rate, axis());
-        } else {
-            r.fail("unknown constraint; expected MaxNorm, NonNeg, UnitNorm or MinMaxNorm");
+        switch (preset->kind()) {
+            case Constraint::Kind::MaxNorm: {
+                const double max_value = r.get_number("max_value", preset->max_value());
+                result = Constraint::max_norm(max_value, axis());
+                break;
+            }
+            case Constraint::Kind::NonNeg:
+                result = Constraint::non_neg();
+                break;
+            case Constraint::Kind::UnitNorm:
+                result = Constraint::unit_norm(axis());
+                break;
+            case Constraint::Kind::MinMaxNorm: {
+                const double lo = r.get_number("min_value", preset->min_value());
+                const double hi = r.get_number("max_value", preset->max_value());
+                const double rate = r.get_number("rate", preset->rate());
+                result = Constraint::min_max_norm(lo, hi, rate, axis());
+                break;
+            }
         }
         r.finish();
         return result;
@@ -461,9 +484,8 @@ inline LayerConfig parse_layer_config(const json::Value& value, const std::strin
             const detail::Serialized s = detail::split_serialized(*act, source, "SimpleRNN config: `activation`");
             lc.activation = detail::keras_spelling(s.class_name);
         }
-        if (lc.activation == "None") lc.activation = "linear";
         try {
-            visit_activation(lc.activation, [](auto) {});
+            lc.activation = canonical_activation_name(lc.activation);  // the registry's names: "None" -> "linear"
         } catch (const std::invalid_argument& e) {
             r.fail(e.what());
         }

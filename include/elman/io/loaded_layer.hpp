@@ -6,15 +6,13 @@
 #include <elman/config.hpp>
 #include <elman/io/error.hpp>
 #include <elman/io/layer_config.hpp>
+#include <elman/shape.hpp>
 #include <elman/simple_rnn.hpp>
 #include <elman/tensor.hpp>
 
-#include <cstdint>
-#include <cstring>
 #include <optional>
 #include <stdexcept>
 #include <string>
-#include <type_traits>
 #include <vector>
 
 ELMAN_NAMESPACE_BEGIN
@@ -32,83 +30,6 @@ struct LoadedLayer {
 };
 
 namespace detail {
-
-inline bool host_is_little_endian() noexcept {
-    const std::uint16_t probe = 1;
-    unsigned char first = 0;
-    std::memcpy(&first, &probe, 1);
-    return first == 1;
-}
-
-/// Decodes `count` IEEE floats of `bytes_per_value` (4 or 8) bytes in the given byte order into `out`.
-/// Float32 data fills float or double exactly; float64 data is accepted only for a double layer, since
-/// narrowing would silently change the weights.
-template <class Scalar>
-void decode_floats(const unsigned char* bytes, std::size_t count, int bytes_per_value, bool little_endian, Scalar* out,
-                   const std::string& source, const std::string& what) {
-    if (bytes_per_value == 8 && !std::is_same<Scalar, double>::value) {
-        throw FormatError(source, what +
-                                      " holds float64 values but the layer is float32; convert the weights "
-                                      "with .astype('float32') (as Keras stores them) or load into a double layer");
-    }
-    if (bytes_per_value != 4 && bytes_per_value != 8) {
-        throw FormatError(source,
-                          what + " holds " + std::to_string(8 * bytes_per_value) + "-bit floats; expected float32");
-    }
-    const bool swap = little_endian != host_is_little_endian();
-    unsigned char buf[8];
-    for (std::size_t i = 0; i < count; ++i) {
-        const unsigned char* p = bytes + i * static_cast<std::size_t>(bytes_per_value);
-        for (int b = 0; b < bytes_per_value; ++b) buf[b] = swap ? p[bytes_per_value - 1 - b] : p[b];
-        if (bytes_per_value == 4) {
-            float f;
-            std::memcpy(&f, buf, 4);
-            out[i] = static_cast<Scalar>(f);
-        } else {
-            double d;
-            std::memcpy(&d, buf, 8);
-            out[i] = static_cast<Scalar>(d);
-        }
-    }
-}
-
-/// Position of kernel, recurrent_kernel and bias in a list of weight names such as
-/// "simple_rnn_1/simple_rnn_cell_1/kernel:0" (Keras .h5) or "encoder/kernel" (tfjs): matched by the last
-/// path component without the ":0" suffix, never by a hard-coded path, so uniquified names load.
-struct WeightSlots {
-    std::size_t kernel = 0, recurrent_kernel = 0, bias = 0;
-    bool has_bias = false;
-};
-
-inline std::string weight_role(const std::string& name) {
-    std::string base = name.substr(name.find_last_of('/') == std::string::npos ? 0 : name.find_last_of('/') + 1);
-    const std::size_t colon = base.find(':');
-    if (colon != std::string::npos) base.resize(colon);
-    return base;
-}
-
-inline WeightSlots weight_slots(const std::vector<std::string>& names, const std::string& source,
-                                const std::string& layer) {
-    WeightSlots s;
-    bool have_k = false, have_r = false;
-    for (std::size_t i = 0; i < names.size(); ++i) {
-        const std::string role = weight_role(names[i]);
-        bool* seen = role == "kernel"             ? &have_k
-                     : role == "recurrent_kernel" ? &have_r
-                     : role == "bias"             ? &s.has_bias
-                                                  : nullptr;
-        if (!seen) {
-            throw FormatError(source, "layer '" + layer + "': unexpected weight '" + names[i] +
-                                          "' (a SimpleRNN has kernel, recurrent_kernel and bias)");
-        }
-        if (*seen) throw FormatError(source, "layer '" + layer + "': duplicate weight '" + names[i] + "'");
-        *seen = true;
-        (role == "kernel" ? s.kernel : role == "recurrent_kernel" ? s.recurrent_kernel : s.bias) = i;
-    }
-    if (!have_k) throw FormatError(source, "layer '" + layer + "': missing weight 'kernel'");
-    if (!have_r) throw FormatError(source, "layer '" + layer + "': missing weight 'recurrent_kernel'");
-    return s;
-}
 
 /// Checks the weights against the config before any layer is touched, so a mismatch names the file.
 template <class Scalar>

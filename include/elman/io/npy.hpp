@@ -3,15 +3,16 @@
 #pragma once
 
 #include <elman/config.hpp>
+#include <elman/io/detail/bytes.hpp>
 #include <elman/io/error.hpp>
 #include <elman/io/file.hpp>
-#include <elman/io/loaded_layer.hpp>
 #include <elman/shape.hpp>
 #include <elman/tensor.hpp>
 
 #include <algorithm>
-#include <cstdint>
+#include <cstddef>
 #include <cstring>
+#include <exception>
 #include <string>
 #include <string_view>
 #include <type_traits>

@@ -3,13 +3,15 @@
 #pragma once
 
 #include <elman/config.hpp>
+#include <elman/io/detail/weight_names.hpp>
+#include <elman/io/detail/zip.hpp>
 #include <elman/io/error.hpp>
 #include <elman/io/file.hpp>
 #include <elman/io/loaded_layer.hpp>
 #include <elman/io/npy.hpp>
-#include <elman/io/zip.hpp>
 #include <elman/tensor.hpp>
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -24,6 +26,9 @@ struct NamedArray {
     std::string name;
     Tensor<Scalar> array;
 };
+
+// The readers decode deflated members only with ELMAN_HAVE_ZLIB: tagged like detail::read_zip (io/detail/zip.hpp).
+inline namespace ELMAN_IO_ZLIB_ABI_NAMESPACE {
 
 /// Every array of an .npz image, in archive order. Stored members always; deflated ones
 /// (np.savez_compressed) when built with ELMAN_HAVE_ZLIB. Errors name `source` and the member.
@@ -87,6 +92,8 @@ template <class Scalar>
 LoadedLayer<Scalar> load_npz_weights(const std::string& path) {
     return read_npz_weights<Scalar>(read_file(path), path);
 }
+
+}  // namespace ELMAN_IO_ZLIB_ABI_NAMESPACE
 
 /// The .npz image `np.savez(f, *arrays)` would write: members arr_0.npy, arr_1.npy, ... (stored).
 template <class Scalar>

@@ -3,15 +3,23 @@
 #pragma once
 
 #include <elman/config.hpp>
+#include <elman/io/detail/bytes.hpp>
+#include <elman/io/detail/weight_names.hpp>
 #include <elman/io/error.hpp>
 #include <elman/io/file.hpp>
 #include <elman/io/json.hpp>
 #include <elman/io/layer_config.hpp>
 #include <elman/io/loaded_layer.hpp>
 #include <elman/io/model_topology.hpp>
+#include <elman/shape.hpp>
+#include <elman/tensor.hpp>
 
+#include <cstddef>
+#include <exception>
 #include <functional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 ELMAN_NAMESPACE_BEGIN

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 // The subset of ZIP that numpy's .npz uses: read stored / deflated (with zlib) entries, write stored entries.
+// Internal (elman::io::detail): the user API is io/npz.hpp.
 #pragma once
 
 #include <elman/config.hpp>
@@ -16,6 +17,16 @@
 
 #if defined(ELMAN_HAVE_ZLIB)
 #include <zlib.h>
+#endif
+
+// ELMAN_HAVE_ZLIB changes what inflate_entry does, hence read_zip and the .npz readers above it: those live in
+// an inline namespace named after the setting, so a program whose translation units disagree (a target that
+// links elman::zlib next to one that does not) gets two sets of symbols, each TU its own, not an ODR violation.
+// Nothing else depends on zlib, so types (ZipEntry, NamedArray, LoadedLayer) and the writers stay untagged.
+#if defined(ELMAN_HAVE_ZLIB)
+#define ELMAN_IO_ZLIB_ABI_NAMESPACE with_zlib
+#else
+#define ELMAN_IO_ZLIB_ABI_NAMESPACE without_zlib
 #endif
 
 ELMAN_NAMESPACE_BEGIN
@@ -67,6 +78,8 @@ class ZipCursor {
     std::string_view b_;
     const std::string& source_;
 };
+
+inline namespace ELMAN_IO_ZLIB_ABI_NAMESPACE {
 
 inline std::string inflate_entry(std::string_view compressed, std::uint64_t size, const std::string& source,
                                  const std::string& name) {
@@ -197,6 +210,8 @@ inline std::vector<ZipEntry> read_zip(std::string_view bytes, const std::string&
     }
     return entries;
 }
+
+}  // namespace ELMAN_IO_ZLIB_ABI_NAMESPACE
 
 inline void put_le(std::string& out, std::uint64_t v, int n) {
     for (int i = 0; i < n; ++i) out += static_cast<char>((v >> (8 * i)) & 0xFF);
