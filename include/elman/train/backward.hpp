@@ -150,9 +150,11 @@ Gradients<Scalar> backward(const SimpleRNN<Scalar, Activation>& layer, const For
     Gradients<Scalar> g;
     g.recurrent_kernel.setZero(U, U);
     const auto& W = layer.kernel();
-    // Column-major copy of U: the per-step gz · Uᵀ then runs as Eigen's column-major GEMV (axpy form), which is
-    // faster than the row-major form for the one-sample batches where this product dominates.
-    const Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic> Uk = layer.recurrent_kernel();
+    const auto& Uk = layer.recurrent_kernel();
+    // Over several steps, a column-major copy of U pays for itself: gz · Uᵀ then runs as Eigen's column-major
+    // GEMV (axpy form), faster than the row-major form for the one-sample batches where it dominates.
+    Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic> Uk_columns;
+    if (T > 1) Uk_columns = Uk;
     const Activation& act = layer.activation();
 
     for (Index p = T - 1; p >= 0; --p) {
@@ -183,7 +185,11 @@ Gradients<Scalar> backward(const SimpleRNN<Scalar, Activation>& layer, const For
         } else {
             g.recurrent_kernel.noalias() += h_prev.transpose() * gz;
         }
-        gh_prev.noalias() = gz * Uk.transpose();
+        if (T > 1) {
+            gh_prev.noalias() = gz * Uk_columns.transpose();
+        } else {
+            gh_prev.noalias() = gz * Uk.transpose();
+        }
         if (recurrent_dropout) gh_prev = gh_prev.cwiseProduct(trace.recurrent_dropout_mask);
 
         if (!masked) {
