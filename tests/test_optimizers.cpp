@@ -1,11 +1,11 @@
-// Optimizers (include/elman/optimizers.hpp) and the Dense read-out (include/elman/dense.hpp): Keras' update
-// formulas on hand-computed numbers, constraints after every update, L2 weight decay, Dense gradients against
-// finite differences, and a SimpleRNN + Dense model whose loss goes down.
+// Optimizers and variables (include/elman/train/optimizers.hpp, variable.hpp): Keras' update formulas on
+// hand-computed numbers, constraints after every update, L2 weight decay, and a SimpleRNN + Dense model whose
+// loss goes down.
 #include "support.hpp"
 
-#include <elman/backward.hpp>
 #include <elman/dense.hpp>
-#include <elman/optimizers.hpp>
+#include <elman/train/backward.hpp>
+#include <elman/train/optimizers.hpp>
 
 #include <catch2/catch.hpp>
 
@@ -184,49 +184,6 @@ TEST_CASE("An L2 weight penalty shrinks the weights (Keras: gradient 2 l2 w, no 
     CHECK(rnn.kernel().isApprox(kernel0 * decay, 1e-14));
     CHECK(rnn.bias()(0) == Approx(decay).epsilon(1e-14));
     CHECK(rnn.regularization_loss() < 0.6 * loss0);
-}
-
-TEST_CASE("Dense: forward, gradients against finite differences", "[dense]") {
-    elman::Dense<double> dense(3, 2, elman::Initializer::glorot_uniform(9),
-                               elman::Initializer::random_uniform(-1, 1, 4));
-    elman::Random rng(3);
-    elman::Tensor<double> x({2, 4, 3}), gy({2, 4, 2});
-    for (auto& v : x.values()) v = rng.uniform(-1, 1);
-    for (auto& v : gy.values()) v = rng.uniform(-1, 1);
-    const auto y = dense(x);
-    REQUIRE(y.shape() == elman::Shape{2, 4, 2});
-    CHECK(y(1, 2, 1) == Approx(x(1, 2, 0) * dense.kernel()(0, 1) + x(1, 2, 1) * dense.kernel()(1, 1) +
-                               x(1, 2, 2) * dense.kernel()(2, 1) + dense.bias()(1)));
-    const auto g = dense.backward(x, gy);
-    auto objective = [&] { return (dense(x).matrix().array() * gy.matrix().array()).sum(); };
-    auto fd_at = [&](auto write, double saved) {
-        const double eps = 1e-6;
-        write(saved + eps);
-        const double up = objective();
-        write(saved - eps);
-        const double down = objective();
-        write(saved);
-        return (up - down) / (2 * eps);
-    };
-    auto fd_parameter = [&](elman::Parameter<double>& p, Index i) {
-        return fd_at([&](double v) { p.modify([&](auto& w) { w.data()[i] = v; }); }, p.value().data()[i]);
-    };
-    auto fd = [&](double& v) { return fd_at([&](double u) { v = u; }, v); };
-    for (Index i = 0; i < dense.kernel().size(); ++i)
-        CHECK(g.kernel.data()[i] == Approx(fd_parameter(dense.kernel_parameter(), i)).epsilon(1e-8));
-    for (Index i = 0; i < dense.bias().size(); ++i)
-        CHECK(g.bias(i) == Approx(fd_parameter(dense.bias_parameter(), i)).epsilon(1e-8));
-    for (Index i = 0; i < x.size(); ++i)
-        CHECK(g.inputs(i) == Approx(fd(x.values()[static_cast<std::size_t>(i)])).epsilon(1e-8));
-    CHECK_THAT(what_of([&] {
-                   dense(elman::Tensor<double>({2, 4}));
-               }),
-               Catch::Contains("inputs") && Catch::Contains("last dimension 3"));
-    CHECK_THAT(what_of([&] {
-                   dense.backward(x, elman::Tensor<double>({2, 4, 3}));
-               }),
-               Catch::Contains("grad_output") && Catch::Contains("(2, 4, 2)"));
-    CHECK_THAT(what_of([] { elman::Dense<float>(0, 2); }), Catch::Contains("input_dim"));
 }
 
 TEST_CASE("SimpleRNN + Dense trained with Adam fits a small sequence task", "[optimizers][training]") {

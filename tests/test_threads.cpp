@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include <cstdint>
+#include <thread>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -233,4 +234,37 @@ TEMPLATE_TEST_CASE("Dropout training calls: packed and threaded, bit-identical a
     CHECK(same(gemm.trace.recurrent_dropout_mask, one.trace.recurrent_dropout_mask));
     const double tol = std::is_same<TestType, float>::value ? 1e-4 : 1e-12;
     CHECK(elman_test::max_relative_error(gemm.result.output, one.result.output) <= tol);
+}
+
+// The documented way to use one model from several threads: each thread its own copy of the layer (or its own
+// stream). Concurrent calls on copies give the sequential results (run under TSan/ASan in the sanitizer builds).
+TEST_CASE("Copies of a layer and separate streams run concurrently from several threads", "[threads][lifecycle]") {
+    elman::SimpleRNNOptions o;
+    o.return_sequences = true;
+    SimpleRNN<float> layer(24, o);
+    layer.set_weights(std::vector<Tensor<float>>{random_tensor<float>({5, 24}, 50),
+                                                 random_tensor<float>({24, 24}, 51, -0.3, 0.3),
+                                                 random_tensor<float>({24}, 52)});
+    const auto x = random_tensor<float>({3, 7, 5}, 53);
+    const auto expected = layer(x).output.values();
+    elman::SimpleRNNStream<float> reference_stream(layer, 3);
+    const auto expected_step = Tensor<float>::from_matrix(reference_stream.step(x.data())).values();
+
+    std::vector<std::vector<float>> outputs(4), steps(4);
+    std::vector<std::thread> workers;
+    for (std::size_t i = 0; i < outputs.size(); ++i) {
+        workers.emplace_back([&, i] {
+            SimpleRNN<float> copy = layer;  // each thread its own layer ...
+            copy.set_threads(i % 2 == 0 ? 1 : 2);
+            elman::SimpleRNNStream<float> stream(copy, 3);  // ... and its own stream
+            for (int round = 0; round < 20; ++round) outputs[i] = copy(x).output.values();
+            steps[i] = Tensor<float>::from_matrix(stream.step(x.data())).values();
+        });
+    }
+    for (auto& w : workers) w.join();
+    for (std::size_t i = 0; i < outputs.size(); ++i) {
+        INFO("thread " << i);
+        CHECK(outputs[i] == expected);
+        CHECK(steps[i] == expected_step);
+    }
 }
