@@ -56,15 +56,6 @@ std::string error_of(const std::string& text, const std::string& source = "cfg.j
     return "(no error)";
 }
 
-std::string json_error(const std::string& text) {
-    try {
-        json::parse(text, "t.json");
-    } catch (const io::FormatError& e) {
-        return e.what();
-    }
-    return "(no error)";
-}
-
 // `keras_default` with one member replaced (or removed when `value` is empty) / one member added.
 std::string with(const std::string& key, const std::string& value) {
     json::Value v = json::parse(keras_default);
@@ -271,9 +262,9 @@ TEST_CASE("every truncation of a config is a clean JSON error", "[io][config][js
         INFO(n);
         CHECK_THROWS_AS(io::parse_layer_config(keras_full.substr(0, n), "cut.json"), io::FormatError);
     }
-    CHECK_THAT(json_error(keras_default.substr(0, 30)),
+    CHECK_THAT(error_of(keras_default.substr(0, 30), "t.json"),
                StartsWith("t.json: malformed JSON at byte 30: unterminated string"));
-    CHECK_THAT(json_error(keras_default.substr(0, 40)),
+    CHECK_THAT(error_of(keras_default.substr(0, 40), "t.json"),
                StartsWith("t.json: malformed JSON at byte 40: unexpected end of input inside an object"));
 }
 

@@ -2802,6 +2802,7 @@ ELMAN_NAMESPACE_END
 
 #include <Eigen/Core>
 
+#include <cstddef>
 #include <cstdint>
 #include <stdexcept>
 #include <vector>
@@ -2815,14 +2816,12 @@ struct SequenceFlags {
     double dropout = 0.0, recurrent_dropout = 0.0;
 };
 
-/// Whether [a, a + n) and [b, b + m) share memory (no ordering assumption between unrelated objects).
-template <class A, class B>
-bool overlaps(const A* a, Index n, const B* b, Index m) noexcept {
-    if (n <= 0 || m <= 0 || a == nullptr || b == nullptr) return false;
+/// Whether the byte ranges [a, a + n) and [b, b + m) share memory (no ordering assumption between unrelated
+/// objects).
+inline bool overlaps(const void* a, std::size_t n, const void* b, std::size_t m) noexcept {
+    if (n == 0 || m == 0 || a == nullptr || b == nullptr) return false;
     const auto a0 = reinterpret_cast<std::uintptr_t>(a), b0 = reinterpret_cast<std::uintptr_t>(b);
-    const auto a1 = a0 + static_cast<std::uintptr_t>(n) * sizeof(A),
-               b1 = b0 + static_cast<std::uintptr_t>(m) * sizeof(B);
-    return a0 < b1 && b0 < a1;
+    return a0 < b0 + m && b0 < a0 + n;
 }
 
 /// The compute side of a SimpleRNN: its workspaces, the packed weights cache, threads and backend. Copies
@@ -2857,31 +2856,24 @@ class SequenceEngine {
 
         // Operands that share memory with the result (a stacked-layer loop reusing one Result) are read from
         // copies: resizing the result may free them, and the loop would overwrite them while reading.
-        const Scalar* out_data = result.output.data();
-        const Index out_size = result.output.size();
+        auto bytes = [](Index n) { return static_cast<std::size_t>(n) * sizeof(Scalar); };
+        const std::size_t out_bytes = bytes(result.output.size()),
+                          state_bytes = result.state ? bytes(result.state->size()) : 0;
         const Scalar* state_data = result.state ? result.state->data() : nullptr;
-        const Index state_size = result.state ? result.state->size() : 0;
-        auto aliased = [&](const Scalar* p, Index n) {
-            return overlaps(p, n, out_data, out_size) || overlaps(p, n, state_data, state_size);
+        auto aliased = [&](const void* p, std::size_t n) {
+            return overlaps(p, n, result.output.data(), out_bytes) || overlaps(p, n, state_data, state_bytes);
         };
-        if (aliased(inputs.data(), inputs.size())) {
+        if (aliased(inputs.data(), bytes(inputs.size()))) {
             aliased_inputs_.assign(inputs.data(), inputs.data() + inputs.size());
             inputs = TensorView<const Scalar>(aliased_inputs_.data(), inputs.shape());
         }
         // A mask cannot be copied without knowing its dtype's meaning to the caller: refuse one that aliases.
-        if (!args.mask.empty()) {
-            const auto* mask_bytes = static_cast<const unsigned char*>(args.mask.data());
-            const Index n = static_cast<Index>(args.mask.bytes());
-            if (overlaps(mask_bytes, n, reinterpret_cast<const unsigned char*>(out_data),
-                         out_size * static_cast<Index>(sizeof(Scalar))) ||
-                overlaps(mask_bytes, n, reinterpret_cast<const unsigned char*>(state_data),
-                         state_size * static_cast<Index>(sizeof(Scalar)))) {
-                ELMAN_THROW(std::invalid_argument(
-                    "SimpleRNN: `mask` shares memory with the Result being written; pass a mask that "
-                    "does not view the result's output or state"));
-            }
+        if (!args.mask.empty() && aliased(args.mask.data(), args.mask.bytes())) {
+            ELMAN_THROW(
+                std::invalid_argument("SimpleRNN: `mask` shares memory with the Result being written; pass a "
+                                      "mask that does not view the result's output or state"));
         }
-        if (initial && aliased(initial, B * U)) {
+        if (initial && aliased(initial, bytes(B * U))) {
             aliased_initial_.assign(initial, initial + B * U);
             initial = aliased_initial_.data();
         }
