@@ -1,5 +1,5 @@
 # Every public header compiles on its own: one generated translation unit per header under include/elman
-# (elman/*.hpp, elman/detail/*.hpp, elman/train/*.hpp, elman/io/*.hpp, elman/io/detail/*.hpp) that includes only that header
+# (elman/*.hpp, elman/detail/*.hpp, elman/train/*.hpp, elman/io/*.hpp, elman/io/detail/*.hpp, elman/model/*.hpp) that includes only that header
 # (twice, so its include guard is exercised too), compiled with the project's warnings as OBJECT libraries
 # that elman_tests depends on: a header that does not compile alone fails the build. CONFIGURE_DEPENDS globbing
 # picks up new headers. Included from tests/CMakeLists.txt.
@@ -10,7 +10,8 @@
 set(_elman_hc_root "${PROJECT_SOURCE_DIR}/include")
 file(GLOB _elman_hc_headers RELATIVE "${_elman_hc_root}" CONFIGURE_DEPENDS
      "${_elman_hc_root}/elman/*.hpp" "${_elman_hc_root}/elman/detail/*.hpp" "${_elman_hc_root}/elman/train/*.hpp"
-     "${_elman_hc_root}/elman/io/*.hpp" "${_elman_hc_root}/elman/io/detail/*.hpp")
+     "${_elman_hc_root}/elman/io/*.hpp" "${_elman_hc_root}/elman/io/detail/*.hpp"
+     "${_elman_hc_root}/elman/model/*.hpp")
 list(SORT _elman_hc_headers)
 set(_elman_hc_dir "${CMAKE_CURRENT_BINARY_DIR}/header_compile")
 

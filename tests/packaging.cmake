@@ -32,7 +32,8 @@ list(GET _elman_eigen_includes 0 _elman_eigen_include)
 add_test(NAME consumer.vendored.compile
   COMMAND ${CMAKE_CXX_COMPILER} -std=c++17 -I ${PROJECT_SOURCE_DIR}/single_include -I ${_elman_eigen_include}
           ${CMAKE_CURRENT_SOURCE_DIR}/vendored/main.cpp -o ${_elman_consumers}/vendored_main)
-add_test(NAME consumer.vendored.run COMMAND ${_elman_consumers}/vendored_main)
+# A path, not a target, so CTest would not add the cross-compiling emulator (empty in native builds) itself.
+add_test(NAME consumer.vendored.run COMMAND ${CMAKE_CROSSCOMPILING_EMULATOR} ${_elman_consumers}/vendored_main)
 set_tests_properties(consumer.vendored.compile PROPERTIES FIXTURES_SETUP elman_vendored)
 set_tests_properties(consumer.vendored.run PROPERTIES FIXTURES_REQUIRED elman_vendored)
 file(MAKE_DIRECTORY ${_elman_consumers})
@@ -91,8 +92,12 @@ add_test(NAME consumer.find_package.build_tree
           --test-command ${CMAKE_CTEST_COMMAND} --output-on-failure)
 
 if(ELMAN_INSTALL)
+  set(_elman_install_cli "")
+  if(TARGET elman_predict)
+    set(_elman_install_cli "-DCLI=${CMAKE_INSTALL_BINDIR}/$<TARGET_FILE_NAME:elman_predict>")
+  endif()
   add_test(NAME consumer.install
-    COMMAND ${CMAKE_COMMAND} -DBUILD_DIR=${PROJECT_BINARY_DIR} -DPREFIX=${_elman_prefix}
+    COMMAND ${CMAKE_COMMAND} -DBUILD_DIR=${PROJECT_BINARY_DIR} -DPREFIX=${_elman_prefix} ${_elman_install_cli}
             -P ${CMAKE_CURRENT_SOURCE_DIR}/cmake_import/install.cmake)
   set_tests_properties(consumer.install PROPERTIES FIXTURES_SETUP elman_installed)
 

@@ -10,9 +10,18 @@
 #include <fstream>
 #include <stdexcept>
 #include <string>
+#include <tuple>
 #include <vector>
 
 namespace elman_test {
+
+/// Every name of KerasActivations, in its order.
+inline std::vector<std::string> keras_activation_names() {
+    std::vector<std::string> names;
+    std::apply([&](auto... activation) { (names.emplace_back(decltype(activation)::keras_name), ...); },
+               elman::KerasActivations{});
+    return names;
+}
 
 inline const nlohmann::json& load_json(const std::string& file) {
     static std::vector<std::pair<std::string, nlohmann::json>> cache;

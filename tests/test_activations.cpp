@@ -153,7 +153,7 @@ namespace {
 /// EluGrad / SeluGrad: select(y < 0, ..., gy [* scale]); hard_sigmoid through minimum/maximum: 0).
 double tf_gradient_at_nan(const std::string& name) {
     if (name == "linear") return 1.0;
-    if (name == "relu" || name == "hard_sigmoid") return 0.0;
+    if (name == "relu" || name == "hard_sigmoid" || name == "hard_sigmoid_keras3") return 0.0;
     if (name == "elu") return 1.0;
     if (name == "selu") return elman::Selu::scale;
     return std::numeric_limits<double>::quiet_NaN();
@@ -270,4 +270,55 @@ TEST_CASE("visit_activation maps every TF 2.4 name to its type", "[activations][
     CHECK(elman::visit_activation("None", [](auto act) { return std::string(decltype(act)::keras_name); }) == "linear");
     CHECK_THROWS_WITH(elman::visit_activation("leaky_relu", [](auto) { return 0; }),
                       Catch::Contains("Unknown activation function: leaky_relu"));
+}
+
+TEST_CASE("KerasActivation is the typed activation chosen at run time", "[activations][registry]") {
+    using elman::KerasActivation;
+    CHECK(std::string(KerasActivation().name()) == "tanh");
+    CHECK(KerasActivation().is<elman::Tanh>());
+    CHECK(std::string(KerasActivation("None").name()) == "linear");
+    CHECK(std::string(KerasActivation("").name()) == "linear");
+    CHECK(KerasActivation("relu") == KerasActivation::of<elman::Relu>());
+    CHECK(KerasActivation("relu") != KerasActivation::of<elman::Elu>());
+    CHECK_THROWS_WITH(KerasActivation("leaky_relu"), Catch::Contains("Unknown activation function: leaky_relu") &&
+                                                         Catch::Contains("Expected one of the Keras names") &&
+                                                         Catch::Contains("hard_sigmoid_keras3"));
+    // Every name: forward and backward are the typed activation's, bit for bit (softmax along rows included).
+    Eigen::ArrayXXd z(3, 5), gy(3, 5);
+    for (Index i = 0; i < z.size(); ++i) {
+        z.data()[i] = -3.0 + 0.43 * static_cast<double>(i);
+        gy.data()[i] = 0.5 - 0.07 * static_cast<double>(i);
+    }
+    for (const std::string& name : elman_test::keras_activation_names()) {
+        INFO(name);
+        const KerasActivation runtime(name);
+        CHECK(std::string(runtime.name()) == name);
+        runtime.visit([&](auto typed) {
+            Eigen::ArrayXXd y_typed(3, 5), y_runtime(3, 5), g_typed(3, 5), g_runtime(3, 5);
+            typed.forward(z, y_typed);
+            runtime.forward(z, y_runtime);
+            CHECK((y_typed == y_runtime).all());
+            typed.backward(z, y_typed, gy, g_typed);
+            runtime.backward(z, y_runtime, gy, g_runtime);
+            CHECK((g_typed == g_runtime).all());
+            CHECK(runtime == KerasActivation::of<decltype(typed)>());
+        });
+    }
+}
+
+TEST_CASE("SimpleRNN<float, KerasActivation> gives the typed layer's results bit for bit", "[activations][registry]") {
+    // The typed float tanh layer runs the packed kernels' SIMD tanh (elman/isa.hpp): the run-time one must too.
+    elman::SimpleRNNOptions o;
+    o.return_sequences = true;
+    o.input_dim = 5;
+    o.kernel_initializer = elman::Initializer::glorot_uniform(3);
+    o.recurrent_initializer = elman::Initializer::orthogonal(1.0, 4);
+    o.bias_initializer = elman::Initializer::random_uniform(-0.3, 0.3, 5);
+    elman::SimpleRNN<float> typed(19, o);
+    elman::SimpleRNN<float, elman::KerasActivation> runtime(19, o, elman::KerasActivation("tanh"));
+    CHECK(std::string(runtime.activation_name()) == "tanh");
+    const auto x = elman_test::random_tensor<float>(elman::Shape{3, 7, 5}, 11, -2.0, 2.0);
+    const auto a = typed(x).output, b = runtime(x).output;
+    REQUIRE(a.shape() == b.shape());
+    for (Index i = 0; i < a.size(); ++i) CHECK(a(i) == b(i));
 }

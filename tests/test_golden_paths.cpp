@@ -119,25 +119,36 @@ Counts run_case_with(Layer& layer, const nlohmann::json& c, double tolerance, Pa
     return counts;
 }
 
+// The case's activation as `Act`: elman::Tanh for tanh cases, the run-time KerasActivation for the others (one
+// instantiation for every other activation, bit-identical to its typed layer).
+template <class Act>
+Act make_activation(const nlohmann::json& config) {
+    if constexpr (std::is_same<Act, elman::KerasActivation>::value) {
+        return elman::KerasActivation(config.at("activation").get<std::string>());
+    } else {
+        return Act{};
+    }
+}
+
 // Compile-time stream sizes for the (units, features) pairs of the golden files.
 template <class Scalar, class Act, int U, int F>
 bool try_fixed(const nlohmann::json& c, double tolerance, Counts& counts) {
     const auto& config = c.at("config");
     if (config.at("units").get<Index>() != U || c.at("weights").at("kernel").at("shape")[0].get<Index>() != F)
         return false;
-    elman::SimpleRNN<Scalar, Act> layer(U, options_from_config(config));
+    elman::SimpleRNN<Scalar, Act> layer(U, options_from_config(config), make_activation<Act>(config));
     counts = run_case_with<U, F>(layer, c, tolerance, Path::fixed_size);
     return true;
 }
 
+// Four of the golden files' (units, features) pairs: a single unit and feature, two small shapes and the largest
+// one whose unrolled depth (48) is past the split-sum remainder. Each pair instantiates the stream's kernels once
+// per instruction set, scalar and activation, so every golden pair would multiply the build time (the ASan build of
+// this file alone took over 14 minutes with twelve) without reaching code these four do not.
 template <class Scalar, class Act>
 bool run_fixed(const nlohmann::json& c, double tolerance, Counts& counts) {
-    return try_fixed<Scalar, Act, 1, 1>(c, tolerance, counts) || try_fixed<Scalar, Act, 1, 3>(c, tolerance, counts) ||
-           try_fixed<Scalar, Act, 1, 5>(c, tolerance, counts) || try_fixed<Scalar, Act, 3, 2>(c, tolerance, counts) ||
-           try_fixed<Scalar, Act, 4, 1>(c, tolerance, counts) || try_fixed<Scalar, Act, 4, 3>(c, tolerance, counts) ||
-           try_fixed<Scalar, Act, 5, 3>(c, tolerance, counts) || try_fixed<Scalar, Act, 6, 1>(c, tolerance, counts) ||
-           try_fixed<Scalar, Act, 6, 5>(c, tolerance, counts) || try_fixed<Scalar, Act, 8, 4>(c, tolerance, counts) ||
-           try_fixed<Scalar, Act, 32, 16>(c, tolerance, counts) || try_fixed<Scalar, Act, 64, 32>(c, tolerance, counts);
+    return try_fixed<Scalar, Act, 1, 1>(c, tolerance, counts) || try_fixed<Scalar, Act, 4, 3>(c, tolerance, counts) ||
+           try_fixed<Scalar, Act, 8, 4>(c, tolerance, counts) || try_fixed<Scalar, Act, 32, 16>(c, tolerance, counts);
 }
 
 template <class Scalar>
@@ -153,18 +164,16 @@ void run_file(const std::string& file, Path path) {
         const std::string activation = config.at("activation").get<std::string>();
         Counts counts;
         if (path == Path::fixed_size) {
-            // Compile-time sizes for the two activations every size appears with (tanh, relu): instantiating
-            // every activation for every size would only slow the build down.
-            const bool ran = activation == "tanh"   ? run_fixed<Scalar, elman::Tanh>(c, tolerance, counts)
-                             : activation == "relu" ? run_fixed<Scalar, elman::Relu>(c, tolerance, counts)
-                                                    : false;
+            const bool ran = activation == "tanh" ? run_fixed<Scalar, elman::Tanh>(c, tolerance, counts)
+                                                  : run_fixed<Scalar, elman::KerasActivation>(c, tolerance, counts);
             fixed_cases += ran ? 1 : 0;
+        } else if (activation == "tanh") {
+            elman::SimpleRNN<Scalar> layer(config.at("units").get<Index>(), options_from_config(config));
+            counts = run_case_with(layer, c, tolerance, path);
         } else {
-            elman::visit_activation(activation, [&](auto act) {
-                elman::SimpleRNN<Scalar, decltype(act)> layer(config.at("units").get<Index>(),
-                                                              options_from_config(config));
-                counts = run_case_with(layer, c, tolerance, path);
-            });
+            elman::SimpleRNN<Scalar, elman::KerasActivation> layer(
+                config.at("units").get<Index>(), options_from_config(config), elman::KerasActivation(activation));
+            counts = run_case_with(layer, c, tolerance, path);
         }
         total.calls += counts.calls;
         total.streamed += counts.streamed;

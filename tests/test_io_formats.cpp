@@ -236,3 +236,54 @@ TEST_CASE("hostile numpy files are rejected with the file name and the problem",
                         elman::io::FormatError);
     }
 }
+
+TEST_CASE(".npy shapes are read as Python's ast.literal_eval reads the tuple", "[io][npz]") {
+    // A version-`major` .npy of zero or more float32 zeros with `shape` spelled as given.
+    const auto npy = [](const std::string& shape, std::size_t count, int major = 1) {
+        std::string header = "{'descr': '<f4', 'fortran_order': False, 'shape': " + shape + ", }";
+        const std::size_t prefix = major == 1 ? 10 : 12;
+        header.append((64 - (prefix + header.size() + 1) % 64) % 64, ' ');
+        header += '\n';
+        std::string out = "\x93NUMPY";
+        out += static_cast<char>(major);
+        out += '\0';
+        for (std::size_t i = 0; i < prefix - 8; ++i) out += static_cast<char>((header.size() >> (8 * i)) & 0xFF);
+        return out + header + std::string(count * 4, '\0');
+    };
+    const auto shape_of = [&](const std::string& shape, std::size_t count, int major = 1) {
+        return elman::io::read_npy<float>(npy(shape, count, major), "s.npy").shape();
+    };
+    const auto error = [&](const std::string& shape, int major = 1) {
+        return error_of([&] { elman::io::read_npy<float>(npy(shape, 0, major), "s.npy"); });
+    };
+    // Accepted by literal_eval (and so by numpy): all-zero runs, digit groups, spacing, trailing commas, 3L in
+    // format 1.0/2.0 headers.
+    CHECK(shape_of("(2, 3)", 6) == elman::Shape{2, 3});
+    CHECK(shape_of("(00, 3)", 0) == elman::Shape{0, 3});
+    CHECK(shape_of("(0_0,)", 0) == elman::Shape{0});
+    CHECK(shape_of("(1_0,)", 10) == elman::Shape{10});
+    CHECK(shape_of("( 2 ,\n3 , )", 6) == elman::Shape{2, 3});
+    CHECK(shape_of("(3,)", 3) == elman::Shape{3});
+    CHECK(shape_of("()", 1) == elman::Shape{});
+    CHECK(shape_of("(2L, 3L)", 6) == elman::Shape{2, 3});
+    CHECK(shape_of("(2L, 3L)", 6, 2) == elman::Shape{2, 3});
+    // Refused: SyntaxError in Python 3, or not a tuple of ints.
+    CHECK_THAT(error("(02, 3)"), Catch::Contains("s.npy: bad .npy header: shape entry with a leading zero"));
+    CHECK_THAT(error("(0_1,)"), Catch::Contains("leading zero"));
+    CHECK_THAT(error("(1__0,)"), Catch::Contains("'_' must sit between digits"));
+    CHECK_THAT(error("(10_,)"), Catch::Contains("'_' must sit between digits"));
+    CHECK_THAT(error("(_1,)"), Catch::Contains("non-negative integers"));
+    CHECK_THAT(error("(3)"), Catch::Contains("'shape' (n) is not a tuple"));
+    CHECK_THAT(error("(2L, 3L)", 3), Catch::Contains("expected ',' or ')'"));
+    CHECK_THAT(error("(2 3,)"), Catch::Contains("expected ',' or ')'"));
+    CHECK_THAT(error("(,)"), Catch::Contains("non-negative integers"));
+    CHECK_THAT(error("(2,,)"), Catch::Contains("non-negative integers"));
+    CHECK_THAT(error("(-1,)"), Catch::Contains("non-negative integers"));
+    CHECK_THAT(error("(0x10,)"), Catch::Contains("expected ',' or ')'"));
+    CHECK_THAT(error("(2.0,)"), Catch::Contains("expected ',' or ')'"));
+    // Strings numpy never writes with escapes or line breaks (Python would read them differently).
+    std::string escaped = npy("(1,)", 1);
+    escaped.replace(escaped.find("'<f4'"), 5, "'<\\x66'");
+    CHECK_THAT(error_of([&] { elman::io::read_npy<float>(escaped, "s.npy"); }),
+               Catch::Contains("escape or line break in a header string"));
+}

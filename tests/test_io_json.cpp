@@ -5,9 +5,14 @@
 
 #include <catch2/catch.hpp>
 
+#include "limited_child.hpp"
+
 #include <cmath>
+#include <cstdlib>
 #include <limits>
+#include <stdexcept>
 #include <string>
+#include <utility>
 
 namespace {
 
@@ -67,9 +72,13 @@ TEST_CASE("JSON reader edge cases", "[io][json]") {
         CHECK(json::parse(R"("\ud83d\ude00")").as_string() == "\xF0\x9F\x98\x80");
         CHECK(json::parse(R"("\u0000")").as_string() == std::string(1, '\0'));
         CHECK(json::dump(json::Value(std::string("a\0b\x1f", 4))) == R"("a\u0000b\u001f")");
-        CHECK_THAT(json_error(R"("\ud83d")"), Contains("high surrogate not followed by a low surrogate"));
-        CHECK_THAT(json_error(R"("\ud83d\u0041")"), Contains("high surrogate not followed by a low surrogate"));
-        CHECK_THAT(json_error(R"("\ude00")"), Contains("lone low surrogate"));
+        // Lone surrogates are refused (Python's json would accept them), the message points at the escape.
+        CHECK_THAT(json_error(R"("\ud83d")"), Contains("at byte 1: high surrogate not followed by a low surrogate"));
+        CHECK_THAT(json_error(R"(["x", "\ud83d\u0041"])"),
+                   Contains("at byte 7: high surrogate not followed by a low surrogate"));
+        CHECK_THAT(json_error(R"("\ud83d\ud83d")"), Contains("high surrogate not followed by a low surrogate"));
+        CHECK_THAT(json_error(R"("ab\ude00")"), Contains("at byte 3: lone low surrogate"));
+        CHECK(json::parse(R"("\udbff\udfff")").as_string() == "\xF4\x8F\xBF\xBF");
         CHECK_THAT(json_error(R"("\u12G4")"), Contains("invalid hex digit"));
         CHECK_THAT(json_error(R"("\u12)"), Contains("truncated \\u escape"));
         CHECK_THAT(json_error(R"("\x41")"), Contains("invalid escape '\\x'"));
@@ -108,4 +117,145 @@ TEST_CASE("JSON reader edge cases", "[io][json]") {
         CHECK_THAT(json_error("\xff"), Contains("unexpected character '\\xff'"));
         CHECK_NOTHROW(json::parse("\xEF\xBB\xBF[1]"));
     }
+}
+
+TEST_CASE("JSON strings must be well-formed UTF-8", "[io][json]") {
+    SECTION("every sequence length at its range limits reads unchanged") {
+        for (const std::string s : {"\x7F", "\xC2\x80", "\xDF\xBF", "\xE0\xA0\x80", "\xED\x9F\xBF", "\xEE\x80\x80",
+                                    "\xEF\xBF\xBF", "\xF0\x90\x80\x80", "\xF4\x8F\xBF\xBF", "caf\xC3\xA9"}) {
+            INFO(s.size());
+            CHECK(json::parse("\"" + s + "\"").as_string() == s);
+            CHECK(json::parse("{\"" + s + "\": 1}").keys()[0] == s);
+        }
+    }
+    SECTION("invalid sequences are refused at the byte where they start") {
+        const std::pair<const char*, const char*> bad[] = {
+            {"\x80", "a continuation byte alone"},
+            {"\xBF", "a continuation byte alone"},
+            {"\xC0\x80", "overlong NUL"},
+            {"\xC1\xBF", "overlong ASCII"},
+            {"\xE0\x80\x80", "overlong 3-byte"},
+            {"\xE0\x9F\xBF", "overlong 3-byte"},
+            {"\xF0\x80\x80\x80", "overlong 4-byte"},
+            {"\xF0\x8F\xBF\xBF", "overlong 4-byte"},
+            {"\xED\xA0\x80", "UTF-8 high surrogate"},
+            {"\xED\xBF\xBF", "UTF-8 low surrogate"},
+            {"\xF4\x90\x80\x80", "above U+10FFFF"},
+            {"\xF5\x80\x80\x80", "lead byte F5"},
+            {"\xFF", "lead byte FF"},
+            {"\xE2\x82", "truncated before the quote"},
+            {"\xC3\x28", "bad continuation"},
+            {"\xF0\x9F\x98", "truncated 4-byte"},
+        };
+        for (const auto& [bytes, what] : bad) {
+            INFO(what);
+            CHECK_THAT(json_error(std::string("[\"ok\", \"ab") + bytes + "\"]"),
+                       Contains("t.json: malformed JSON at byte 10: invalid UTF-8 in a string"));
+            CHECK_THAT(json_error(std::string("{\"") + bytes + "\": 0}"), Contains("at byte 2: invalid UTF-8"));
+        }
+        CHECK_THAT(json_error("\"\xF0\x9F\x98"), Contains("invalid UTF-8"));  // truncated at the end of the text
+    }
+    SECTION("dump refuses strings the reader would refuse") {
+        CHECK_THROWS_AS(json::dump(json::Value(std::string("a\xC0\x80"))), std::invalid_argument);
+        json::Value o = json::Value::object();
+        o.set("\xED\xA0\x80", 1);
+        CHECK_THROWS_WITH(json::dump(o), Contains("not valid UTF-8 at byte 0"));
+        CHECK(json::dump(json::Value("\xF0\x9F\x98\x80")) == "\"\xF0\x9F\x98\x80\"");
+    }
+}
+
+TEST_CASE("JSON objects: lookup and duplicate keys at scale", "[io][json]") {
+    // 200k distinct keys in a scrambled order, so neither sorted nor reverse input is what gets tested.
+    constexpr long long n = 200000;
+    const auto key = [](long long i) { return "k" + std::to_string((i * 7919) % n); };
+    std::string text = "{";
+    for (long long i = 0; i < n; ++i) text += (i ? ", \"" : "\"") + key(i) + "\": " + std::to_string(i);
+    SECTION("every member is found, in insertion order") {
+        const json::Value v = json::parse(text + "}");
+        REQUIRE(v.size() == std::size_t(n));
+        for (long long i = 0; i < n; i += 997) {
+            CHECK(v.keys()[std::size_t(i)] == key(i));
+            const json::Value* m = v.find(key(i));
+            REQUIRE(m != nullptr);
+            CHECK(m->as_integer() == i);
+        }
+        CHECK(v.find("k") == nullptr);
+        CHECK(v.find(std::to_string(n)) == nullptr);
+        CHECK(!v.contains("k" + std::to_string(n)));
+    }
+    SECTION("a repeated key is named with the byte offset of its second occurrence") {
+        const std::string dup = ", \"" + key(n / 2) + "\": 0";
+        CHECK_THAT(json_error(text + dup + "}"),
+                   Contains("at byte " + std::to_string(text.size() + 2) + ": duplicate key \"" + key(n / 2) + "\""));
+        // The first repetition in text order is the one reported, also when several keys repeat.
+        CHECK_THAT(json_error(R"({"b": 1, "a": 2, "c": 3, "a": 4, "b": 5})"),
+                   Contains("at byte 25: duplicate key \"a\""));
+        CHECK_THAT(json_error(R"({"x": {"a": 1, "b": 2}, "y": {"b": 1, "b": 2}})"),
+                   Contains("at byte 38: duplicate key \"b\""));
+        // Keys equal as bytes, not as written: "\u0061" is "a".
+        CHECK_THAT(json_error(R"({"a": 1, "\u0061": 2})"), Contains("duplicate key \"a\""));
+        CHECK_NOTHROW(json::parse(R"({"a": 1, "A": 2, "a ": 3, "": 4})"));
+    }
+}
+
+TEST_CASE("JSON values: copies, moves, set and empty containers", "[io][json]") {
+    // Scalars inline, everything else behind one pointer.
+    CHECK(sizeof(json::Value) <= 2 * sizeof(void*));
+    json::Value o = json::Value::object();
+    CHECK(o.size() == 0);
+    CHECK(o.keys().empty());
+    CHECK(o.find("a") == nullptr);
+    for (const char* k : {"z", "b", "y", "a", "c"}) o.set(k, k);
+    o.set("b", 2);  // replaced in place
+    CHECK(o.keys() == std::vector<std::string>{"z", "b", "y", "a", "c"});
+    CHECK(o.find("b")->as_integer() == 2);
+    CHECK(o.find("c")->as_string() == "c");
+    json::Value copy = o;
+    CHECK(copy == o);
+    copy.set("a", json::Value::array());
+    CHECK(copy != o);
+    CHECK(o.find("a")->as_string() == "a");
+    json::Value moved = std::move(copy);
+    CHECK(moved.find("a")->is_array());
+    json::Value a = json::Value::array();
+    CHECK(a == json::parse("[]"));
+    CHECK(json::Value::object() == json::parse("{}"));
+    CHECK(json::Value("") == json::parse(R"("")"));
+    CHECK(json::parse(R"("")").as_string().empty());
+    CHECK(json::Value::array() != json::Value::object());
+    a.push_back(1);
+    a.push_back("x");
+    a.push_back(json::Value::object());
+    CHECK(json::dump(a) == R"([1, "x", {}])");
+    json::Value& alias = a;
+    a = alias;  // self-assignment keeps the value
+    CHECK(a.size() == 3);
+    CHECK(json::Value(9007199254740993LL) != json::Value(9007199254740992LL));  // integers compare exactly
+    CHECK(json::Value(1) != json::Value(1.0));
+    CHECK_THROWS_AS(json::Value(1).as_string(), std::invalid_argument);
+    CHECK_THROWS_AS(json::Value("x").set("a", 1), std::invalid_argument);
+}
+
+TEST_CASE("JSON running out of memory is a FormatError", "[io][json]") {
+    // 40 MB of numbers need several hundred MB parsed; a child process gets only 64 MB more address space
+    // than it has, so the parse must fail, and with the library's error type.
+    if (!elman_test::address_space_limited) {
+        WARN("not run: sanitizers reserve terabytes of address space, so RLIMIT_AS cannot be applied");
+        return;
+    }
+    std::string text = "[0";
+    text.reserve(40u << 20);
+    while (text.size() < (40u << 20) - 2) text += ",0";
+    text += "]";
+    elman_test::ChildLimits limits;
+    limits.extra_address_space = rlim_t(64) << 20;
+    limits.require_address_space_limit = true;
+    const elman_test::Outcome o = elman_test::run_limited([&] { (void)json::parse(text, "big.json"); }, limits);
+    if (o.kind == 'U') {
+        WARN("not run: " << o.message << " (qemu-user ignores RLIMIT_AS)");
+        return;
+    }
+    INFO("child ended with '" << o.kind << "': " << o.message);
+    CHECK(o.kind == 'F');
+    CHECK_THAT(o.message, Catch::StartsWith("big.json: out of memory reading JSON text of"));
 }

@@ -15,6 +15,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -88,25 +89,48 @@ void check_row(const Case<Scalar>& c, const Scalar* a_row, const Scalar* z_row, 
     }
 }
 
+// Every path this CPU and build can run; the others are reported once per test case, not silently dropped.
+std::vector<elman::Isa> runnable_isas() {
+    std::vector<elman::Isa> isas;
+    for (elman::Isa isa : {elman::Isa::generic, elman::Isa::avx2, elman::Isa::avx512}) {
+        if (elman::isa_supported(isa)) {
+            isas.push_back(isa);
+        } else {
+            WARN("skipping the " << elman::isa_name(isa) << " kernels: not supported by this CPU or build");
+        }
+    }
+    return isas;
+}
+
 template <class Scalar>
-void run_shapes(Index top_rows, Index bottom_rows, bool with_bias) {
-    using Traits = elman::detail::PackedGemmTraits<Scalar>;
-    constexpr Index MR = Traits::mr, NR = Traits::nr;
+void run_shapes(Index top_rows, Index bottom_rows, bool with_bias, elman::Isa isa) {
+    const Index MR = elman::detail::tile_rows<Scalar>(isa), NR = elman::detail::panel_width<Scalar>(isa);
     const Scalar sentinel = Scalar(-12345.5);
     const Scalar nan = std::numeric_limits<Scalar>::quiet_NaN();
     elman::Random rng(static_cast<std::uint64_t>(1000 * top_rows + 10 * bottom_rows + (with_bias ? 1 : 0)));
-    // One object for every U: pack() must repack completely when the shape changes.
+    // One object for every U: pack() must repack completely when the shape changes. Every column count up to
+    // one panel and one column (each remainder of a last panel), then one column short / exact / one over for 2
+    // to 5 panels (the 4-, 2- and 1-panel tile groups and their leftovers) - not all 5 * NR counts, which made this
+    // test the longest of a Debug run without reaching another code path.
+    std::vector<Index> unit_counts;
+    for (Index units = 1; units <= NR + 1; ++units) unit_counts.push_back(units);
+    for (Index p = 2; p <= 5; ++p)
+        for (Index units : {p * NR - 1, p * NR, p * NR + 1})
+            if (units > unit_counts.back()) unit_counts.push_back(units);
     elman::detail::PackedWeights<Scalar> w;
-    for (Index units = 1; units <= 5 * NR; ++units) {
+    for (Index units : unit_counts) {
         Case<Scalar> c;
         c.top = random_matrix<Scalar>(rng, top_rows, units);
         c.bottom = random_matrix<Scalar>(rng, bottom_rows, units);
         c.bias = with_bias ? Vector<Scalar>(random_matrix<Scalar>(rng, units, 1)) : Vector<Scalar>(0);
-        w.pack(c.top, c.bottom, c.bias);
+        w.pack(c.top, c.bottom, c.bias, isa);
+        REQUIRE(w.isa() == isa);
+        REQUIRE(w.nr() == NR);
         const Index depth = c.depth();
         const Index panels = (units + NR - 1) / NR;
-        INFO("depth " << depth << " (top " << top_rows << ", bottom " << bottom_rows << "), U " << units
-                      << (with_bias ? ", bias" : ", no bias") << ", NR " << NR << ", MR " << MR);
+        INFO(elman::isa_name(isa) << " kernels, depth " << depth << " (top " << top_rows << ", bottom " << bottom_rows
+                                  << "), U " << units << (with_bias ? ", bias" : ", no bias") << ", NR " << NR
+                                  << ", MR " << MR);
         REQUIRE(w.depth() == depth);
         REQUIRE(w.units() == units);
         REQUIRE(w.panels() == panels);
@@ -172,39 +196,152 @@ void run_shapes(Index top_rows, Index bottom_rows, bool with_bias) {
 
 TEMPLATE_TEST_CASE("packed_gemm and packed_gemv match a naive double product for every tile shape",
                    "[packed_gemm][detail]", float, double) {
-    for (bool with_bias : {true, false}) {
-        run_shapes<TestType>(3, 4, with_bias);    // [x h] stacked: both blocks
-        run_shapes<TestType>(0, 5, with_bias);    // no input features (top has zero rows)
-        run_shapes<TestType>(6, 0, with_bias);    // no recurrent block (bottom has zero rows)
-        run_shapes<TestType>(17, 16, with_bias);  // deeper k loop
-        run_shapes<TestType>(0, 0, with_bias);    // depth 0: Z is the bias
+    for (elman::Isa isa : runnable_isas()) {
+        for (bool with_bias : {true, false}) {
+            run_shapes<TestType>(3, 4, with_bias, isa);    // [x h] stacked: both blocks
+            run_shapes<TestType>(0, 5, with_bias, isa);    // no input features (top has zero rows)
+            run_shapes<TestType>(6, 0, with_bias, isa);    // no recurrent block (bottom has zero rows)
+            run_shapes<TestType>(17, 16, with_bias, isa);  // deeper k loop
+            run_shapes<TestType>(0, 0, with_bias, isa);    // depth 0: Z is the bias
+        }
     }
 }
 
 TEMPLATE_TEST_CASE("packed_gemm: a zero bias and zero weights give exact zeros, and the bias is the start value",
                    "[packed_gemm][detail]", float, double) {
-    using Traits = elman::detail::PackedGemmTraits<TestType>;
-    const Index units = Traits::nr + 1, depth = 4, rows = Traits::mr + 1;
-    RowMatrix<TestType> top = RowMatrix<TestType>::Zero(depth, units);
-    const RowMatrix<TestType> bottom(0, units);
-    Vector<TestType> bias(units);
-    for (Index j = 0; j < units; ++j) bias(j) = static_cast<TestType>(0.25 * static_cast<double>(j + 1));
-    elman::detail::PackedWeights<TestType> w;
-    w.pack(top, bottom, bias);
-    std::vector<TestType> a(static_cast<std::size_t>(rows * depth), TestType(3));
-    std::vector<TestType> z(static_cast<std::size_t>(rows * w.padded_units()), TestType(-1));
-    elman::detail::packed_gemm(rows, a.data(), depth, w, z.data(), w.padded_units());
-    for (Index i = 0; i < rows; ++i) {
-        for (Index j = 0; j < w.padded_units(); ++j) {
-            INFO("row " << i << " column " << j);
-            CHECK(z[static_cast<std::size_t>(i * w.padded_units() + j)] == (j < units ? bias(j) : TestType(0)));
+    for (elman::Isa isa : runnable_isas()) {
+        INFO(elman::isa_name(isa) << " kernels");
+        const Index units = elman::detail::panel_width<TestType>(isa) + 1, depth = 4,
+                    rows = elman::detail::tile_rows<TestType>(isa) + 1;
+        RowMatrix<TestType> top = RowMatrix<TestType>::Zero(depth, units);
+        const RowMatrix<TestType> bottom(0, units);
+        Vector<TestType> bias(units);
+        for (Index j = 0; j < units; ++j) bias(j) = static_cast<TestType>(0.25 * static_cast<double>(j + 1));
+        elman::detail::PackedWeights<TestType> w;
+        w.pack(top, bottom, bias, isa);
+        std::vector<TestType> a(static_cast<std::size_t>(rows * depth), TestType(3));
+        std::vector<TestType> z(static_cast<std::size_t>(rows * w.padded_units()), TestType(-1));
+        elman::detail::packed_gemm(rows, a.data(), depth, w, z.data(), w.padded_units());
+        for (Index i = 0; i < rows; ++i) {
+            for (Index j = 0; j < w.padded_units(); ++j) {
+                INFO("row " << i << " column " << j);
+                CHECK(z[static_cast<std::size_t>(i * w.padded_units() + j)] == (j < units ? bias(j) : TestType(0)));
+            }
+        }
+        // Exactly representable products: the result must be exact too.
+        top.setConstant(TestType(0.5));
+        w.pack(top, bottom, Vector<TestType>(0), isa);
+        elman::detail::packed_gemm(rows, a.data(), depth, w, z.data(), w.padded_units());
+        for (Index i = 0; i < rows; ++i)
+            for (Index j = 0; j < w.padded_units(); ++j)
+                CHECK(z[static_cast<std::size_t>(i * w.padded_units() + j)] == (j < units ? TestType(6) : TestType(0)));
+    }
+}
+
+// The paths that multiply-add with one rounding (avx2, avx512, and generic when Eigen's packets have FMA) sum
+// every element in the same order, so their products are bit-identical whatever their vector width; generic SSE2
+// packets round the product and the sum separately, so they only match within the tolerance above.
+TEMPLATE_TEST_CASE("packed kernels give bit-identical results on every FMA path", "[packed_gemm][detail][isa]", float,
+                   double) {
+    std::vector<elman::Isa> fma_paths;
+    for (elman::Isa isa : runnable_isas()) {
+#if !defined(EIGEN_VECTORIZE_FMA)
+        if (isa == elman::Isa::generic) continue;
+#endif
+        fma_paths.push_back(isa);
+    }
+    if (fma_paths.size() < 2) {
+        WARN("fewer than two FMA paths on this CPU and build: nothing to compare");
+        return;
+    }
+    elman::Random rng(77);
+    for (Index units : {1, 7, 16, 33, 64, 100}) {
+        for (Index depth : {0, 1, 5, 40}) {
+            const RowMatrix<TestType> top = random_matrix<TestType>(rng, depth / 2, units),
+                                      bottom = random_matrix<TestType>(rng, depth - depth / 2, units);
+            const Vector<TestType> bias = random_matrix<TestType>(rng, units, 1);
+            const Index rows = 29;  // more than two tiles of every path, with remainders
+            const RowMatrix<TestType> a = random_matrix<TestType>(rng, rows, std::max<Index>(depth, 1));
+            std::vector<std::vector<TestType>> gemm, gemv;
+            for (elman::Isa isa : fma_paths) {
+                elman::detail::PackedWeights<TestType> w;
+                w.pack(top, bottom, bias, isa);
+                std::vector<TestType> z(static_cast<std::size_t>(rows * w.padded_units()));
+                elman::detail::packed_gemm(rows, a.data(), a.cols(), w, z.data(), w.padded_units());
+                std::vector<TestType> zv(static_cast<std::size_t>(w.padded_units()));
+                elman::detail::packed_gemv(a.data(), w, zv.data());
+                // Compare the U real columns only (the padding differs in width).
+                std::vector<TestType> real, real_v(zv.begin(), zv.begin() + units);
+                for (Index i = 0; i < rows; ++i)
+                    real.insert(real.end(), z.begin() + i * w.padded_units(), z.begin() + i * w.padded_units() + units);
+                gemm.push_back(real);
+                gemv.push_back(real_v);
+            }
+            for (std::size_t p = 1; p < fma_paths.size(); ++p) {
+                INFO("U " << units << ", depth " << depth << ": " << elman::isa_name(fma_paths[p]) << " vs "
+                          << elman::isa_name(fma_paths[0]));
+                CHECK(std::memcmp(gemm[p].data(), gemm[0].data(), gemm[0].size() * sizeof(TestType)) == 0);
+                CHECK(std::memcmp(gemv[p].data(), gemv[0].data(), gemv[0].size() * sizeof(TestType)) == 0);
+            }
         }
     }
-    // Exactly representable products: the result must be exact too.
-    top.setConstant(TestType(0.5));
-    w.pack(top, bottom, Vector<TestType>(0));
-    elman::detail::packed_gemm(rows, a.data(), depth, w, z.data(), w.padded_units());
-    for (Index i = 0; i < rows; ++i)
-        for (Index j = 0; j < w.padded_units(); ++j)
-            CHECK(z[static_cast<std::size_t>(i * w.padded_units() + j)] == (j < units ? TestType(6) : TestType(0)));
+}
+
+// The vector tanh of the x86-64 paths is Eigen's float approximation (FMA variant) evaluated with intrinsics.
+TEST_CASE("simd_tanh: Eigen's float tanh on every vector path, the same in every column",
+          "[packed_gemm][detail][isa]") {
+    const float inf = std::numeric_limits<float>::infinity(), nan = std::numeric_limits<float>::quiet_NaN();
+    std::vector<float> z;
+    for (int i = -4000; i <= 4000; ++i) z.push_back(static_cast<float>(i) * 0.0025f);  // [-10, 10]
+    for (float v : {0.0f, -0.0f, 1e-30f, -3e-4f, 3.9e-4f, 4e-4f, 7.9f, 7.99881172180175781f, 8.0f, 20.0f, -20.0f, inf,
+                    -inf, nan, std::numeric_limits<float>::denorm_min(), std::numeric_limits<float>::max()})
+        z.push_back(v);
+    const Index n = static_cast<Index>(z.size());
+    bool any = false;
+    std::vector<float> first;
+    for (elman::Isa isa : runnable_isas()) {
+        if (isa == elman::Isa::generic) {
+            std::vector<float> unused(z.size());
+            CHECK_FALSE(elman::detail::simd_tanh(isa, 1, n, z.data(), n, unused.data(), n));
+            continue;
+        }
+        INFO(elman::isa_name(isa));
+        std::vector<float> y(z.size() + 1, -7.0f);  // one sentinel past the end: partial stores stay inside
+        REQUIRE(elman::detail::simd_tanh(isa, 1, n, z.data(), n, y.data(), n));
+        CHECK(y.back() == -7.0f);
+        int bad = 0;
+        for (std::size_t i = 0; i < z.size(); ++i) {
+            const float want = std::tanh(z[i]);
+            const bool ok = std::isnan(z[i]) ? std::isnan(y[i])
+                                             : std::abs(y[i] - want) <= 4 * std::numeric_limits<float>::epsilon() *
+                                                                            std::max(std::abs(want), 1e-30f);
+            if (!ok && bad++ < 5) FAIL_CHECK("tanh(" << z[i] << ") = " << y[i] << ", std::tanh " << want);
+            if (std::abs(z[i]) < 4e-4f) CHECK(y[i] == z[i]);  // Eigen returns x itself below 0.0004
+        }
+        // Every value must come out the same wherever it sits in a row (full vectors and the partial tail).
+        for (Index width : {1, 3, 15, 17, 31}) {
+            std::vector<float> out(static_cast<std::size_t>(width));
+            for (std::size_t i = 0; i + static_cast<std::size_t>(width) <= z.size(); i += 97) {
+                elman::detail::simd_tanh(isa, 1, width, z.data() + i, width, out.data(), width);
+                for (Index j = 0; j < width; ++j) {
+                    const std::size_t at = i + static_cast<std::size_t>(j);
+                    if (!std::isnan(z[at]) && !(out[static_cast<std::size_t>(j)] == y[at]) && bad++ < 5)
+                        FAIL_CHECK("tanh(" << z[at] << ") at column " << j << " of " << width << " differs");
+                }
+            }
+        }
+        if (any) CHECK(std::memcmp(first.data(), y.data(), z.size() * sizeof(float)) == 0);
+        first = y;
+        any = true;
+    }
+#if defined(EIGEN_VECTORIZE_FMA)
+    // Built for an FMA machine, Eigen's own array tanh evaluates the same formula: identical full vectors.
+    if (any) {
+        Eigen::ArrayXf eigen = Eigen::Map<const Eigen::ArrayXf>(z.data(), n).tanh();
+        const Index full =
+            n / Eigen::internal::packet_traits<float>::size * Eigen::internal::packet_traits<float>::size;
+        for (Index i = 0; i < full; ++i)
+            if (!std::isnan(z[static_cast<std::size_t>(i)])) CHECK(eigen(i) == first[static_cast<std::size_t>(i)]);
+    }
+#endif
 }

@@ -163,7 +163,7 @@ TEST_CASE("Constructor arguments follow Keras normalisation", "[simple_rnn][conf
     CHECK_FALSE(defaults.unroll());
     CHECK(defaults.name() == "simple_rnn");
     CHECK(std::string(defaults.activation_name()) == "tanh");
-    CHECK(std::string(SimpleRNN<double, elman::Linear>::activation_name()) == "linear");
+    CHECK(std::string(SimpleRNN<double, elman::Linear>(1).activation_name()) == "linear");
     CHECK(defaults.options().kernel_initializer.class_name() == "GlorotUniform");
     CHECK(defaults.options().recurrent_initializer.class_name() == "Orthogonal");
     CHECK(defaults.options().bias_initializer.class_name() == "Zeros");

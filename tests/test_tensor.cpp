@@ -141,9 +141,9 @@ TEST_CASE("TensorView: null data is rejected unless the shape is empty", "[tenso
     CHECK_NOTHROW(TensorView<const float>(nullptr, {0, 3}));
     CHECK(TensorView<const float>(nullptr, {4, 0}).size() == 0);
     float x = 1.0f;
-    // A non-null view does not validate its extents up front; size() (and so matrix()) rejects them.
-    const TensorView<float> negative(&x, {1, -2});
-    CHECK_THROWS_WITH(negative.size(), Catch::Contains("negative extent in shape (1, -2)"));
+    // A view validates its extents when it is made (it stores its element count).
+    CHECK_THROWS_WITH((TensorView<float>(&x, {1, -2})), Catch::Contains("negative extent in shape (1, -2)"));
+    CHECK(TensorView<float>(&x, {1, 1}).size() == 1);
 }
 
 TEST_CASE("TensorView::from_rows views B*T x F rows as B x T x F without copying", "[tensor]") {
@@ -175,4 +175,31 @@ TEST_CASE("Tensor::resize reshapes in place", "[tensor]") {
     t.resize({2, 5});
     CHECK(t.size() == 10);
     CHECK(t.matrix().rows() == 2);
+}
+
+TEST_CASE("Tensor: a default tensor views as empty, and resizing to its own shape gives it its element", "[tensor]") {
+    const Tensor<float> empty;
+    const TensorView<const float> v = empty.view();  // used to throw inside noexcept (std::terminate)
+    CHECK(v.size() == 0);
+    CHECK(v.rank() == 0);
+    CHECK(v.matrix().size() == 0);
+    Tensor<float> t;
+    t.resize(Shape{});
+    CHECK(t.size() == 1);
+    t.resize({2, 3});
+    t.resize({2, 3});  // unchanged: keeps the storage and the values
+    CHECK(t.size() == 6);
+    CHECK(t.shape() == Shape{2, 3});
+}
+
+TEST_CASE("Shape: equality compares rank and extents, size checks overflow", "[tensor]") {
+    CHECK(Shape{2, 3} == Shape{2, 3});
+    CHECK(Shape{2, 3} != Shape{3, 2});
+    CHECK(Shape{2, 3} != Shape{2, 3, 1});
+    CHECK(Shape{} == Shape{});
+    CHECK(Shape{0, 5}.size() == 0);
+    CHECK(Shape{3, 4, 5}.size() == 60);
+    const Index big = Index(1) << 32;
+    CHECK_THROWS_AS((Shape{big, big}.size()), std::length_error);
+    CHECK_THROWS_AS((Shape{2, -1}.size()), std::invalid_argument);
 }

@@ -3,7 +3,8 @@
 """Generate single_include/elman/elman.hpp from the umbrella include/elman/elman.hpp.
 
 Every `#include <elman/...>` is replaced by the file's text the first time it is met and by a
-`// #include <elman/...>` marker every time (so the origin of each block stays visible). Per-file
+`// #include <elman/...>` marker every time (so the origin of each block stays visible); a `.inc` kernel body is
+expanded at every include site, since each inclusion instantiates it for another instruction set. Per-file
 `#pragma once` and SPDX lines are dropped; one banner and one `#pragma once` open the result.
 The output depends only on the input files: no timestamps, no absolute paths.
 
@@ -87,6 +88,12 @@ class Amalgamator:
             elif ENDIF_RE.match(line):
                 depth -= 1
             own = ELMAN_INCLUDE_RE.match(line)
+            if own and own.group(1).endswith(".inc"):
+                # A kernel body (detail/simd_kernels.inc) is meant to be expanded at every include site, each
+                # inside its own namespace and target region, so it is inlined each time (also under #if).
+                out.append("// #include <{}>".format(own.group(1)))
+                out.extend(self.expand(own.group(1)))
+                continue
             if own:
                 target = own.group(1)
                 if depth > 0:

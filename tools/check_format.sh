@@ -17,7 +17,7 @@ if [[ -z "$clang_format" ]]; then
     exit 1
 fi
 
-mapfile -t files < <(find include tests examples -type f \( -name '*.hpp' -o -name '*.cpp' -o -name '*.h' \) \
+mapfile -t files < <(find include tests examples -type f \( -name '*.hpp' -o -name '*.cpp' -o -name '*.h' -o -name '*.inc' \) \
     -not -path '*/data/*' -not -path '*/node_modules/*' | LC_ALL=C sort)
 if [[ ${#files[@]} -eq 0 ]]; then
     echo "check_format.sh: no files to check" >&2

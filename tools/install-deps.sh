@@ -12,8 +12,13 @@ packages=(
     catch2 nlohmann-json3-dev
     # tools/check_format.sh (pinned to clang-format 14)
     clang-format-14
+    # tools/fuzz.sh: libFuzzer and the sanitizer runtimes for clang++ 14 (only recommended by clang, which
+    # --no-install-recommends skips)
+    libclang-rt-14-dev
     # include/elman/io: compressed .npz and Keras .h5 (optional and auto-detected, but CI should test them)
     zlib1g-dev libhdf5-dev
+    # tools/test.sh aarch64-qemu: the cross compiler (with its libstdc++/libc for arm64) and the user-mode emulator
+    g++-aarch64-linux-gnu qemu-user-static
 )
 
 missing=()

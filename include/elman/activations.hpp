@@ -20,6 +20,8 @@
 
 #include <cmath>
 #include <limits>
+#include <type_traits>
+#include <utility>
 
 ELMAN_NAMESPACE_BEGIN
 
@@ -109,6 +111,25 @@ struct HardSigmoid : ElementwiseActivation<HardSigmoid> {
     void derivative(const Eigen::ArrayBase<Z>& z, const Eigen::ArrayBase<Y>&, D&& d) const {
         using S = typename Z::Scalar;
         d = S(0.2) * (z >= S(-2.5) && z <= S(2.5)).template cast<S>();
+    }
+};
+
+/// Keras 3's `hard_sigmoid`: relu6(z + 3) / 6 = clip(z / 6 + 1/2, 0, 1) (TF 2.4's is HardSigmoid above). Keras
+/// configs call both "hard_sigmoid"; the model loaders select this one for files written by Keras 3
+/// (io::KerasSemantics), and it is also reachable by elman's own name "hard_sigmoid_keras3". NaN stays NaN;
+/// derivative 1/6 on [-3, 3] including the knees, 0 outside and for NaN (as HardSigmoid).
+struct HardSigmoidKeras3 : ElementwiseActivation<HardSigmoidKeras3> {
+    static constexpr const char* keras_name = "hard_sigmoid_keras3";
+    template <class Z, class Y>
+    void forward(const Eigen::ArrayBase<Z>& z, Y&& y) const {
+        using S = typename Z::Scalar;
+        const auto x = z / S(6) + S(0.5);
+        y = (x < S(0)).select(S(0), (x > S(1)).select(S(1), x));
+    }
+    template <class Z, class Y, class D>
+    void derivative(const Eigen::ArrayBase<Z>& z, const Eigen::ArrayBase<Y>&, D&& d) const {
+        using S = typename Z::Scalar;
+        d = (S(1) / S(6)) * (z >= S(-3) && z <= S(3)).template cast<S>();
     }
 };
 
@@ -254,6 +275,10 @@ template <class A, class = void>
 struct has_keras_name : std::false_type {};
 template <class A>
 struct has_keras_name<A, std::void_t<decltype(A::keras_name)>> : std::true_type {};
+template <class A, class = void>
+struct has_name_member : std::false_type {};
+template <class A>
+struct has_name_member<A, std::void_t<decltype(std::declval<const A&>().name())>> : std::true_type {};
 }  // namespace detail
 
 /// The Keras name of an activation type; "custom" for user functors without `keras_name`.
@@ -263,6 +288,18 @@ constexpr const char* activation_name() {
         return Activation::keras_name;
     } else {
         return "custom";
+    }
+}
+
+/// The Keras name of an activation object: its own `name()` where it has one (an activation chosen at run time,
+/// KerasActivation), else its type's activation_name().
+template <class Activation>
+const char* activation_name(const Activation& activation) noexcept {
+    if constexpr (detail::has_name_member<Activation>::value) {
+        return activation.name();
+    } else {
+        (void)activation;
+        return activation_name<Activation>();
     }
 }
 

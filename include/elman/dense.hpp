@@ -62,12 +62,19 @@ class Dense {
 
     /// `y = x · kernel + bias` for `x` of rank 2 or 3 whose last extent is input_dim.
     Tensor<Scalar> operator()(TensorView<const Scalar> x) const {
+        Tensor<Scalar> y;
+        (*this)(x, y);
+        return y;
+    }
+
+    /// Same, writing into `y` (resized in place, so repeated calls of one shape reuse its storage). `y` must not
+    /// be `x`'s buffer.
+    void operator()(TensorView<const Scalar> x, Tensor<Scalar>& y) const {
         check_input(x);
-        Tensor<Scalar> y(out_shape(x.shape()));
+        y.resize(out_shape(x.shape()));
         auto ym = y.matrix();
         ym.noalias() = x.matrix() * kernel();
         ym.rowwise() += bias().row(0);
-        return y;
     }
 
     /// Gradients given the forward input `x` and d loss / d y `grad_output` (shaped like the output).

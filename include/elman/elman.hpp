@@ -9,6 +9,7 @@
 #include <elman/dense.hpp>
 #include <elman/exceptions.hpp>
 #include <elman/initializers.hpp>
+#include <elman/isa.hpp>
 #include <elman/mask.hpp>
 #include <elman/parameter.hpp>
 #include <elman/random.hpp>

@@ -41,10 +41,10 @@ class Shape {
             if (e < 0) {
                 ELMAN_THROW(std::invalid_argument("elman::Shape: negative extent in shape " + to_string()));
             }
-            if (e != 0 && total > std::numeric_limits<Index>::max() / e) {
+            // Every call computes this, so no integer division (tens of cycles) on the way.
+            if (multiply_overflows(total, e, total)) {
                 ELMAN_THROW(std::length_error("elman::Shape: element count of shape " + to_string() + " overflows"));
             }
-            total *= e;
         }
         return total;
     }
@@ -65,6 +65,16 @@ class Shape {
     friend bool operator!=(const Shape& a, const Shape& b) noexcept { return !(a == b); }
 
   private:
+    static bool multiply_overflows(Index a, Index b, Index& product) noexcept {
+#if defined(__GNUC__) || defined(__clang__)
+        return __builtin_mul_overflow(a, b, &product);
+#else
+        if (b != 0 && a > std::numeric_limits<Index>::max() / b) return true;
+        product = a * b;
+        return false;
+#endif
+    }
+
     std::array<Index, max_rank> dims_{};
     int rank_ = 0;
 };

@@ -88,7 +88,7 @@ class SimpleRNN {
     Index units() const noexcept { return weights_.units(); }
     const Options& options() const noexcept { return options_; }
     const Activation& activation() const noexcept { return activation_; }
-    static constexpr const char* activation_name() { return elman::activation_name<Activation>(); }
+    const char* activation_name() const noexcept { return elman::activation_name(activation_); }
     const std::string& name() const noexcept { return options_.name; }
     bool use_bias() const noexcept { return options_.use_bias; }
     double dropout() const noexcept { return options_.dropout; }

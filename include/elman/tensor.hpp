@@ -27,14 +27,14 @@ class TensorView {
     using value_type = std::remove_const_t<T>;
 
     TensorView() = default;
-    TensorView(T* data, Shape shape) : data_(data), shape_(shape) {
-        if (data_ == nullptr && shape_.size() != 0) {
+    TensorView(T* data, Shape shape) : data_(data), shape_(shape), size_(shape.size()) {
+        if (data_ == nullptr && size_ != 0) {
             ELMAN_THROW(std::invalid_argument("elman::TensorView: null data pointer for shape " + shape_.to_string()));
         }
     }
     /// A mutable view converts to a const view.
     template <class U, class = std::enable_if_t<std::is_same<const U, T>::value && !std::is_same<U, T>::value>>
-    TensorView(const TensorView<U>& other) : data_(other.data()), shape_(other.shape()) {}
+    TensorView(const TensorView<U>& other) noexcept : data_(other.data()), shape_(other.shape()), size_(other.size()) {}
 
     /// View of a row-major Eigen matrix as `{rows / timesteps, timesteps, cols}`: the natural way to hand a
     /// `[B*T, F]` matrix (rows ordered b*T+t) to the layer without copying.
@@ -53,20 +53,30 @@ class TensorView {
     const Shape& shape() const noexcept { return shape_; }
     int rank() const noexcept { return shape_.rank(); }
     Index dim(int axis) const noexcept { return shape_[axis]; }
-    Index size() const { return shape_.size(); }
+    /// Element count (computed once, when the view is made: calls read it many times).
+    Index size() const noexcept { return size_; }
 
     /// The tensor as a row-major matrix `[prod(shape[:-1]), shape[-1]]` (rank >= 1).
     Eigen::Map<
         std::conditional_t<std::is_const<T>::value, const RowMajorMatrix<value_type>, RowMajorMatrix<value_type>>>
     matrix() const {
-        const Index cols = shape_.rank() == 0 ? 1 : shape_[shape_.rank() - 1];
-        const Index rows = cols == 0 ? 0 : size() / cols;
-        return {data_, rows, cols};
+        const int rank = shape_.rank();
+        if (rank == 0) return {data_, size_, 1};
+        Index rows = 1;  // the product of the leading extents (no division: calls map their operands every time)
+        for (int axis = 0; axis + 1 < rank; ++axis) rows *= shape_[axis];
+        return {data_, rows, shape_[rank - 1]};
     }
 
   private:
+    template <class>
+    friend class Tensor;
+    // For Tensor::view(): the owner's element count is already known, and a default Tensor (rank 0, no
+    // elements) has a null buffer that the checking constructor would refuse.
+    TensorView(T* data, Shape shape, Index size) noexcept : data_(data), shape_(shape), size_(size) {}
+
     T* data_ = nullptr;
     Shape shape_;
+    Index size_ = 0;
 };
 
 /// Owning row-major tensor (Keras weights, layer outputs). Element (i, j, k) of a `[d0, d1, d2]` tensor is
@@ -116,8 +126,8 @@ class Tensor {
     Scalar& operator()(Index i, Index j, Index k) { return data_[offset(i, j, k)]; }
     Scalar operator()(Index i, Index j, Index k) const { return data_[offset(i, j, k)]; }
 
-    TensorView<Scalar> view() noexcept { return {data_.data(), shape_}; }
-    TensorView<const Scalar> view() const noexcept { return {data_.data(), shape_}; }
+    TensorView<Scalar> view() noexcept { return {data_.data(), shape_, size()}; }
+    TensorView<const Scalar> view() const noexcept { return {data_.data(), shape_, size()}; }
     operator TensorView<const Scalar>() const noexcept { return view(); }
 
     /// Row-major matrix map `[prod(shape[:-1]), shape[-1]]`: `[B,U]` as is, `[B,T,U]` as rows b*T+t.
@@ -125,9 +135,17 @@ class Tensor {
     Eigen::Map<const RowMajorMatrix<Scalar>> matrix() const { return view().matrix(); }
 
     /// Reshape in place (same element count; storage reused when possible).
-    void resize(Shape shape) {
+    void resize(const Shape& shape) {
+        // Repeated calls of one shape end here. Extent by extent, not Shape's whole-array ==: `shape` was usually
+        // built just before, and a wide load of bytes just written by narrower stores stalls (store forwarding
+        // fails) for longer than this loop takes. (A default tensor has rank 0 and no element; resizing it to
+        // rank 0 gives it its one element.)
+        bool same = shape.rank() == shape_.rank() && (shape.rank() > 0 || !data_.empty());
+        for (int axis = 0; same && axis < shape.rank(); ++axis) same = shape[axis] == shape_[axis];
+        if (same) return;
+        const auto n = static_cast<std::size_t>(shape.size());
+        data_.resize(n);
         shape_ = shape;
-        data_.resize(static_cast<std::size_t>(shape.size()));
     }
 
   private:

@@ -47,6 +47,7 @@
 // Configuration macros that change inline definitions are part of the tag too, so two translation units
 // built with different settings get different symbols (each runs its own code) instead of an ODR violation:
 //   ELMAN_USE_BLAS   (backend.hpp: default_backend, hence every SimpleRNN)   -> suffix `_blas`, e.g. v1_0_0_blas
+//   ELMAN_ISA        (isa.hpp: the pinned SIMD path)   -> suffix `_isa_generic`, `_isa_avx2` or `_isa_avx512`
 // ELMAN_HAVE_ZLIB changes only the .npz readers; they carry their own inline namespace (io/detail/zip.hpp),
 // so the rest of the library, and the types user code passes around, stay the same with and without zlib.
 #if defined(ELMAN_USE_BLAS)
@@ -54,10 +55,42 @@
 #else
 #define ELMAN_DETAIL_ABI_BLAS
 #endif
-#define ELMAN_DETAIL_CONCAT_IMPL(a, b, c, blas) v##a##_##b##_##c##blas
-#define ELMAN_DETAIL_CONCAT(a, b, c, blas) ELMAN_DETAIL_CONCAT_IMPL(a, b, c, blas)
+// -DELMAN_ISA=generic|avx2|avx512 is a bare token: mapped to a number here, anything else is an error.
+#define ELMAN_DETAIL_ISA_ID_generic 1
+#define ELMAN_DETAIL_ISA_ID_avx2 2
+#define ELMAN_DETAIL_ISA_ID_avx512 3
+#define ELMAN_DETAIL_ISA_ID_IMPL(name) ELMAN_DETAIL_ISA_ID_##name
+#define ELMAN_DETAIL_ISA_ID(name) ELMAN_DETAIL_ISA_ID_IMPL(name)
+#if !defined(ELMAN_ISA)
+#define ELMAN_DETAIL_ABI_ISA
+#elif ELMAN_DETAIL_ISA_ID(ELMAN_ISA) == 1
+#define ELMAN_DETAIL_ABI_ISA _isa_generic
+#define ELMAN_DETAIL_PINNED_ISA ::elman::Isa::generic
+#elif ELMAN_DETAIL_ISA_ID(ELMAN_ISA) == 2
+#define ELMAN_DETAIL_ABI_ISA _isa_avx2
+#define ELMAN_DETAIL_PINNED_ISA ::elman::Isa::avx2
+#elif ELMAN_DETAIL_ISA_ID(ELMAN_ISA) == 3
+#define ELMAN_DETAIL_ABI_ISA _isa_avx512
+#define ELMAN_DETAIL_PINNED_ISA ::elman::Isa::avx512
+#else
+#error "ELMAN_ISA must be generic, avx2 or avx512 (e.g. -DELMAN_ISA=avx2), or left undefined"
+#endif
+// The x86-64 kernels need GCC/Clang `target` attributes; ELMAN_ISA=generic leaves them out.
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) &&                                                \
+    !(defined(ELMAN_ISA) && ELMAN_DETAIL_ISA_ID(ELMAN_ISA) == 1)
+#define ELMAN_DETAIL_X86_KERNELS 1
+#else
+#define ELMAN_DETAIL_X86_KERNELS 0
+#endif
+#if defined(ELMAN_ISA) && ELMAN_DETAIL_ISA_ID(ELMAN_ISA) != 1 && !ELMAN_DETAIL_X86_KERNELS
+#error "ELMAN_ISA=avx2 and ELMAN_ISA=avx512 need GCC or Clang on x86-64"
+#endif
+
+#define ELMAN_DETAIL_CONCAT_IMPL(a, b, c, blas, isa) v##a##_##b##_##c##blas##isa
+#define ELMAN_DETAIL_CONCAT(a, b, c, blas, isa) ELMAN_DETAIL_CONCAT_IMPL(a, b, c, blas, isa)
 #define ELMAN_ABI_NAMESPACE                                                                                            \
-    ELMAN_DETAIL_CONCAT(ELMAN_VERSION_MAJOR, ELMAN_VERSION_MINOR, ELMAN_VERSION_PATCH, ELMAN_DETAIL_ABI_BLAS)
+    ELMAN_DETAIL_CONCAT(ELMAN_VERSION_MAJOR, ELMAN_VERSION_MINOR, ELMAN_VERSION_PATCH, ELMAN_DETAIL_ABI_BLAS,          \
+                        ELMAN_DETAIL_ABI_ISA)
 
 #define ELMAN_NAMESPACE_BEGIN                                                                                          \
     namespace elman {                                                                                                  \
@@ -78,6 +111,8 @@ ELMAN_NAMESPACE_END
 
 #include <cmath>
 #include <limits>
+#include <type_traits>
+#include <utility>
 
 ELMAN_NAMESPACE_BEGIN
 
@@ -167,6 +202,25 @@ struct HardSigmoid : ElementwiseActivation<HardSigmoid> {
     void derivative(const Eigen::ArrayBase<Z>& z, const Eigen::ArrayBase<Y>&, D&& d) const {
         using S = typename Z::Scalar;
         d = S(0.2) * (z >= S(-2.5) && z <= S(2.5)).template cast<S>();
+    }
+};
+
+/// Keras 3's `hard_sigmoid`: relu6(z + 3) / 6 = clip(z / 6 + 1/2, 0, 1) (TF 2.4's is HardSigmoid above). Keras
+/// configs call both "hard_sigmoid"; the model loaders select this one for files written by Keras 3
+/// (io::KerasSemantics), and it is also reachable by elman's own name "hard_sigmoid_keras3". NaN stays NaN;
+/// derivative 1/6 on [-3, 3] including the knees, 0 outside and for NaN (as HardSigmoid).
+struct HardSigmoidKeras3 : ElementwiseActivation<HardSigmoidKeras3> {
+    static constexpr const char* keras_name = "hard_sigmoid_keras3";
+    template <class Z, class Y>
+    void forward(const Eigen::ArrayBase<Z>& z, Y&& y) const {
+        using S = typename Z::Scalar;
+        const auto x = z / S(6) + S(0.5);
+        y = (x < S(0)).select(S(0), (x > S(1)).select(S(1), x));
+    }
+    template <class Z, class Y, class D>
+    void derivative(const Eigen::ArrayBase<Z>& z, const Eigen::ArrayBase<Y>&, D&& d) const {
+        using S = typename Z::Scalar;
+        d = (S(1) / S(6)) * (z >= S(-3) && z <= S(3)).template cast<S>();
     }
 };
 
@@ -312,6 +366,10 @@ template <class A, class = void>
 struct has_keras_name : std::false_type {};
 template <class A>
 struct has_keras_name<A, std::void_t<decltype(A::keras_name)>> : std::true_type {};
+template <class A, class = void>
+struct has_name_member : std::false_type {};
+template <class A>
+struct has_name_member<A, std::void_t<decltype(std::declval<const A&>().name())>> : std::true_type {};
 }  // namespace detail
 
 /// The Keras name of an activation type; "custom" for user functors without `keras_name`.
@@ -321,6 +379,18 @@ constexpr const char* activation_name() {
         return Activation::keras_name;
     } else {
         return "custom";
+    }
+}
+
+/// The Keras name of an activation object: its own `name()` where it has one (an activation chosen at run time,
+/// KerasActivation), else its type's activation_name().
+template <class Activation>
+const char* activation_name(const Activation& activation) noexcept {
+    if constexpr (detail::has_name_member<Activation>::value) {
+        return activation.name();
+    } else {
+        (void)activation;
+        return activation_name<Activation>();
     }
 }
 
@@ -374,10 +444,14 @@ ELMAN_NAMESPACE_END
 #define ELMAN_ASSERT(condition) assert(condition)
 #endif
 
+#include <Eigen/Core>
+
+#include <cstddef>
 #include <stdexcept>
 #include <string>
 #include <tuple>
 #include <type_traits>
+#include <utility>
 
 ELMAN_NAMESPACE_BEGIN
 
@@ -385,7 +459,7 @@ ELMAN_NAMESPACE_BEGIN
 /// each type's `keras_name` is its name (plus `"None"` and `""` for Linear, as Keras' `activation=None`);
 /// visit_activation and the config reader (io/layer_config.hpp) both resolve names through it.
 using KerasActivations = std::tuple<Tanh, Linear, Relu, Sigmoid, HardSigmoid, Elu, Selu, Softplus, Softsign, Swish,
-                                    Gelu, Exponential, Softmax>;
+                                    Gelu, Exponential, Softmax, HardSigmoidKeras3>;
 
 namespace detail {
 
@@ -402,37 +476,117 @@ std::string activation_name_list(std::tuple<Activations...>*) {
     return list;
 }
 
-template <class Visitor, class First, class... Rest>
-decltype(auto) visit_activation_in(const std::string& name, Visitor& visitor, std::tuple<First, Rest...>*) {
-    if (activation_has_name<First>(name)) return visitor(First{});
-    if constexpr (sizeof...(Rest) > 0) {
-        return visit_activation_in(name, visitor, static_cast<std::tuple<Rest...>*>(nullptr));
-    } else {
+/// The position in KerasActivations of the activation Keras calls `name`; throws std::invalid_argument.
+template <std::size_t... I>
+std::size_t activation_index(const std::string& name, std::index_sequence<I...>) {
+    std::size_t index = sizeof...(I);
+    // The first match wins (the tuple order), as it would in a chain of ifs.
+    ((index == sizeof...(I) && activation_has_name<std::tuple_element_t<I, KerasActivations>>(name) ? index = I : 0),
+     ...);
+    if (index == sizeof...(I)) {
         ELMAN_THROW(std::invalid_argument("Unknown activation function: " + name +
-                                          ". Expected one of the TF 2.4 names: " +
+                                          ". Expected one of the Keras names elman knows: " +
                                           activation_name_list(static_cast<KerasActivations*>(nullptr)) + "."));
     }
+    return index;
+}
+
+template <std::size_t I, class Visitor>
+decltype(auto) visit_activation_at(std::size_t index, Visitor& visitor) {
+    if constexpr (I + 1 == std::tuple_size<KerasActivations>::value) {
+        return visitor(std::tuple_element_t<I, KerasActivations>{});
+    } else {
+        if (index == I) return visitor(std::tuple_element_t<I, KerasActivations>{});
+        return visit_activation_at<I + 1>(index, visitor);
+    }
+}
+
+template <std::size_t... I>
+const char* activation_name_at(std::size_t index, std::index_sequence<I...>) noexcept {
+    static constexpr const char* names[] = {std::tuple_element_t<I, KerasActivations>::keras_name...};
+    return names[index];
+}
+
+template <class Activation, std::size_t... I>
+constexpr std::size_t activation_position(std::index_sequence<I...>) noexcept {
+    std::size_t index = sizeof...(I);
+    ((std::is_same<Activation, std::tuple_element_t<I, KerasActivations>>::value ? index = I : 0), ...);
+    return index;
 }
 
 }  // namespace detail
 
+/// An activation chosen at run time: any one of KerasActivations behind a single type, for layers whose
+/// activation comes from a config (the model runtime, the loaders). `SimpleRNN<Scalar, KerasActivation>` is one
+/// instantiation of the layer for every Keras name, where `SimpleRNN<Scalar, A>` would be one per activation; the
+/// arithmetic is the typed activation's, picked once per block of rows, so the results are bit-identical to
+/// `SimpleRNN<Scalar, A>` (float tanh included, which runs on the layer's SIMD kernel either way).
+class KerasActivation {
+  public:
+    /// tanh, SimpleRNN's default.
+    KerasActivation() noexcept = default;
+    /// The activation Keras calls `name` (TF 2.4 names; "None" and "" mean linear). Throws std::invalid_argument
+    /// naming an unknown activation and listing the known ones.
+    explicit KerasActivation(const std::string& name)
+        : index_(detail::activation_index(name, std::make_index_sequence<count>{})) {}
+
+    /// The run-time form of the typed activation `Activation` (one of KerasActivations).
+    template <class Activation>
+    static KerasActivation of() noexcept {
+        constexpr std::size_t index = detail::activation_position<Activation>(std::make_index_sequence<count>{});
+        static_assert(index < count, "KerasActivation::of<A>: A is not one of KerasActivations");
+        KerasActivation a;
+        a.index_ = index;
+        return a;
+    }
+
+    /// The canonical Keras name ("linear" for "None").
+    const char* name() const noexcept { return detail::activation_name_at(index_, std::make_index_sequence<count>{}); }
+    /// Whether this is the typed activation `Activation`.
+    template <class Activation>
+    bool is() const noexcept {
+        return index_ == detail::activation_position<Activation>(std::make_index_sequence<count>{});
+    }
+    /// Returns `visitor(A{})` for the typed activation A this holds (the visitor must return one type for all).
+    template <class Visitor>
+    decltype(auto) visit(Visitor&& visitor) const {
+        return detail::visit_activation_at<0>(index_, visitor);
+    }
+
+    /// The activation interface of activations.hpp, forwarded to the typed activation.
+    template <class Z, class Y>
+    void forward(const Eigen::ArrayBase<Z>& z, Y&& y) const {
+        visit([&](auto activation) { activation.forward(z, y); });
+    }
+    template <class Z, class Y, class G, class GZ>
+    void backward(const Eigen::ArrayBase<Z>& z, const Eigen::ArrayBase<Y>& y, const Eigen::ArrayBase<G>& gy,
+                  GZ&& gz) const {
+        visit([&](auto activation) { activation.backward(z, y, gy, gz); });
+    }
+
+    friend bool operator==(const KerasActivation& a, const KerasActivation& b) noexcept { return a.index_ == b.index_; }
+    friend bool operator!=(const KerasActivation& a, const KerasActivation& b) noexcept { return !(a == b); }
+
+  private:
+    static constexpr std::size_t count = std::tuple_size<KerasActivations>::value;
+    std::size_t index_ = 0;  // KerasActivations starts with Tanh
+};
+
 /// Calls `visitor(Activation{})` with the activation type Keras calls `name` (TF 2.4 names, KerasActivations;
-/// `"None"` and `""` mean linear, as Keras' `activation=None`) and returns its result. The activation is a
-/// template parameter of SimpleRNN, so this is how a name read from a config picks an instantiation:
+/// `"None"` and `""` mean linear, as Keras' `activation=None`) and returns its result. For a layer, prefer
+/// `SimpleRNN<Scalar, KerasActivation>` (one instantiation for every name); this is for code that needs the type:
 ///
 ///     elman::visit_activation(name, [&](auto act) { elman::SimpleRNN<float, decltype(act)> rnn(units); ... });
 ///
 /// Throws std::invalid_argument naming the unknown activation.
 template <class Visitor>
 decltype(auto) visit_activation(const std::string& name, Visitor&& visitor) {
-    return detail::visit_activation_in(name, visitor, static_cast<KerasActivations*>(nullptr));
+    return KerasActivation(name).visit(visitor);
 }
 
 /// The canonical Keras name of the activation `name` selects ("None" and "" give "linear"). Throws
 /// std::invalid_argument naming an unknown activation, as visit_activation.
-inline std::string canonical_activation_name(const std::string& name) {
-    return visit_activation(name, [](auto activation) { return std::string(decltype(activation)::keras_name); });
-}
+inline std::string canonical_activation_name(const std::string& name) { return KerasActivation(name).name(); }
 
 ELMAN_NAMESPACE_END
 // #include <elman/activations.hpp>
@@ -718,10 +872,10 @@ class Shape {
             if (e < 0) {
                 ELMAN_THROW(std::invalid_argument("elman::Shape: negative extent in shape " + to_string()));
             }
-            if (e != 0 && total > std::numeric_limits<Index>::max() / e) {
+            // Every call computes this, so no integer division (tens of cycles) on the way.
+            if (multiply_overflows(total, e, total)) {
                 ELMAN_THROW(std::length_error("elman::Shape: element count of shape " + to_string() + " overflows"));
             }
-            total *= e;
         }
         return total;
     }
@@ -742,6 +896,16 @@ class Shape {
     friend bool operator!=(const Shape& a, const Shape& b) noexcept { return !(a == b); }
 
   private:
+    static bool multiply_overflows(Index a, Index b, Index& product) noexcept {
+#if defined(__GNUC__) || defined(__clang__)
+        return __builtin_mul_overflow(a, b, &product);
+#else
+        if (b != 0 && a > std::numeric_limits<Index>::max() / b) return true;
+        product = a * b;
+        return false;
+#endif
+    }
+
     std::array<Index, max_rank> dims_{};
     int rank_ = 0;
 };
@@ -775,14 +939,14 @@ class TensorView {
     using value_type = std::remove_const_t<T>;
 
     TensorView() = default;
-    TensorView(T* data, Shape shape) : data_(data), shape_(shape) {
-        if (data_ == nullptr && shape_.size() != 0) {
+    TensorView(T* data, Shape shape) : data_(data), shape_(shape), size_(shape.size()) {
+        if (data_ == nullptr && size_ != 0) {
             ELMAN_THROW(std::invalid_argument("elman::TensorView: null data pointer for shape " + shape_.to_string()));
         }
     }
     /// A mutable view converts to a const view.
     template <class U, class = std::enable_if_t<std::is_same<const U, T>::value && !std::is_same<U, T>::value>>
-    TensorView(const TensorView<U>& other) : data_(other.data()), shape_(other.shape()) {}
+    TensorView(const TensorView<U>& other) noexcept : data_(other.data()), shape_(other.shape()), size_(other.size()) {}
 
     /// View of a row-major Eigen matrix as `{rows / timesteps, timesteps, cols}`: the natural way to hand a
     /// `[B*T, F]` matrix (rows ordered b*T+t) to the layer without copying.
@@ -801,20 +965,30 @@ class TensorView {
     const Shape& shape() const noexcept { return shape_; }
     int rank() const noexcept { return shape_.rank(); }
     Index dim(int axis) const noexcept { return shape_[axis]; }
-    Index size() const { return shape_.size(); }
+    /// Element count (computed once, when the view is made: calls read it many times).
+    Index size() const noexcept { return size_; }
 
     /// The tensor as a row-major matrix `[prod(shape[:-1]), shape[-1]]` (rank >= 1).
     Eigen::Map<
         std::conditional_t<std::is_const<T>::value, const RowMajorMatrix<value_type>, RowMajorMatrix<value_type>>>
     matrix() const {
-        const Index cols = shape_.rank() == 0 ? 1 : shape_[shape_.rank() - 1];
-        const Index rows = cols == 0 ? 0 : size() / cols;
-        return {data_, rows, cols};
+        const int rank = shape_.rank();
+        if (rank == 0) return {data_, size_, 1};
+        Index rows = 1;  // the product of the leading extents (no division: calls map their operands every time)
+        for (int axis = 0; axis + 1 < rank; ++axis) rows *= shape_[axis];
+        return {data_, rows, shape_[rank - 1]};
     }
 
   private:
+    template <class>
+    friend class Tensor;
+    // For Tensor::view(): the owner's element count is already known, and a default Tensor (rank 0, no
+    // elements) has a null buffer that the checking constructor would refuse.
+    TensorView(T* data, Shape shape, Index size) noexcept : data_(data), shape_(shape), size_(size) {}
+
     T* data_ = nullptr;
     Shape shape_;
+    Index size_ = 0;
 };
 
 /// Owning row-major tensor (Keras weights, layer outputs). Element (i, j, k) of a `[d0, d1, d2]` tensor is
@@ -864,8 +1038,8 @@ class Tensor {
     Scalar& operator()(Index i, Index j, Index k) { return data_[offset(i, j, k)]; }
     Scalar operator()(Index i, Index j, Index k) const { return data_[offset(i, j, k)]; }
 
-    TensorView<Scalar> view() noexcept { return {data_.data(), shape_}; }
-    TensorView<const Scalar> view() const noexcept { return {data_.data(), shape_}; }
+    TensorView<Scalar> view() noexcept { return {data_.data(), shape_, size()}; }
+    TensorView<const Scalar> view() const noexcept { return {data_.data(), shape_, size()}; }
     operator TensorView<const Scalar>() const noexcept { return view(); }
 
     /// Row-major matrix map `[prod(shape[:-1]), shape[-1]]`: `[B,U]` as is, `[B,T,U]` as rows b*T+t.
@@ -873,9 +1047,17 @@ class Tensor {
     Eigen::Map<const RowMajorMatrix<Scalar>> matrix() const { return view().matrix(); }
 
     /// Reshape in place (same element count; storage reused when possible).
-    void resize(Shape shape) {
+    void resize(const Shape& shape) {
+        // Repeated calls of one shape end here. Extent by extent, not Shape's whole-array ==: `shape` was usually
+        // built just before, and a wide load of bytes just written by narrower stores stalls (store forwarding
+        // fails) for longer than this loop takes. (A default tensor has rank 0 and no element; resizing it to
+        // rank 0 gives it its one element.)
+        bool same = shape.rank() == shape_.rank() && (shape.rank() > 0 || !data_.empty());
+        for (int axis = 0; same && axis < shape.rank(); ++axis) same = shape[axis] == shape_[axis];
+        if (same) return;
+        const auto n = static_cast<std::size_t>(shape.size());
+        data_.resize(n);
         shape_ = shape;
-        data_.resize(static_cast<std::size_t>(shape.size()));
     }
 
   private:
@@ -1467,12 +1649,19 @@ class Dense {
 
     /// `y = x · kernel + bias` for `x` of rank 2 or 3 whose last extent is input_dim.
     Tensor<Scalar> operator()(TensorView<const Scalar> x) const {
+        Tensor<Scalar> y;
+        (*this)(x, y);
+        return y;
+    }
+
+    /// Same, writing into `y` (resized in place, so repeated calls of one shape reuse its storage). `y` must not
+    /// be `x`'s buffer.
+    void operator()(TensorView<const Scalar> x, Tensor<Scalar>& y) const {
         check_input(x);
-        Tensor<Scalar> y(out_shape(x.shape()));
+        y.resize(out_shape(x.shape()));
         auto ym = y.matrix();
         ym.noalias() = x.matrix() * kernel();
         ym.rowwise() += bias().row(0);
-        return y;
     }
 
     /// Gradients given the forward input `x` and d loss / d y `grad_output` (shaped like the output).
@@ -1522,6 +1711,137 @@ std::vector<Variable<Scalar>> trainable_variables(Dense<Scalar>& layer, const De
 ELMAN_NAMESPACE_END
 // #include <elman/exceptions.hpp>
 // #include <elman/initializers.hpp>
+// #include <elman/isa.hpp>
+// Which SIMD kernels run: chosen at run time from what the CPU and the OS support, so a program built without
+// -march (plain x86-64, SSE2 only) still gets the AVX2+FMA or AVX-512 kernels on a CPU that has them.
+//
+// Paths (elman::Isa):
+//   generic  Eigen's packets for whatever the translation unit was compiled for (-march, NEON on aarch64, SSE2
+//            on plain x86-64): the only path on other architectures, other compilers, or with ELMAN_ISA=generic.
+//   avx2     AVX2 + FMA, 8 floats / 4 doubles per vector, 6-row register tiles (16 vector registers).
+//   avx512   AVX-512F, 16 floats / 8 doubles per vector, 12-row register tiles (32 vector registers).
+// The avx2 and avx512 kernels are compiled with GCC/Clang `target` attributes on x86-64 (no compiler flag
+// needed). Detection uses __builtin_cpu_supports, which also checks that the OS saves the AVX / AVX-512 register
+// state (XGETBV), and runs once per process.
+//
+// Forcing a path:
+//   - Environment variable ELMAN_ISA=generic|avx2|avx512, read once, at the first packing of weights (the
+//     first call of a layer, the construction of a stream) or the first active_isa(). A path the CPU or the
+//     build lacks, or another value, makes that first use throw std::runtime_error naming the variable.
+//   - Compile-time macro ELMAN_ISA=generic|avx2|avx512 (e.g. -DELMAN_ISA=avx2): pins the path and ignores the
+//     environment. With `generic` no target-attributed code is compiled at all (today's fixed-ISA build, also
+//     for toolchains without `target`). The macro is part of the ABI namespace, so translation units built
+//     with different settings do not share inline definitions.
+// The path is stored with each set of packed weights (the panel width follows the kernel's vector width), so
+// a pack and the kernel that reads it never disagree.
+
+// #include <elman/config.hpp>
+// #include <elman/exceptions.hpp>
+
+#include <cstdlib>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+
+ELMAN_NAMESPACE_BEGIN
+
+/// A family of SIMD kernels (see the top of this header).
+enum class Isa { generic, avx2, avx512 };
+
+/// "generic", "avx2" or "avx512".
+inline const char* isa_name(Isa isa) noexcept {
+    switch (isa) {
+        case Isa::avx2:
+            return "avx2";
+        case Isa::avx512:
+            return "avx512";
+        case Isa::generic:
+            break;
+    }
+    return "generic";
+}
+
+namespace detail {
+
+/// Whether this build contains the path's kernels (the generic path always).
+constexpr bool isa_compiled(Isa isa) noexcept {
+    switch (isa) {
+        case Isa::avx2:
+        case Isa::avx512:
+            return ELMAN_DETAIL_X86_KERNELS != 0;
+        case Isa::generic:
+            break;
+    }
+    return true;
+}
+
+/// What CPUID and the OS allow, ignoring what this build contains.
+inline bool cpu_supports(Isa isa) noexcept {
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+    switch (isa) {
+        case Isa::avx2:
+            return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+        case Isa::avx512:
+            return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+        case Isa::generic:
+            break;
+    }
+    return true;
+#else
+    return isa == Isa::generic;
+#endif
+}
+
+inline Isa best_isa() noexcept {
+    for (Isa isa : {Isa::avx512, Isa::avx2})
+        if (isa_compiled(isa) && cpu_supports(isa)) return isa;
+    return Isa::generic;
+}
+
+[[noreturn]] inline void throw_isa_unavailable(const std::string& what) {
+    std::string supported;
+    for (Isa isa : {Isa::generic, Isa::avx2, Isa::avx512}) {
+        if (isa_compiled(isa) && cpu_supports(isa))
+            supported += std::string(supported.empty() ? "" : ", ") + isa_name(isa);
+    }
+    ELMAN_THROW(std::runtime_error("elman: " + what + "; this CPU and build support: " + supported));
+}
+
+inline Isa choose_isa() {
+#if defined(ELMAN_ISA)
+    constexpr Isa pinned = ELMAN_DETAIL_PINNED_ISA;
+    if (!cpu_supports(pinned))
+        throw_isa_unavailable(std::string("the build pins ELMAN_ISA=") + isa_name(pinned) + ", which this CPU lacks");
+    return pinned;
+#else
+    const char* env = std::getenv("ELMAN_ISA");
+    if (env == nullptr || *env == '\0') return best_isa();
+    for (Isa isa : {Isa::generic, Isa::avx2, Isa::avx512}) {
+        if (std::strcmp(env, isa_name(isa)) != 0) continue;
+        if (!isa_compiled(isa) || !cpu_supports(isa))
+            throw_isa_unavailable(std::string("environment variable ELMAN_ISA=") + env + " names a path this " +
+                                  (isa_compiled(isa) ? "CPU lacks" : "build does not contain"));
+        return isa;
+    }
+    throw_isa_unavailable(std::string("environment variable ELMAN_ISA=\"") + env +
+                          "\" is not one of generic, avx2, avx512");
+#endif
+}
+
+}  // namespace detail
+
+/// True when this build contains the path's kernels and the CPU (and OS) can run them.
+inline bool isa_supported(Isa isa) noexcept { return detail::isa_compiled(isa) && detail::cpu_supports(isa); }
+
+/// The path every set of weights packed from now on uses: the best one the CPU supports, unless ELMAN_ISA (the
+/// macro, else the environment variable) forces one. Decided once per process; throws std::runtime_error (on
+/// every call, until fixed) when the forced path is unavailable or ELMAN_ISA has another value.
+inline Isa active_isa() {
+    static const Isa isa = detail::choose_isa();
+    return isa;
+}
+
+ELMAN_NAMESPACE_END
 // #include <elman/mask.hpp>
 // A read-only view of a Keras timestep mask of any arithmetic dtype (non-zero = keep the step).
 
@@ -2028,6 +2348,7 @@ inline Index slice_count(Index batch, int threads) noexcept {
 
 /// First row of slice `s` of `count` near-equal slices of `batch` rows (slice s is [begin(s), begin(s+1))).
 inline Index slice_begin(Index batch, Index count, Index s) noexcept {
+    if (count == 1) return batch * s;  // one slice, the usual case: no divisions
     return batch / count * s + std::min(s, batch % count);
 }
 
@@ -2195,7 +2516,7 @@ ELMAN_NAMESPACE_END
 //
 // Why not Eigen's GEMM: every Eigen product re-packs its weight operand, and a recurrence multiplies by the same
 // [K, U] weights at every timestep. For small batches (B = 1..16) that re-packing costs as much as the arithmetic.
-// Here the weights are packed once (at prepare time) into column panels of NR = 2 SIMD packets:
+// Here the weights are packed once (at prepare time) into column panels of NR = 2 SIMD vectors:
 //
 //     panel p = W[:, p*NR .. p*NR+NR)  stored k-major:  Wp[p][k][0..NR)    (last panel zero-padded)
 //
@@ -2203,69 +2524,77 @@ ELMAN_NAMESPACE_END
 // A value per row and loading one panel row per k. The bias is the accumulators' starting value (fused bias).
 // Each Z element is summed in plain k order (bias first), whatever the batch size, the row block or the thread:
 // results are bit-identical for any batch split.
+//
+// The kernels (detail/simd_kernels.inc) exist once per instruction set (elman/isa.hpp): Eigen's packets for the
+// translation unit's own flags, and on x86-64 AVX2+FMA and AVX-512F versions compiled with `target` pragmas. The
+// weights are packed for one of them (its vector width sets NR), chosen when they are packed and stored with
+// them; packed_gemm / packed_gemv run that kernel. Paths with FMA give bit-identical products (same operations
+// in the same order); Eigen's SSE2 packets multiply and add separately, so they differ within float rounding.
 
 // #include <elman/config.hpp>
+// #include <elman/exceptions.hpp>
+// #include <elman/isa.hpp>
 
 #include <Eigen/Core>
 
+#include <algorithm>
 #include <cstddef>
+#include <new>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
 #include <utility>
+#include <vector>
+
+#if ELMAN_DETAIL_X86_KERNELS
+#include <immintrin.h>
+#endif
 
 ELMAN_NAMESPACE_BEGIN
 namespace detail {
 
+/// What a kernel reads of a PackedWeights: panels and bias (64-byte aligned), sizes.
 template <class Scalar>
-struct PackedGemmTraits {
-    using Packet = typename Eigen::internal::packet_traits<Scalar>::type;
-    static constexpr int packet_size = Eigen::internal::packet_traits<Scalar>::size;
-    /// Columns per panel: two packets, so each broadcast A value feeds two independent FMAs.
-    static constexpr int nr = 2 * packet_size;
-    /// Rows per register tile: 2*MR accumulators + 2 weight packets + 1 broadcast must fit the register file
-    /// (32 vector registers with AVX-512, 16 with SSE/AVX).
-    static constexpr int mr = EIGEN_ARCH_DEFAULT_NUMBER_OF_REGISTERS >= 32 ? 12 : 6;
+struct PackedView {
+    const Scalar* panels;
+    const Scalar* bias;
+    Index depth, panel_count;
 };
 
-/// Weights `W [K, U]` packed into zero-padded panels plus the bias padded to the panel width.
+// ---- generic: Eigen's packets for this translation unit's flags ------------------------------------------------
+namespace generic_kernels {
 template <class Scalar>
-class PackedWeights {
-  public:
-    using Traits = PackedGemmTraits<Scalar>;
-    static constexpr int nr = Traits::nr;
+struct Ops {
+    using V = typename Eigen::internal::packet_traits<Scalar>::type;
+    static constexpr int size = Eigen::internal::packet_traits<Scalar>::size;
+    static constexpr int registers = EIGEN_ARCH_DEFAULT_NUMBER_OF_REGISTERS;
+    static EIGEN_ALWAYS_INLINE V load(const Scalar* p) noexcept { return Eigen::internal::pload<V>(p); }
+    static EIGEN_ALWAYS_INLINE void storeu(Scalar* p, V v) noexcept { Eigen::internal::pstoreu(p, v); }
+    static EIGEN_ALWAYS_INLINE V set1(Scalar s) noexcept { return Eigen::internal::pset1<V>(s); }
+    static EIGEN_ALWAYS_INLINE V zero() noexcept { return Eigen::internal::pset1<V>(Scalar(0)); }
+    static EIGEN_ALWAYS_INLINE V add(V a, V b) noexcept { return Eigen::internal::padd(a, b); }
+    static EIGEN_ALWAYS_INLINE V fmadd(V a, V b, V c) noexcept { return Eigen::internal::pmadd(a, b, c); }
+};
+// The float activation kernel is not instantiated on this path: the generic path keeps Eigen's own tanh.
+// #include <elman/detail/simd_kernels.inc>
+// The SIMD kernels, written once against a vector-operations policy `Ops<Scalar>` and included once per
+// instruction set by detail/packed_gemm.hpp, each time inside that ISA's namespace (which defines `Ops`) and,
+// for the x86-64 paths, inside a `target` pragma region: every function here then gets that ISA's code
+// generation without any compiler flag. No include guard on purpose; never include this file elsewhere.
+//
+// Ops<Scalar> provides: `V` (vector type), `size` (lanes), `registers` (vector registers of the ISA), and
+// load (aligned) / storeu / set1 / zero / add / fmadd(a, b, c) = a * b + c with one rounding where the ISA has
+// FMA. The float activation kernels also use mul / div / min / max / abs / select_lt and the partial
+// load / store of the first n lanes (n < size), which touch no memory past those lanes.
 
-    Index depth() const noexcept { return depth_; }
-    Index units() const noexcept { return units_; }
-    Index panels() const noexcept { return panels_; }
-    /// Row stride of a Z buffer this product writes: U rounded up to whole panels.
-    Index padded_units() const noexcept { return panels_ * nr; }
-    const Scalar* panel(Index p) const noexcept { return packed_.data() + p * depth_ * nr; }
-    const Scalar* bias() const noexcept { return bias_.data(); }
-
-    /// Packs the stacked weights: rows [0, top.rows()) from `top`, the next rows from `bottom` (either may have
-    /// zero rows), so `[x h] · [W; U]` is one product. `bias` has U entries or is empty (no bias).
-    template <class Top, class Bottom, class Bias>
-    void pack(const Eigen::MatrixBase<Top>& top, const Eigen::MatrixBase<Bottom>& bottom,
-              const Eigen::MatrixBase<Bias>& bias) {
-        using PanelMap = Eigen::Map<Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>;
-        units_ = top.rows() > 0 ? top.cols() : bottom.cols();
-        depth_ = top.rows() + bottom.rows();
-        panels_ = (units_ + nr - 1) / nr;
-        packed_.resize(panels_ * depth_ * nr);  // no-op when the shapes did not change (every call repacks)
-        bias_.resize(panels_ * nr);
-        for (Index p = 0; p < panels_; ++p) {
-            const Index cols = std::min<Index>(nr, units_ - p * nr);
-            PanelMap dst(packed_.data() + p * depth_ * nr, depth_, nr);
-            dst.topLeftCorner(top.rows(), cols) = top.middleCols(p * nr, cols);
-            dst.bottomLeftCorner(bottom.rows(), cols) = bottom.middleCols(p * nr, cols);
-            dst.rightCols(nr - cols).setZero();  // padding columns: exact zeros, never garbage
-        }
-        bias_.setZero();
-        for (Index j = 0; j < bias.size(); ++j) bias_[j] = bias(j);
-    }
-
-  private:
-    Index depth_ = 0, units_ = 0, panels_ = 0;
-    // Eigen's aligned storage: panels start on packet boundaries, so the kernel uses aligned loads.
-    Eigen::Matrix<Scalar, Eigen::Dynamic, 1> packed_, bias_;
+template <class Scalar>
+struct Tile {
+    using O = Ops<Scalar>;
+    static constexpr int packet = O::size;
+    /// Columns per panel: two vectors, so each broadcast A value feeds two independent FMAs.
+    static constexpr int nr = 2 * packet;
+    /// Rows per register tile: 2*MR accumulators + 2 weight vectors + 1 broadcast must fit the register file.
+    static constexpr int mr = O::registers >= 32 ? 12 : 6;
 };
 
 // One MR x (NP * NR) register tile over NP adjacent panels:
@@ -2273,67 +2602,66 @@ class PackedWeights {
 // Few rows give few independent FMA chains (2 per row and panel); more panels per tile keep enough chains in
 // flight to hide the FMA latency without changing any element's summation order.
 template <class Scalar, int MR, int NP, int Depth, std::size_t... I>
-EIGEN_ALWAYS_INLINE void packed_tile(const Scalar* a, Index lda, const PackedWeights<Scalar>& w, Index p0, Scalar* z,
+EIGEN_ALWAYS_INLINE void packed_tile(const Scalar* a, Index lda, const PackedView<Scalar>& w, Index p0, Scalar* z,
                                      Index ldz, std::index_sequence<I...>) noexcept {
-    using namespace Eigen::internal;
-    using Packet = typename PackedGemmTraits<Scalar>::Packet;
-    constexpr int P = PackedGemmTraits<Scalar>::packet_size;
-    constexpr int NR = PackedGemmTraits<Scalar>::nr;
-    const Index depth = Depth == Eigen::Dynamic ? w.depth() : Index(Depth);
+    using O = Ops<Scalar>;
+    using V = typename O::V;
+    constexpr int P = Tile<Scalar>::packet, NR = Tile<Scalar>::nr;
+    const Index depth = Depth == Eigen::Dynamic ? w.depth : Index(Depth);
     const Scalar* panel[NP];
-    Packet acc0[NP][MR], acc1[NP][MR];
+    V acc0[NP][MR], acc1[NP][MR];
     for (int q = 0; q < NP; ++q) {
-        panel[q] = w.panel(p0 + q);
-        const Scalar* bias = w.bias() + (p0 + q) * NR;
-        ((acc0[q][I] = pload<Packet>(bias)), ...);
-        ((acc1[q][I] = pload<Packet>(bias + P)), ...);
+        panel[q] = w.panels + (p0 + q) * w.depth * NR;
+        const Scalar* bias = w.bias + (p0 + q) * NR;
+        ((acc0[q][I] = O::load(bias)), ...);
+        ((acc1[q][I] = O::load(bias + P)), ...);
     }
     for (Index k = 0; k < depth; ++k) {
         if constexpr (NP == 1) {
             // Tall tile: broadcast each row's value as it is used (no registers left to hold MR broadcasts).
-            const Packet w0 = pload<Packet>(panel[0] + k * NR), w1 = pload<Packet>(panel[0] + k * NR + P);
-            ((acc0[0][I] = pmadd(pset1<Packet>(a[static_cast<Index>(I) * lda + k]), w0, acc0[0][I]),
-              acc1[0][I] = pmadd(pset1<Packet>(a[static_cast<Index>(I) * lda + k]), w1, acc1[0][I])),
+            const V w0 = O::load(panel[0] + k * NR), w1 = O::load(panel[0] + k * NR + P);
+            ((acc0[0][I] = O::fmadd(O::set1(a[static_cast<Index>(I) * lda + k]), w0, acc0[0][I]),
+              acc1[0][I] = O::fmadd(O::set1(a[static_cast<Index>(I) * lda + k]), w1, acc1[0][I])),
              ...);
         } else {
-            Packet av[MR];
-            ((av[I] = pset1<Packet>(a[static_cast<Index>(I) * lda + k])), ...);
+            V av[MR];
+            ((av[I] = O::set1(a[static_cast<Index>(I) * lda + k])), ...);
             for (int q = 0; q < NP; ++q) {
-                const Packet w0 = pload<Packet>(panel[q] + k * NR), w1 = pload<Packet>(panel[q] + k * NR + P);
+                const V w0 = O::load(panel[q] + k * NR), w1 = O::load(panel[q] + k * NR + P);
                 // Straight-line code over the rows (fold expression): the accumulators stay in registers.
-                ((acc0[q][I] = pmadd(av[I], w0, acc0[q][I]), acc1[q][I] = pmadd(av[I], w1, acc1[q][I])), ...);
+                ((acc0[q][I] = O::fmadd(av[I], w0, acc0[q][I]), acc1[q][I] = O::fmadd(av[I], w1, acc1[q][I])), ...);
             }
         }
     }
     for (int q = 0; q < NP; ++q) {
         Scalar* zq = z + q * NR;
-        ((pstoreu(zq + static_cast<Index>(I) * ldz, acc0[q][I]),
-          pstoreu(zq + static_cast<Index>(I) * ldz + P, acc1[q][I])),
+        ((O::storeu(zq + static_cast<Index>(I) * ldz, acc0[q][I]),
+          O::storeu(zq + static_cast<Index>(I) * ldz + P, acc1[q][I])),
          ...);
     }
 }
 
 // MR rows across every panel: groups of NP panels, then single panels for the rest.
 template <class Scalar, int MR, int Depth>
-EIGEN_ALWAYS_INLINE void packed_rows(const Scalar* a, Index lda, const PackedWeights<Scalar>& w, Scalar* z,
+EIGEN_ALWAYS_INLINE void packed_rows(const Scalar* a, Index lda, const PackedView<Scalar>& w, Scalar* z,
                                      Index ldz) noexcept {
-    constexpr int NR = PackedWeights<Scalar>::nr;
+    constexpr int NR = Tile<Scalar>::nr;
     constexpr int NP = MR == 1 ? 4 : MR <= 3 ? 2 : 1;
     Index p = 0;
-    for (; p + NP <= w.panels(); p += NP)
+    for (; p + NP <= w.panel_count; p += NP)
         packed_tile<Scalar, MR, NP, Depth>(a, lda, w, p, z + p * NR, ldz, std::make_index_sequence<MR>{});
     if constexpr (NP > 2) {
-        for (; p + 2 <= w.panels(); p += 2)
+        for (; p + 2 <= w.panel_count; p += 2)
             packed_tile<Scalar, MR, 2, Depth>(a, lda, w, p, z + p * NR, ldz, std::make_index_sequence<MR>{});
     }
-    for (; p < w.panels(); ++p)
+    for (; p < w.panel_count; ++p)
         packed_tile<Scalar, MR, 1, Depth>(a, lda, w, p, z + p * NR, ldz, std::make_index_sequence<MR>{});
 }
 
 // The leftover rows (fewer than MR) dispatch to a tile of exactly that height.
 template <class Scalar, int R, int Depth>
-void packed_remainder(Index rows, const Scalar* a, Index lda, const PackedWeights<Scalar>& w, Scalar* z,
-                      Index ldz) noexcept {
+EIGEN_ALWAYS_INLINE void packed_remainder(Index rows, const Scalar* a, Index lda, const PackedView<Scalar>& w,
+                                          Scalar* z, Index ldz) noexcept {
     if constexpr (R > 0) {
         if (rows == R) {
             packed_rows<Scalar, R, Depth>(a, lda, w, z, ldz);
@@ -2345,13 +2673,10 @@ void packed_remainder(Index rows, const Scalar* a, Index lda, const PackedWeight
     }
 }
 
-/// Z[rows, padded_units] (row stride ldz >= padded_units) = bias + A[rows, depth] (row stride lda) · W.
-/// Columns U..padded_units of Z receive exact zeros (bias and weight padding are 0). `Depth` fixes w.depth() at
-/// compile time (unrolled k loops); Eigen::Dynamic reads it from `w`.
-template <class Scalar, int Depth = Eigen::Dynamic>
-void packed_gemm(Index rows, const Scalar* a, Index lda, const PackedWeights<Scalar>& w, Scalar* z,
-                 Index ldz) noexcept {
-    constexpr int MR = PackedGemmTraits<Scalar>::mr;
+/// Z = bias + A · W, see packed_gemm in packed_gemm.hpp.
+template <class Scalar, int Depth>
+void gemm(Index rows, const Scalar* a, Index lda, const PackedView<Scalar>& w, Scalar* z, Index ldz) noexcept {
+    constexpr int MR = Tile<Scalar>::mr;
     Index i = 0;
     for (; i + MR <= rows; i += MR) packed_rows<Scalar, MR, Depth>(a + i * lda, lda, w, z + i * ldz, ldz);
     packed_remainder<Scalar, MR - 1, Depth>(rows - i, a + i * lda, lda, w, z + i * ldz, ldz);
@@ -2360,57 +2685,800 @@ void packed_gemm(Index rows, const Scalar* a, Index lda, const PackedWeights<Sca
 // One row across NP adjacent panels with k split S ways (k = s mod S goes to partial sum s): 2 * NP * S
 // independent FMA chains, then the partial sums are added in order s = 0..S-1 and the bias last.
 template <class Scalar, int NP, int S, int Depth>
-EIGEN_ALWAYS_INLINE void packed_row_split(const Scalar* a, const PackedWeights<Scalar>& w, Index p0,
-                                          Scalar* z) noexcept {
-    using namespace Eigen::internal;
-    using Packet = typename PackedGemmTraits<Scalar>::Packet;
-    constexpr int P = PackedGemmTraits<Scalar>::packet_size;
-    constexpr int NR = PackedGemmTraits<Scalar>::nr;
-    const Index depth = Depth == Eigen::Dynamic ? w.depth() : Index(Depth);
+EIGEN_ALWAYS_INLINE void packed_row_split(const Scalar* a, const PackedView<Scalar>& w, Index p0, Scalar* z) noexcept {
+    using O = Ops<Scalar>;
+    using V = typename O::V;
+    constexpr int P = Tile<Scalar>::packet, NR = Tile<Scalar>::nr;
+    const Index depth = Depth == Eigen::Dynamic ? w.depth : Index(Depth);
     const Index k_main = depth / S * S;
     const Scalar* panel[NP];
-    Packet acc[S][NP][2];
-    for (int q = 0; q < NP; ++q) panel[q] = w.panel(p0 + q);
+    V acc[S][NP][2];
+    for (int q = 0; q < NP; ++q) panel[q] = w.panels + (p0 + q) * w.depth * NR;
     for (int s = 0; s < S; ++s)
-        for (int q = 0; q < NP; ++q) acc[s][q][0] = acc[s][q][1] = pset1<Packet>(Scalar(0));
+        for (int q = 0; q < NP; ++q) acc[s][q][0] = acc[s][q][1] = O::zero();
     for (Index k = 0; k < k_main; k += S) {
         for (int s = 0; s < S; ++s) {
-            const Packet av = pset1<Packet>(a[k + s]);
+            const V av = O::set1(a[k + s]);
             for (int q = 0; q < NP; ++q) {
-                acc[s][q][0] = pmadd(av, pload<Packet>(panel[q] + (k + s) * NR), acc[s][q][0]);
-                acc[s][q][1] = pmadd(av, pload<Packet>(panel[q] + (k + s) * NR + P), acc[s][q][1]);
+                acc[s][q][0] = O::fmadd(av, O::load(panel[q] + (k + s) * NR), acc[s][q][0]);
+                acc[s][q][1] = O::fmadd(av, O::load(panel[q] + (k + s) * NR + P), acc[s][q][1]);
             }
         }
     }
     for (Index k = k_main; k < depth; ++k) {
-        const Packet av = pset1<Packet>(a[k]);
+        const V av = O::set1(a[k]);
         for (int q = 0; q < NP; ++q) {
-            acc[0][q][0] = pmadd(av, pload<Packet>(panel[q] + k * NR), acc[0][q][0]);
-            acc[0][q][1] = pmadd(av, pload<Packet>(panel[q] + k * NR + P), acc[0][q][1]);
+            acc[0][q][0] = O::fmadd(av, O::load(panel[q] + k * NR), acc[0][q][0]);
+            acc[0][q][1] = O::fmadd(av, O::load(panel[q] + k * NR + P), acc[0][q][1]);
         }
     }
     for (int q = 0; q < NP; ++q) {
         for (int s = 1; s < S; ++s) {
-            acc[0][q][0] = padd(acc[0][q][0], acc[s][q][0]);
-            acc[0][q][1] = padd(acc[0][q][1], acc[s][q][1]);
+            acc[0][q][0] = O::add(acc[0][q][0], acc[s][q][0]);
+            acc[0][q][1] = O::add(acc[0][q][1], acc[s][q][1]);
         }
-        const Scalar* bias = w.bias() + (p0 + q) * NR;
-        pstoreu(z + q * NR, padd(pload<Packet>(bias), acc[0][q][0]));
-        pstoreu(z + q * NR + P, padd(pload<Packet>(bias + P), acc[0][q][1]));
+        const Scalar* bias = w.bias + (p0 + q) * NR;
+        O::storeu(z + q * NR, O::add(O::load(bias), acc[0][q][0]));
+        O::storeu(z + q * NR + P, O::add(O::load(bias + P), acc[0][q][1]));
     }
+}
+
+/// z = bias + a · W for one row, see packed_gemv in packed_gemm.hpp. Every column is split the same way (S = 2)
+/// whichever panel group holds it, so all paths with FMA sum each element identically whatever their width.
+template <class Scalar, int Depth>
+void gemv(const Scalar* a, const PackedView<Scalar>& w, Scalar* z) noexcept {
+    constexpr int NR = Tile<Scalar>::nr;
+    Index p = 0;
+    for (; p + 2 <= w.panel_count; p += 2) packed_row_split<Scalar, 2, 2, Depth>(a, w, p, z + p * NR);
+    if (p < w.panel_count) packed_row_split<Scalar, 1, 2, Depth>(a, w, p, z + p * NR);
+}
+
+// Eigen's float tanh (generic_fast_tanh_float, the FMA variant) operation for operation: clamp, odd/even
+// rational approximation, and x itself for |x| < 0.0004. min(a, b) returns a when either is NaN (Eigen's
+// pmin), so NaN propagates.
+template <class O>
+EIGEN_ALWAYS_INLINE typename O::V tanh_vector(typename O::V a_x) noexcept {
+    using V = typename O::V;
+    const V x = O::max(O::min(a_x, O::set1(7.99881172180175781f)), O::set1(-7.99881172180175781f));
+    const V x2 = O::mul(x, x);
+    V p = O::fmadd(x2, O::set1(-2.76076847742355e-16f), O::set1(2.00018790482477e-13f));
+    p = O::fmadd(x2, p, O::set1(-8.60467152213735e-11f));
+    p = O::fmadd(x2, p, O::set1(5.12229709037114e-08f));
+    p = O::fmadd(x2, p, O::set1(1.48572235717979e-05f));
+    p = O::fmadd(x2, p, O::set1(6.37261928875436e-04f));
+    p = O::fmadd(x2, p, O::set1(4.89352455891786e-03f));
+    p = O::mul(x, p);
+    V q = O::fmadd(x2, O::set1(1.19825839466702e-06f), O::set1(1.18534705686654e-04f));
+    q = O::fmadd(x2, q, O::set1(2.26843463243900e-03f));
+    q = O::fmadd(x2, q, O::set1(4.89352518554385e-03f));
+    return O::select_lt(O::abs(a_x), O::set1(0.0004f), x, O::div(p, q));
+}
+
+/// y[i, j] = tanh(z[i, j]) for a [rows, cols] block (row strides ldz, ldy). Every element goes through the same
+/// vector formula, the last partial vector of a row included, so a value does not depend on its column.
+/// A template only so that paths without the float activation operations never instantiate it.
+template <class Scalar>
+void tanh_rows(Index rows, Index cols, const Scalar* z, Index ldz, Scalar* y, Index ldy) noexcept {
+    static_assert(std::is_same<Scalar, float>::value, "tanh_rows: float only");
+    using O = Ops<Scalar>;
+    constexpr int P = O::size;
+    for (Index i = 0; i < rows; ++i) {
+        const float* zi = z + i * ldz;
+        float* yi = y + i * ldy;
+        Index j = 0;
+        for (; j + P <= cols; j += P) O::storeu(yi + j, tanh_vector<O>(O::loadu(zi + j)));
+        if (j < cols) {
+            const int n = static_cast<int>(cols - j);
+            O::store_partial(yi + j, n, tanh_vector<O>(O::load_partial(zi + j, n)));
+        }
+    }
+}
+}  // namespace generic_kernels
+
+#if ELMAN_DETAIL_X86_KERNELS
+// ---- AVX2 + FMA ---------------------------------------------------------------------------------------------
+#if defined(__clang__)
+#pragma clang attribute push(__attribute__((target("avx2,fma"))), apply_to = function)
+#else
+#pragma GCC push_options
+#pragma GCC target("avx2,fma")
+#endif
+namespace avx2_kernels {
+template <class Scalar>
+struct Ops;
+template <>
+struct Ops<float> {
+    using V = __m256;
+    static constexpr int size = 8, registers = 16;
+    static EIGEN_ALWAYS_INLINE V load(const float* p) noexcept { return _mm256_load_ps(p); }
+    static EIGEN_ALWAYS_INLINE V loadu(const float* p) noexcept { return _mm256_loadu_ps(p); }
+    static EIGEN_ALWAYS_INLINE void storeu(float* p, V v) noexcept { _mm256_storeu_ps(p, v); }
+    static EIGEN_ALWAYS_INLINE V set1(float s) noexcept { return _mm256_set1_ps(s); }
+    static EIGEN_ALWAYS_INLINE V zero() noexcept { return _mm256_setzero_ps(); }
+    static EIGEN_ALWAYS_INLINE V add(V a, V b) noexcept { return _mm256_add_ps(a, b); }
+    static EIGEN_ALWAYS_INLINE V mul(V a, V b) noexcept { return _mm256_mul_ps(a, b); }
+    static EIGEN_ALWAYS_INLINE V div(V a, V b) noexcept { return _mm256_div_ps(a, b); }
+    static EIGEN_ALWAYS_INLINE V fmadd(V a, V b, V c) noexcept { return _mm256_fmadd_ps(a, b, c); }
+    // Operands swapped as in Eigen's pmin / pmax: the result is `a` when either is NaN.
+    static EIGEN_ALWAYS_INLINE V min(V a, V b) noexcept { return _mm256_min_ps(b, a); }
+    static EIGEN_ALWAYS_INLINE V max(V a, V b) noexcept { return _mm256_max_ps(b, a); }
+    static EIGEN_ALWAYS_INLINE V abs(V a) noexcept { return _mm256_andnot_ps(_mm256_set1_ps(-0.0f), a); }
+    static EIGEN_ALWAYS_INLINE V select_lt(V a, V b, V yes, V no) noexcept {
+        return _mm256_blendv_ps(no, yes, _mm256_cmp_ps(a, b, _CMP_LT_OQ));
+    }
+    static EIGEN_ALWAYS_INLINE __m256i first(int n) noexcept {
+        return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+    }
+    static EIGEN_ALWAYS_INLINE V load_partial(const float* p, int n) noexcept {
+        return _mm256_maskload_ps(p, first(n));
+    }
+    static EIGEN_ALWAYS_INLINE void store_partial(float* p, int n, V v) noexcept {
+        _mm256_maskstore_ps(p, first(n), v);
+    }
+};
+template <>
+struct Ops<double> {
+    using V = __m256d;
+    static constexpr int size = 4, registers = 16;
+    static EIGEN_ALWAYS_INLINE V load(const double* p) noexcept { return _mm256_load_pd(p); }
+    static EIGEN_ALWAYS_INLINE void storeu(double* p, V v) noexcept { _mm256_storeu_pd(p, v); }
+    static EIGEN_ALWAYS_INLINE V set1(double s) noexcept { return _mm256_set1_pd(s); }
+    static EIGEN_ALWAYS_INLINE V zero() noexcept { return _mm256_setzero_pd(); }
+    static EIGEN_ALWAYS_INLINE V add(V a, V b) noexcept { return _mm256_add_pd(a, b); }
+    static EIGEN_ALWAYS_INLINE V fmadd(V a, V b, V c) noexcept { return _mm256_fmadd_pd(a, b, c); }
+};
+// #include <elman/detail/simd_kernels.inc>
+// The SIMD kernels, written once against a vector-operations policy `Ops<Scalar>` and included once per
+// instruction set by detail/packed_gemm.hpp, each time inside that ISA's namespace (which defines `Ops`) and,
+// for the x86-64 paths, inside a `target` pragma region: every function here then gets that ISA's code
+// generation without any compiler flag. No include guard on purpose; never include this file elsewhere.
+//
+// Ops<Scalar> provides: `V` (vector type), `size` (lanes), `registers` (vector registers of the ISA), and
+// load (aligned) / storeu / set1 / zero / add / fmadd(a, b, c) = a * b + c with one rounding where the ISA has
+// FMA. The float activation kernels also use mul / div / min / max / abs / select_lt and the partial
+// load / store of the first n lanes (n < size), which touch no memory past those lanes.
+
+template <class Scalar>
+struct Tile {
+    using O = Ops<Scalar>;
+    static constexpr int packet = O::size;
+    /// Columns per panel: two vectors, so each broadcast A value feeds two independent FMAs.
+    static constexpr int nr = 2 * packet;
+    /// Rows per register tile: 2*MR accumulators + 2 weight vectors + 1 broadcast must fit the register file.
+    static constexpr int mr = O::registers >= 32 ? 12 : 6;
+};
+
+// One MR x (NP * NR) register tile over NP adjacent panels:
+// z[i, 0..NP*NR) = bias + sum_k a[i, k] * panels[k, ...] for i < MR.
+// Few rows give few independent FMA chains (2 per row and panel); more panels per tile keep enough chains in
+// flight to hide the FMA latency without changing any element's summation order.
+template <class Scalar, int MR, int NP, int Depth, std::size_t... I>
+EIGEN_ALWAYS_INLINE void packed_tile(const Scalar* a, Index lda, const PackedView<Scalar>& w, Index p0, Scalar* z,
+                                     Index ldz, std::index_sequence<I...>) noexcept {
+    using O = Ops<Scalar>;
+    using V = typename O::V;
+    constexpr int P = Tile<Scalar>::packet, NR = Tile<Scalar>::nr;
+    const Index depth = Depth == Eigen::Dynamic ? w.depth : Index(Depth);
+    const Scalar* panel[NP];
+    V acc0[NP][MR], acc1[NP][MR];
+    for (int q = 0; q < NP; ++q) {
+        panel[q] = w.panels + (p0 + q) * w.depth * NR;
+        const Scalar* bias = w.bias + (p0 + q) * NR;
+        ((acc0[q][I] = O::load(bias)), ...);
+        ((acc1[q][I] = O::load(bias + P)), ...);
+    }
+    for (Index k = 0; k < depth; ++k) {
+        if constexpr (NP == 1) {
+            // Tall tile: broadcast each row's value as it is used (no registers left to hold MR broadcasts).
+            const V w0 = O::load(panel[0] + k * NR), w1 = O::load(panel[0] + k * NR + P);
+            ((acc0[0][I] = O::fmadd(O::set1(a[static_cast<Index>(I) * lda + k]), w0, acc0[0][I]),
+              acc1[0][I] = O::fmadd(O::set1(a[static_cast<Index>(I) * lda + k]), w1, acc1[0][I])),
+             ...);
+        } else {
+            V av[MR];
+            ((av[I] = O::set1(a[static_cast<Index>(I) * lda + k])), ...);
+            for (int q = 0; q < NP; ++q) {
+                const V w0 = O::load(panel[q] + k * NR), w1 = O::load(panel[q] + k * NR + P);
+                // Straight-line code over the rows (fold expression): the accumulators stay in registers.
+                ((acc0[q][I] = O::fmadd(av[I], w0, acc0[q][I]), acc1[q][I] = O::fmadd(av[I], w1, acc1[q][I])), ...);
+            }
+        }
+    }
+    for (int q = 0; q < NP; ++q) {
+        Scalar* zq = z + q * NR;
+        ((O::storeu(zq + static_cast<Index>(I) * ldz, acc0[q][I]),
+          O::storeu(zq + static_cast<Index>(I) * ldz + P, acc1[q][I])),
+         ...);
+    }
+}
+
+// MR rows across every panel: groups of NP panels, then single panels for the rest.
+template <class Scalar, int MR, int Depth>
+EIGEN_ALWAYS_INLINE void packed_rows(const Scalar* a, Index lda, const PackedView<Scalar>& w, Scalar* z,
+                                     Index ldz) noexcept {
+    constexpr int NR = Tile<Scalar>::nr;
+    constexpr int NP = MR == 1 ? 4 : MR <= 3 ? 2 : 1;
+    Index p = 0;
+    for (; p + NP <= w.panel_count; p += NP)
+        packed_tile<Scalar, MR, NP, Depth>(a, lda, w, p, z + p * NR, ldz, std::make_index_sequence<MR>{});
+    if constexpr (NP > 2) {
+        for (; p + 2 <= w.panel_count; p += 2)
+            packed_tile<Scalar, MR, 2, Depth>(a, lda, w, p, z + p * NR, ldz, std::make_index_sequence<MR>{});
+    }
+    for (; p < w.panel_count; ++p)
+        packed_tile<Scalar, MR, 1, Depth>(a, lda, w, p, z + p * NR, ldz, std::make_index_sequence<MR>{});
+}
+
+// The leftover rows (fewer than MR) dispatch to a tile of exactly that height.
+template <class Scalar, int R, int Depth>
+EIGEN_ALWAYS_INLINE void packed_remainder(Index rows, const Scalar* a, Index lda, const PackedView<Scalar>& w,
+                                          Scalar* z, Index ldz) noexcept {
+    if constexpr (R > 0) {
+        if (rows == R) {
+            packed_rows<Scalar, R, Depth>(a, lda, w, z, ldz);
+        } else {
+            packed_remainder<Scalar, R - 1, Depth>(rows, a, lda, w, z, ldz);
+        }
+    } else {
+        (void)rows, (void)a, (void)lda, (void)w, (void)z, (void)ldz;
+    }
+}
+
+/// Z = bias + A · W, see packed_gemm in packed_gemm.hpp.
+template <class Scalar, int Depth>
+void gemm(Index rows, const Scalar* a, Index lda, const PackedView<Scalar>& w, Scalar* z, Index ldz) noexcept {
+    constexpr int MR = Tile<Scalar>::mr;
+    Index i = 0;
+    for (; i + MR <= rows; i += MR) packed_rows<Scalar, MR, Depth>(a + i * lda, lda, w, z + i * ldz, ldz);
+    packed_remainder<Scalar, MR - 1, Depth>(rows - i, a + i * lda, lda, w, z + i * ldz, ldz);
+}
+
+// One row across NP adjacent panels with k split S ways (k = s mod S goes to partial sum s): 2 * NP * S
+// independent FMA chains, then the partial sums are added in order s = 0..S-1 and the bias last.
+template <class Scalar, int NP, int S, int Depth>
+EIGEN_ALWAYS_INLINE void packed_row_split(const Scalar* a, const PackedView<Scalar>& w, Index p0, Scalar* z) noexcept {
+    using O = Ops<Scalar>;
+    using V = typename O::V;
+    constexpr int P = Tile<Scalar>::packet, NR = Tile<Scalar>::nr;
+    const Index depth = Depth == Eigen::Dynamic ? w.depth : Index(Depth);
+    const Index k_main = depth / S * S;
+    const Scalar* panel[NP];
+    V acc[S][NP][2];
+    for (int q = 0; q < NP; ++q) panel[q] = w.panels + (p0 + q) * w.depth * NR;
+    for (int s = 0; s < S; ++s)
+        for (int q = 0; q < NP; ++q) acc[s][q][0] = acc[s][q][1] = O::zero();
+    for (Index k = 0; k < k_main; k += S) {
+        for (int s = 0; s < S; ++s) {
+            const V av = O::set1(a[k + s]);
+            for (int q = 0; q < NP; ++q) {
+                acc[s][q][0] = O::fmadd(av, O::load(panel[q] + (k + s) * NR), acc[s][q][0]);
+                acc[s][q][1] = O::fmadd(av, O::load(panel[q] + (k + s) * NR + P), acc[s][q][1]);
+            }
+        }
+    }
+    for (Index k = k_main; k < depth; ++k) {
+        const V av = O::set1(a[k]);
+        for (int q = 0; q < NP; ++q) {
+            acc[0][q][0] = O::fmadd(av, O::load(panel[q] + k * NR), acc[0][q][0]);
+            acc[0][q][1] = O::fmadd(av, O::load(panel[q] + k * NR + P), acc[0][q][1]);
+        }
+    }
+    for (int q = 0; q < NP; ++q) {
+        for (int s = 1; s < S; ++s) {
+            acc[0][q][0] = O::add(acc[0][q][0], acc[s][q][0]);
+            acc[0][q][1] = O::add(acc[0][q][1], acc[s][q][1]);
+        }
+        const Scalar* bias = w.bias + (p0 + q) * NR;
+        O::storeu(z + q * NR, O::add(O::load(bias), acc[0][q][0]));
+        O::storeu(z + q * NR + P, O::add(O::load(bias + P), acc[0][q][1]));
+    }
+}
+
+/// z = bias + a · W for one row, see packed_gemv in packed_gemm.hpp. Every column is split the same way (S = 2)
+/// whichever panel group holds it, so all paths with FMA sum each element identically whatever their width.
+template <class Scalar, int Depth>
+void gemv(const Scalar* a, const PackedView<Scalar>& w, Scalar* z) noexcept {
+    constexpr int NR = Tile<Scalar>::nr;
+    Index p = 0;
+    for (; p + 2 <= w.panel_count; p += 2) packed_row_split<Scalar, 2, 2, Depth>(a, w, p, z + p * NR);
+    if (p < w.panel_count) packed_row_split<Scalar, 1, 2, Depth>(a, w, p, z + p * NR);
+}
+
+// Eigen's float tanh (generic_fast_tanh_float, the FMA variant) operation for operation: clamp, odd/even
+// rational approximation, and x itself for |x| < 0.0004. min(a, b) returns a when either is NaN (Eigen's
+// pmin), so NaN propagates.
+template <class O>
+EIGEN_ALWAYS_INLINE typename O::V tanh_vector(typename O::V a_x) noexcept {
+    using V = typename O::V;
+    const V x = O::max(O::min(a_x, O::set1(7.99881172180175781f)), O::set1(-7.99881172180175781f));
+    const V x2 = O::mul(x, x);
+    V p = O::fmadd(x2, O::set1(-2.76076847742355e-16f), O::set1(2.00018790482477e-13f));
+    p = O::fmadd(x2, p, O::set1(-8.60467152213735e-11f));
+    p = O::fmadd(x2, p, O::set1(5.12229709037114e-08f));
+    p = O::fmadd(x2, p, O::set1(1.48572235717979e-05f));
+    p = O::fmadd(x2, p, O::set1(6.37261928875436e-04f));
+    p = O::fmadd(x2, p, O::set1(4.89352455891786e-03f));
+    p = O::mul(x, p);
+    V q = O::fmadd(x2, O::set1(1.19825839466702e-06f), O::set1(1.18534705686654e-04f));
+    q = O::fmadd(x2, q, O::set1(2.26843463243900e-03f));
+    q = O::fmadd(x2, q, O::set1(4.89352518554385e-03f));
+    return O::select_lt(O::abs(a_x), O::set1(0.0004f), x, O::div(p, q));
+}
+
+/// y[i, j] = tanh(z[i, j]) for a [rows, cols] block (row strides ldz, ldy). Every element goes through the same
+/// vector formula, the last partial vector of a row included, so a value does not depend on its column.
+/// A template only so that paths without the float activation operations never instantiate it.
+template <class Scalar>
+void tanh_rows(Index rows, Index cols, const Scalar* z, Index ldz, Scalar* y, Index ldy) noexcept {
+    static_assert(std::is_same<Scalar, float>::value, "tanh_rows: float only");
+    using O = Ops<Scalar>;
+    constexpr int P = O::size;
+    for (Index i = 0; i < rows; ++i) {
+        const float* zi = z + i * ldz;
+        float* yi = y + i * ldy;
+        Index j = 0;
+        for (; j + P <= cols; j += P) O::storeu(yi + j, tanh_vector<O>(O::loadu(zi + j)));
+        if (j < cols) {
+            const int n = static_cast<int>(cols - j);
+            O::store_partial(yi + j, n, tanh_vector<O>(O::load_partial(zi + j, n)));
+        }
+    }
+}
+}  // namespace avx2_kernels
+#if defined(__clang__)
+#pragma clang attribute pop
+#else
+#pragma GCC pop_options
+#endif
+
+// ---- AVX-512F -----------------------------------------------------------------------------------------------
+#if defined(__clang__)
+#pragma clang attribute push(__attribute__((target("avx512f,avx2,fma"))), apply_to = function)
+#else
+#pragma GCC push_options
+#pragma GCC target("avx512f,avx2,fma")
+#endif
+namespace avx512_kernels {
+template <class Scalar>
+struct Ops;
+template <>
+struct Ops<float> {
+    using V = __m512;
+    static constexpr int size = 16, registers = 32;
+    static EIGEN_ALWAYS_INLINE V load(const float* p) noexcept { return _mm512_load_ps(p); }
+    static EIGEN_ALWAYS_INLINE V loadu(const float* p) noexcept { return _mm512_loadu_ps(p); }
+    static EIGEN_ALWAYS_INLINE void storeu(float* p, V v) noexcept { _mm512_storeu_ps(p, v); }
+    static EIGEN_ALWAYS_INLINE V set1(float s) noexcept { return _mm512_set1_ps(s); }
+    static EIGEN_ALWAYS_INLINE V zero() noexcept { return _mm512_setzero_ps(); }
+    static EIGEN_ALWAYS_INLINE V add(V a, V b) noexcept { return _mm512_add_ps(a, b); }
+    static EIGEN_ALWAYS_INLINE V mul(V a, V b) noexcept { return _mm512_mul_ps(a, b); }
+    static EIGEN_ALWAYS_INLINE V div(V a, V b) noexcept { return _mm512_div_ps(a, b); }
+    static EIGEN_ALWAYS_INLINE V fmadd(V a, V b, V c) noexcept { return _mm512_fmadd_ps(a, b, c); }
+    // Operands swapped as in Eigen's pmin / pmax: the result is `a` when either is NaN. The zero-masked forms
+    // with a full mask are the same instruction; the plain ones pass _mm512_undefined_ps(), which g++ 12 reports
+    // as maybe-uninitialized once inlined.
+    static EIGEN_ALWAYS_INLINE V min(V a, V b) noexcept { return _mm512_maskz_min_ps(0xffff, b, a); }
+    static EIGEN_ALWAYS_INLINE V max(V a, V b) noexcept { return _mm512_maskz_max_ps(0xffff, b, a); }
+    static EIGEN_ALWAYS_INLINE V abs(V a) noexcept { return _mm512_abs_ps(a); }
+    static EIGEN_ALWAYS_INLINE V select_lt(V a, V b, V yes, V no) noexcept {
+        return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(a, b, _CMP_LT_OQ), no, yes);
+    }
+    static EIGEN_ALWAYS_INLINE __mmask16 first(int n) noexcept {
+        return static_cast<__mmask16>((1u << static_cast<unsigned>(n)) - 1u);
+    }
+    static EIGEN_ALWAYS_INLINE V load_partial(const float* p, int n) noexcept {
+        return _mm512_maskz_loadu_ps(first(n), p);
+    }
+    static EIGEN_ALWAYS_INLINE void store_partial(float* p, int n, V v) noexcept {
+        _mm512_mask_storeu_ps(p, first(n), v);
+    }
+};
+template <>
+struct Ops<double> {
+    using V = __m512d;
+    static constexpr int size = 8, registers = 32;
+    static EIGEN_ALWAYS_INLINE V load(const double* p) noexcept { return _mm512_load_pd(p); }
+    static EIGEN_ALWAYS_INLINE void storeu(double* p, V v) noexcept { _mm512_storeu_pd(p, v); }
+    static EIGEN_ALWAYS_INLINE V set1(double s) noexcept { return _mm512_set1_pd(s); }
+    static EIGEN_ALWAYS_INLINE V zero() noexcept { return _mm512_setzero_pd(); }
+    static EIGEN_ALWAYS_INLINE V add(V a, V b) noexcept { return _mm512_add_pd(a, b); }
+    static EIGEN_ALWAYS_INLINE V fmadd(V a, V b, V c) noexcept { return _mm512_fmadd_pd(a, b, c); }
+};
+// #include <elman/detail/simd_kernels.inc>
+// The SIMD kernels, written once against a vector-operations policy `Ops<Scalar>` and included once per
+// instruction set by detail/packed_gemm.hpp, each time inside that ISA's namespace (which defines `Ops`) and,
+// for the x86-64 paths, inside a `target` pragma region: every function here then gets that ISA's code
+// generation without any compiler flag. No include guard on purpose; never include this file elsewhere.
+//
+// Ops<Scalar> provides: `V` (vector type), `size` (lanes), `registers` (vector registers of the ISA), and
+// load (aligned) / storeu / set1 / zero / add / fmadd(a, b, c) = a * b + c with one rounding where the ISA has
+// FMA. The float activation kernels also use mul / div / min / max / abs / select_lt and the partial
+// load / store of the first n lanes (n < size), which touch no memory past those lanes.
+
+template <class Scalar>
+struct Tile {
+    using O = Ops<Scalar>;
+    static constexpr int packet = O::size;
+    /// Columns per panel: two vectors, so each broadcast A value feeds two independent FMAs.
+    static constexpr int nr = 2 * packet;
+    /// Rows per register tile: 2*MR accumulators + 2 weight vectors + 1 broadcast must fit the register file.
+    static constexpr int mr = O::registers >= 32 ? 12 : 6;
+};
+
+// One MR x (NP * NR) register tile over NP adjacent panels:
+// z[i, 0..NP*NR) = bias + sum_k a[i, k] * panels[k, ...] for i < MR.
+// Few rows give few independent FMA chains (2 per row and panel); more panels per tile keep enough chains in
+// flight to hide the FMA latency without changing any element's summation order.
+template <class Scalar, int MR, int NP, int Depth, std::size_t... I>
+EIGEN_ALWAYS_INLINE void packed_tile(const Scalar* a, Index lda, const PackedView<Scalar>& w, Index p0, Scalar* z,
+                                     Index ldz, std::index_sequence<I...>) noexcept {
+    using O = Ops<Scalar>;
+    using V = typename O::V;
+    constexpr int P = Tile<Scalar>::packet, NR = Tile<Scalar>::nr;
+    const Index depth = Depth == Eigen::Dynamic ? w.depth : Index(Depth);
+    const Scalar* panel[NP];
+    V acc0[NP][MR], acc1[NP][MR];
+    for (int q = 0; q < NP; ++q) {
+        panel[q] = w.panels + (p0 + q) * w.depth * NR;
+        const Scalar* bias = w.bias + (p0 + q) * NR;
+        ((acc0[q][I] = O::load(bias)), ...);
+        ((acc1[q][I] = O::load(bias + P)), ...);
+    }
+    for (Index k = 0; k < depth; ++k) {
+        if constexpr (NP == 1) {
+            // Tall tile: broadcast each row's value as it is used (no registers left to hold MR broadcasts).
+            const V w0 = O::load(panel[0] + k * NR), w1 = O::load(panel[0] + k * NR + P);
+            ((acc0[0][I] = O::fmadd(O::set1(a[static_cast<Index>(I) * lda + k]), w0, acc0[0][I]),
+              acc1[0][I] = O::fmadd(O::set1(a[static_cast<Index>(I) * lda + k]), w1, acc1[0][I])),
+             ...);
+        } else {
+            V av[MR];
+            ((av[I] = O::set1(a[static_cast<Index>(I) * lda + k])), ...);
+            for (int q = 0; q < NP; ++q) {
+                const V w0 = O::load(panel[q] + k * NR), w1 = O::load(panel[q] + k * NR + P);
+                // Straight-line code over the rows (fold expression): the accumulators stay in registers.
+                ((acc0[q][I] = O::fmadd(av[I], w0, acc0[q][I]), acc1[q][I] = O::fmadd(av[I], w1, acc1[q][I])), ...);
+            }
+        }
+    }
+    for (int q = 0; q < NP; ++q) {
+        Scalar* zq = z + q * NR;
+        ((O::storeu(zq + static_cast<Index>(I) * ldz, acc0[q][I]),
+          O::storeu(zq + static_cast<Index>(I) * ldz + P, acc1[q][I])),
+         ...);
+    }
+}
+
+// MR rows across every panel: groups of NP panels, then single panels for the rest.
+template <class Scalar, int MR, int Depth>
+EIGEN_ALWAYS_INLINE void packed_rows(const Scalar* a, Index lda, const PackedView<Scalar>& w, Scalar* z,
+                                     Index ldz) noexcept {
+    constexpr int NR = Tile<Scalar>::nr;
+    constexpr int NP = MR == 1 ? 4 : MR <= 3 ? 2 : 1;
+    Index p = 0;
+    for (; p + NP <= w.panel_count; p += NP)
+        packed_tile<Scalar, MR, NP, Depth>(a, lda, w, p, z + p * NR, ldz, std::make_index_sequence<MR>{});
+    if constexpr (NP > 2) {
+        for (; p + 2 <= w.panel_count; p += 2)
+            packed_tile<Scalar, MR, 2, Depth>(a, lda, w, p, z + p * NR, ldz, std::make_index_sequence<MR>{});
+    }
+    for (; p < w.panel_count; ++p)
+        packed_tile<Scalar, MR, 1, Depth>(a, lda, w, p, z + p * NR, ldz, std::make_index_sequence<MR>{});
+}
+
+// The leftover rows (fewer than MR) dispatch to a tile of exactly that height.
+template <class Scalar, int R, int Depth>
+EIGEN_ALWAYS_INLINE void packed_remainder(Index rows, const Scalar* a, Index lda, const PackedView<Scalar>& w,
+                                          Scalar* z, Index ldz) noexcept {
+    if constexpr (R > 0) {
+        if (rows == R) {
+            packed_rows<Scalar, R, Depth>(a, lda, w, z, ldz);
+        } else {
+            packed_remainder<Scalar, R - 1, Depth>(rows, a, lda, w, z, ldz);
+        }
+    } else {
+        (void)rows, (void)a, (void)lda, (void)w, (void)z, (void)ldz;
+    }
+}
+
+/// Z = bias + A · W, see packed_gemm in packed_gemm.hpp.
+template <class Scalar, int Depth>
+void gemm(Index rows, const Scalar* a, Index lda, const PackedView<Scalar>& w, Scalar* z, Index ldz) noexcept {
+    constexpr int MR = Tile<Scalar>::mr;
+    Index i = 0;
+    for (; i + MR <= rows; i += MR) packed_rows<Scalar, MR, Depth>(a + i * lda, lda, w, z + i * ldz, ldz);
+    packed_remainder<Scalar, MR - 1, Depth>(rows - i, a + i * lda, lda, w, z + i * ldz, ldz);
+}
+
+// One row across NP adjacent panels with k split S ways (k = s mod S goes to partial sum s): 2 * NP * S
+// independent FMA chains, then the partial sums are added in order s = 0..S-1 and the bias last.
+template <class Scalar, int NP, int S, int Depth>
+EIGEN_ALWAYS_INLINE void packed_row_split(const Scalar* a, const PackedView<Scalar>& w, Index p0, Scalar* z) noexcept {
+    using O = Ops<Scalar>;
+    using V = typename O::V;
+    constexpr int P = Tile<Scalar>::packet, NR = Tile<Scalar>::nr;
+    const Index depth = Depth == Eigen::Dynamic ? w.depth : Index(Depth);
+    const Index k_main = depth / S * S;
+    const Scalar* panel[NP];
+    V acc[S][NP][2];
+    for (int q = 0; q < NP; ++q) panel[q] = w.panels + (p0 + q) * w.depth * NR;
+    for (int s = 0; s < S; ++s)
+        for (int q = 0; q < NP; ++q) acc[s][q][0] = acc[s][q][1] = O::zero();
+    for (Index k = 0; k < k_main; k += S) {
+        for (int s = 0; s < S; ++s) {
+            const V av = O::set1(a[k + s]);
+            for (int q = 0; q < NP; ++q) {
+                acc[s][q][0] = O::fmadd(av, O::load(panel[q] + (k + s) * NR), acc[s][q][0]);
+                acc[s][q][1] = O::fmadd(av, O::load(panel[q] + (k + s) * NR + P), acc[s][q][1]);
+            }
+        }
+    }
+    for (Index k = k_main; k < depth; ++k) {
+        const V av = O::set1(a[k]);
+        for (int q = 0; q < NP; ++q) {
+            acc[0][q][0] = O::fmadd(av, O::load(panel[q] + k * NR), acc[0][q][0]);
+            acc[0][q][1] = O::fmadd(av, O::load(panel[q] + k * NR + P), acc[0][q][1]);
+        }
+    }
+    for (int q = 0; q < NP; ++q) {
+        for (int s = 1; s < S; ++s) {
+            acc[0][q][0] = O::add(acc[0][q][0], acc[s][q][0]);
+            acc[0][q][1] = O::add(acc[0][q][1], acc[s][q][1]);
+        }
+        const Scalar* bias = w.bias + (p0 + q) * NR;
+        O::storeu(z + q * NR, O::add(O::load(bias), acc[0][q][0]));
+        O::storeu(z + q * NR + P, O::add(O::load(bias + P), acc[0][q][1]));
+    }
+}
+
+/// z = bias + a · W for one row, see packed_gemv in packed_gemm.hpp. Every column is split the same way (S = 2)
+/// whichever panel group holds it, so all paths with FMA sum each element identically whatever their width.
+template <class Scalar, int Depth>
+void gemv(const Scalar* a, const PackedView<Scalar>& w, Scalar* z) noexcept {
+    constexpr int NR = Tile<Scalar>::nr;
+    Index p = 0;
+    for (; p + 2 <= w.panel_count; p += 2) packed_row_split<Scalar, 2, 2, Depth>(a, w, p, z + p * NR);
+    if (p < w.panel_count) packed_row_split<Scalar, 1, 2, Depth>(a, w, p, z + p * NR);
+}
+
+// Eigen's float tanh (generic_fast_tanh_float, the FMA variant) operation for operation: clamp, odd/even
+// rational approximation, and x itself for |x| < 0.0004. min(a, b) returns a when either is NaN (Eigen's
+// pmin), so NaN propagates.
+template <class O>
+EIGEN_ALWAYS_INLINE typename O::V tanh_vector(typename O::V a_x) noexcept {
+    using V = typename O::V;
+    const V x = O::max(O::min(a_x, O::set1(7.99881172180175781f)), O::set1(-7.99881172180175781f));
+    const V x2 = O::mul(x, x);
+    V p = O::fmadd(x2, O::set1(-2.76076847742355e-16f), O::set1(2.00018790482477e-13f));
+    p = O::fmadd(x2, p, O::set1(-8.60467152213735e-11f));
+    p = O::fmadd(x2, p, O::set1(5.12229709037114e-08f));
+    p = O::fmadd(x2, p, O::set1(1.48572235717979e-05f));
+    p = O::fmadd(x2, p, O::set1(6.37261928875436e-04f));
+    p = O::fmadd(x2, p, O::set1(4.89352455891786e-03f));
+    p = O::mul(x, p);
+    V q = O::fmadd(x2, O::set1(1.19825839466702e-06f), O::set1(1.18534705686654e-04f));
+    q = O::fmadd(x2, q, O::set1(2.26843463243900e-03f));
+    q = O::fmadd(x2, q, O::set1(4.89352518554385e-03f));
+    return O::select_lt(O::abs(a_x), O::set1(0.0004f), x, O::div(p, q));
+}
+
+/// y[i, j] = tanh(z[i, j]) for a [rows, cols] block (row strides ldz, ldy). Every element goes through the same
+/// vector formula, the last partial vector of a row included, so a value does not depend on its column.
+/// A template only so that paths without the float activation operations never instantiate it.
+template <class Scalar>
+void tanh_rows(Index rows, Index cols, const Scalar* z, Index ldz, Scalar* y, Index ldy) noexcept {
+    static_assert(std::is_same<Scalar, float>::value, "tanh_rows: float only");
+    using O = Ops<Scalar>;
+    constexpr int P = O::size;
+    for (Index i = 0; i < rows; ++i) {
+        const float* zi = z + i * ldz;
+        float* yi = y + i * ldy;
+        Index j = 0;
+        for (; j + P <= cols; j += P) O::storeu(yi + j, tanh_vector<O>(O::loadu(zi + j)));
+        if (j < cols) {
+            const int n = static_cast<int>(cols - j);
+            O::store_partial(yi + j, n, tanh_vector<O>(O::load_partial(zi + j, n)));
+        }
+    }
+}
+}  // namespace avx512_kernels
+#if defined(__clang__)
+#pragma clang attribute pop
+#else
+#pragma GCC pop_options
+#endif
+#endif  // ELMAN_DETAIL_X86_KERNELS
+
+/// Columns per panel of weights packed for `isa`: two of its vectors.
+template <class Scalar>
+constexpr Index panel_width(Isa isa) noexcept {
+    switch (isa) {
+#if ELMAN_DETAIL_X86_KERNELS
+        case Isa::avx2:
+            return avx2_kernels::Tile<Scalar>::nr;
+        case Isa::avx512:
+            return avx512_kernels::Tile<Scalar>::nr;
+#else
+        case Isa::avx2:
+        case Isa::avx512:
+#endif
+        case Isa::generic:
+            break;
+    }
+    return generic_kernels::Tile<Scalar>::nr;
+}
+
+/// Rows of the throughput kernel's register tile for `isa` (what the tests must cover: 1 .. 2*MR+1 rows).
+template <class Scalar>
+constexpr Index tile_rows(Isa isa) noexcept {
+    switch (isa) {
+#if ELMAN_DETAIL_X86_KERNELS
+        case Isa::avx2:
+            return avx2_kernels::Tile<Scalar>::mr;
+        case Isa::avx512:
+            return avx512_kernels::Tile<Scalar>::mr;
+#else
+        case Isa::avx2:
+        case Isa::avx512:
+#endif
+        case Isa::generic:
+            break;
+    }
+    return generic_kernels::Tile<Scalar>::mr;
+}
+
+/// std::allocator with 64-byte (cache line, one AVX-512 vector) alignment: every panel row load of every path
+/// is then aligned and none splits a cache line.
+template <class T>
+struct CacheLineAllocator {
+    using value_type = T;
+    static constexpr std::align_val_t alignment{64};
+    CacheLineAllocator() noexcept = default;
+    template <class U>
+    CacheLineAllocator(const CacheLineAllocator<U>&) noexcept {}
+    T* allocate(std::size_t n) { return static_cast<T*>(::operator new(n * sizeof(T), alignment)); }
+    void deallocate(T* p, std::size_t) noexcept { ::operator delete(p, alignment); }
+    template <class U>
+    bool operator==(const CacheLineAllocator<U>&) const noexcept {
+        return true;
+    }
+    template <class U>
+    bool operator!=(const CacheLineAllocator<U>&) const noexcept {
+        return false;
+    }
+};
+
+/// Weights `W [K, U]` packed into zero-padded panels plus the bias padded to the panel width, for one kernel.
+template <class Scalar>
+class PackedWeights {
+  public:
+    /// The kernel family these panels were packed for (elman::active_isa() unless pack() was given one).
+    Isa isa() const noexcept { return isa_; }
+    /// Columns per panel (two vectors of isa()).
+    Index nr() const noexcept { return nr_; }
+    Index depth() const noexcept { return depth_; }
+    Index units() const noexcept { return units_; }
+    Index panels() const noexcept { return panels_; }
+    /// Row stride of a Z buffer this product writes: U rounded up to whole panels.
+    Index padded_units() const noexcept { return panels_ * nr_; }
+    const Scalar* panel(Index p) const noexcept { return bias() + padded_units() + p * depth_ * nr_; }
+    const Scalar* bias() const noexcept { return storage_.data(); }
+    PackedView<Scalar> view() const noexcept { return {panel(0), bias(), depth_, panels_}; }
+
+    /// Packs the stacked weights: rows [0, top.rows()) from `top`, the next rows from `bottom` (either may have
+    /// zero rows), so `[x h] · [W; U]` is one product. `bias` has U entries or is empty (no bias). Packs for
+    /// elman::active_isa() (which throws std::runtime_error for an unusable ELMAN_ISA setting).
+    template <class Top, class Bottom, class Bias>
+    void pack(const Eigen::MatrixBase<Top>& top, const Eigen::MatrixBase<Bottom>& bottom,
+              const Eigen::MatrixBase<Bias>& bias) {
+        pack(top, bottom, bias, active_isa());
+    }
+
+    /// As above, for the kernels of `isa`; throws std::invalid_argument when !isa_supported(isa).
+    template <class Top, class Bottom, class Bias>
+    void pack(const Eigen::MatrixBase<Top>& top, const Eigen::MatrixBase<Bottom>& bottom,
+              const Eigen::MatrixBase<Bias>& bias, Isa isa) {
+        if (!isa_supported(isa)) {
+            ELMAN_THROW(std::invalid_argument(std::string("PackedWeights::pack: isa ") + isa_name(isa) +
+                                              " is not supported by this CPU and build"));
+        }
+        using PanelMap = Eigen::Map<Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>;
+        const Index nr = panel_width<Scalar>(isa);
+        const Index units = top.rows() > 0 ? top.cols() : bottom.cols();
+        const Index depth = top.rows() + bottom.rows();
+        const Index panels = (units + nr - 1) / nr;
+        // The bias block first (a whole number of panel widths, so the panels stay 64-byte aligned), then the
+        // panels. No-op when the shapes did not change (every call repacks).
+        storage_.resize(static_cast<std::size_t>(panels * nr * (depth + 1)));
+        isa_ = isa;
+        nr_ = nr;
+        units_ = units;
+        depth_ = depth;
+        panels_ = panels;
+        Scalar* packed = storage_.data() + padded_units();
+        for (Index p = 0; p < panels_; ++p) {
+            const Index cols = std::min<Index>(nr, units_ - p * nr);
+            PanelMap dst(packed + p * depth_ * nr, depth_, nr);
+            dst.topLeftCorner(top.rows(), cols) = top.middleCols(p * nr, cols);
+            dst.bottomLeftCorner(bottom.rows(), cols) = bottom.middleCols(p * nr, cols);
+            dst.rightCols(nr - cols).setZero();  // padding columns: exact zeros, never garbage
+        }
+        std::fill_n(storage_.data(), padded_units(), Scalar(0));
+        for (Index j = 0; j < bias.size(); ++j) storage_[static_cast<std::size_t>(j)] = bias(j);
+    }
+
+  private:
+    Isa isa_ = Isa::generic;
+    Index nr_ = panel_width<Scalar>(Isa::generic), depth_ = 0, units_ = 0, panels_ = 0;
+    std::vector<Scalar, CacheLineAllocator<Scalar>> storage_;  // [bias (padded_units) | panels]
+};
+
+/// Z[rows, padded_units] (row stride ldz >= padded_units) = bias + A[rows, depth] (row stride lda) · W, on the
+/// kernel `w` was packed for. Columns U..padded_units of Z receive exact zeros (bias and weight padding are 0).
+/// `Depth` fixes w.depth() at compile time (unrolled k loops); Eigen::Dynamic reads it from `w`.
+template <class Scalar, int Depth = Eigen::Dynamic>
+void packed_gemm(Index rows, const Scalar* a, Index lda, const PackedWeights<Scalar>& w, Scalar* z,
+                 Index ldz) noexcept {
+    switch (w.isa()) {
+#if ELMAN_DETAIL_X86_KERNELS
+        case Isa::avx512:
+            return avx512_kernels::gemm<Scalar, Depth>(rows, a, lda, w.view(), z, ldz);
+        case Isa::avx2:
+            return avx2_kernels::gemm<Scalar, Depth>(rows, a, lda, w.view(), z, ldz);
+#else
+        case Isa::avx512:
+        case Isa::avx2:
+#endif
+        case Isa::generic:
+            break;
+    }
+    generic_kernels::gemm<Scalar, Depth>(rows, a, lda, w.view(), z, ldz);
 }
 
 /// z[0, padded_units) = bias + a[0, depth) · W for a single row, latency-oriented: a batch of one sample has
 /// too few rows to fill the FMA units with plain-k-order chains (2 per panel), so k is split into partial sums
-/// (8 chains per group of panels). The summation order differs from packed_gemm's, so use it only where no
+/// (8 chains per pair of panels). The summation order differs from packed_gemm's, so use it only where no
 /// other row count can occur for the same data (a call whose whole batch is one sample, the streaming step of one
 /// sample). `Depth` as for packed_gemm.
 template <class Scalar, int Depth = Eigen::Dynamic>
 void packed_gemv(const Scalar* a, const PackedWeights<Scalar>& w, Scalar* z) noexcept {
-    constexpr int NR = PackedGemmTraits<Scalar>::nr;
-    Index p = 0;
-    for (; p + 2 <= w.panels(); p += 2) packed_row_split<Scalar, 2, 2, Depth>(a, w, p, z + p * NR);
-    if (p < w.panels()) packed_row_split<Scalar, 1, 4, Depth>(a, w, p, z + p * NR);
+    switch (w.isa()) {
+#if ELMAN_DETAIL_X86_KERNELS
+        case Isa::avx512:
+            return avx512_kernels::gemv<Scalar, Depth>(a, w.view(), z);
+        case Isa::avx2:
+            return avx2_kernels::gemv<Scalar, Depth>(a, w.view(), z);
+#else
+        case Isa::avx512:
+        case Isa::avx2:
+#endif
+        case Isa::generic:
+            break;
+    }
+    generic_kernels::gemv<Scalar, Depth>(a, w.view(), z);
+}
+
+/// y = tanh(z) for a float [rows, cols] block (row strides ldz, ldy) on the vector tanh of `isa`, Eigen's float
+/// approximation evaluated with FMA. Returns false (and writes nothing) on the generic path, where Eigen's own
+/// array tanh is the implementation.
+inline bool simd_tanh(Isa isa, Index rows, Index cols, const float* z, Index ldz, float* y, Index ldy) noexcept {
+    switch (isa) {
+#if ELMAN_DETAIL_X86_KERNELS
+        case Isa::avx512:
+            avx512_kernels::tanh_rows<float>(rows, cols, z, ldz, y, ldy);
+            return true;
+        case Isa::avx2:
+            avx2_kernels::tanh_rows<float>(rows, cols, z, ldz, y, ldy);
+            return true;
+#else
+        case Isa::avx512:
+        case Isa::avx2:
+#endif
+        case Isa::generic:
+            break;
+    }
+    (void)rows, (void)cols, (void)z, (void)ldz, (void)y, (void)ldy;
+    return false;
 }
 
 }  // namespace detail
@@ -2428,8 +3496,30 @@ ELMAN_NAMESPACE_END
 // dropout mask (only inside the product: the carried state is not masked). Slices touch only their own rows of
 // the state, output and trace, so they run concurrently; a slice's numbers do not depend on the others.
 
+// #include <elman/activation_registry.hpp>
+// #include <elman/activations.hpp>
 // #include <elman/config.hpp>
 // #include <elman/detail/packed_gemm.hpp>
+// #include <elman/detail/resize.hpp>
+// Resizing per-call buffers that usually already have the right size.
+
+// #include <elman/config.hpp>
+
+#include <Eigen/Core>
+
+ELMAN_NAMESPACE_BEGIN
+namespace detail {
+
+/// `m.resize(rows, cols)` unless `m` already has that size. Eigen's resize checks the element count for
+/// overflow with an integer division on every call, even when nothing changes; per-call workspaces of a small
+/// call are resized several times per call, where those divisions are a visible part of its time.
+template <class Derived>
+void fit(Eigen::PlainObjectBase<Derived>& m, Index rows, Index cols) {
+    if (m.rows() != rows || m.cols() != cols) m.resize(rows, cols);
+}
+
+}  // namespace detail
+ELMAN_NAMESPACE_END
 // #include <elman/detail/sequence_layout.hpp>
 // Where step t of sample b lives in a [B*T, ·] (batch-major) or [T*B, ·] (time-major) row-major buffer.
 
@@ -2460,6 +3550,7 @@ ELMAN_NAMESPACE_END
 #include <Eigen/Core>
 
 #include <algorithm>
+#include <type_traits>
 
 ELMAN_NAMESPACE_BEGIN
 namespace detail {
@@ -2506,12 +3597,12 @@ struct SliceWorkspace {
 
     /// Sizes every buffer the loop uses (the only allocation of a call; a no-op for an unchanged shape).
     void prepare(Index rows, Index features, Index units, Index z_columns, bool masked, bool recurrent_dropout) {
-        stacked.resize(rows, packet_padded<Scalar>(units + features));
-        z.resize(rows, z_columns);
-        state.resize(rows, packet_padded<Scalar>(units));
-        if (recurrent_dropout) dropped.resize(rows, units);
+        fit(stacked, rows, packet_padded<Scalar>(units + features));
+        fit(z, rows, z_columns);
+        fit(state, rows, packet_padded<Scalar>(units));
+        if (recurrent_dropout) fit(dropped, rows, units);
         if (masked) {
-            candidate.resize(rows, z_columns);
+            fit(candidate, rows, z_columns);
             carry.setZero(rows, units);  // Keras: the output carry starts at zero, not at h_{-1}
         }
     }
@@ -2530,6 +3621,8 @@ struct PackedProduct {
 
     static constexpr bool state_fits_operand = true;
     Index z_columns() const noexcept { return weights->padded_units(); }
+    /// The instruction set of the kernels this product runs (the activation follows it).
+    Isa isa() const noexcept { return weights->isa(); }
 
     void operator()(const RecurrenceIO<Scalar>& io, SliceWorkspace<Scalar>& ws, Index b0, Index rows, Index t,
                     const StridedRows<Scalar>& h) const noexcept {
@@ -2560,6 +3653,7 @@ struct EigenProduct {
 
     static constexpr bool state_fits_operand = false;
     Index z_columns() const noexcept { return packet_padded<Scalar>(recurrent_kernel->cols()); }
+    static constexpr Isa isa() noexcept { return Isa::generic; }
 
     void operator()(const RecurrenceIO<Scalar>& io, SliceWorkspace<Scalar>& ws, Index b0, Index rows, Index t,
                     const StridedRows<Scalar>& h) const noexcept {
@@ -2587,6 +3681,21 @@ StridedRows<Scalar> state_rows(const RecurrenceIO<Scalar>& io, SliceWorkspace<Sc
     return StridedRows<Scalar>(ws.state.data(), rows, io.units, Eigen::OuterStride<>(ws.state.cols()));
 }
 
+/// y = act(z) for rows of z. float tanh (the default activation) runs on the product's instruction set, so a
+/// build without -march does not fall back to SSE2 for it; everything else is the activation's own Eigen code.
+/// An activation chosen at run time picks its typed one here, once per block, so it takes the same paths.
+template <class Scalar, class Activation, class Z, class Y>
+void activate(const Activation& act, Isa isa, const Z& z, Y& y) noexcept {
+    if constexpr (std::is_same<Activation, KerasActivation>::value) {
+        act.visit([&](auto typed) { activate<Scalar>(typed, isa, z, y); });
+    } else {
+        if constexpr (std::is_same<Activation, Tanh>::value && std::is_same<Scalar, float>::value) {
+            if (simd_tanh(isa, z.rows(), z.cols(), z.data(), z.outerStride(), y.data(), y.outerStride())) return;
+        }
+        act.forward(z.array(), y.array());
+    }
+}
+
 /// One processed step p of rows [b0, b0 + rows) with the state in `h`.
 template <class Scalar, class Activation, class Product>
 void recurrence_step(const RecurrenceIO<Scalar>& io, const Activation& act, const Product& product,
@@ -2601,7 +3710,7 @@ void recurrence_step(const RecurrenceIO<Scalar>& io, const Activation& act, cons
     const bool masked = io.mask != nullptr;
     if (masked) {
         StridedRows<Scalar> candidate(ws.candidate.data(), rows, U, Eigen::OuterStride<>(ws.candidate.cols()));
-        act.forward(z.array(), candidate.array());
+        activate<Scalar>(act, product.isa(), z, candidate);
         if (trace) trace->activations.middleRows(p * B + b0, rows) = candidate;
         for (Index i = 0; i < rows; ++i) {
             const bool keep = io.mask->keep(io.layout.row(b0 + i, t));
@@ -2618,9 +3727,9 @@ void recurrence_step(const RecurrenceIO<Scalar>& io, const Activation& act, cons
         // per-row alignment bookkeeping, a visible part of a one-sample step.
         if (rows == 1) {
             Eigen::Map<RowMajorMatrix<Scalar>> h_row(h.data(), 1, U);
-            act.forward(Eigen::Map<const RowMajorMatrix<Scalar>>(z.data(), 1, U).array(), h_row.array());
+            activate<Scalar>(act, product.isa(), Eigen::Map<const RowMajorMatrix<Scalar>>(z.data(), 1, U), h_row);
         } else {
-            act.forward(z.array(), h.array());
+            activate<Scalar>(act, product.isa(), z, h);
         }
         if (trace) trace->activations.middleRows(p * B + b0, rows) = h;
     }
@@ -2659,6 +3768,7 @@ void run_slice(const RecurrenceIO<Scalar>& io, const Activation& act, const Prod
 
 }  // namespace detail
 ELMAN_NAMESPACE_END
+// #include <elman/detail/resize.hpp>
 // #include <elman/detail/sequence_layout.hpp>
 // #include <elman/exceptions.hpp>
 // #include <elman/mask.hpp>
@@ -2888,7 +3998,7 @@ class SequenceEngine {
         if (trace) begin_trace(*trace, flags, s, U, args, input_dropout, recurrent_dropout);
         if (input_dropout || trace) {
             RowMatrix& dropped = trace ? trace->inputs : dropped_inputs_;
-            dropped.resize(x.rows(), F);
+            fit(dropped, x.rows(), F);
             if (input_dropout) {
                 for (Index b = 0; b < B; ++b)
                     for (Index t = 0; t < T; ++t)
@@ -2901,7 +4011,7 @@ class SequenceEngine {
 
         result.output.resize(flags.return_sequences ? (flags.time_major ? Shape{T, B, U} : Shape{B, T, U})
                                                     : Shape{B, U});
-        state_.resize(B, U);
+        fit(state_, B, U);
         if (initial) {
             state_ = Eigen::Map<const RowMatrix>(initial, B, U);
         } else {
@@ -2967,7 +4077,7 @@ class SequenceEngine {
     }
 
     static void draw_mask(RowMatrix& mask, Index rows, Index cols, double rate, Random& rng) {
-        mask.resize(rows, cols);
+        fit(mask, rows, cols);
         const Scalar kept = static_cast<Scalar>(1.0 / (1.0 - rate));
         for (Index i = 0; i < rows; ++i)
             for (Index j = 0; j < cols; ++j) mask(i, j) = rng.uniform() >= rate ? kept : Scalar(0);
@@ -2984,9 +4094,9 @@ class SequenceEngine {
         trace.time_major = flags.time_major;
         trace.return_sequences = flags.return_sequences;
         trace.zero_output_for_mask = flags.zero_output_for_mask;
-        trace.states.resize((T + 1) * B, U);
-        trace.preactivations.resize(T * B, U);
-        trace.activations.resize(T * B, U);
+        fit(trace.states, (T + 1) * B, U);
+        fit(trace.preactivations, T * B, U);
+        fit(trace.activations, T * B, U);
         trace.step_mask.resize(args.mask.empty() ? 0 : T, args.mask.empty() ? 0 : B);
         if (input_dropout) {
             trace.dropout_mask = dropout_mask_;
@@ -3159,7 +4269,7 @@ class SimpleRNN {
     Index units() const noexcept { return weights_.units(); }
     const Options& options() const noexcept { return options_; }
     const Activation& activation() const noexcept { return activation_; }
-    static constexpr const char* activation_name() { return elman::activation_name<Activation>(); }
+    const char* activation_name() const noexcept { return elman::activation_name(activation_); }
     const std::string& name() const noexcept { return options_.name; }
     bool use_bias() const noexcept { return options_.use_bias; }
     double dropout() const noexcept { return options_.dropout; }

@@ -1,9 +1,13 @@
 # `cmake --install` of the elman build tree into a fresh PREFIX (fixture setup for the install-tree consumers).
-# Usage: cmake -DBUILD_DIR=<elman build dir> -DPREFIX=<dir> -P install.cmake
+# Usage: cmake -DBUILD_DIR=<elman build dir> -DPREFIX=<dir> [-DCLI=bin/elman-predict] -P install.cmake
+# CLI: where the elman-predict program must be installed, relative to PREFIX (when the build has it).
 file(REMOVE_RECURSE "${PREFIX}")
 execute_process(COMMAND "${CMAKE_COMMAND}" --install "${BUILD_DIR}" --prefix "${PREFIX}" RESULT_VARIABLE result)
 if(NOT result EQUAL 0)
   message(FATAL_ERROR "cmake --install failed: ${result}")
+endif()
+if(CLI AND NOT EXISTS "${PREFIX}/${CLI}")
+  message(FATAL_ERROR "the install lacks ${CLI}")
 endif()
 foreach(file IN ITEMS include/elman/elman.hpp include/elman/version.hpp share/cmake/Elman/ElmanConfig.cmake
                       share/cmake/Elman/ElmanConfigVersion.cmake share/cmake/Elman/ElmanTargets.cmake

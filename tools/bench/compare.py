@@ -1,15 +1,20 @@
 #!/usr/bin/python3
-"""elman vs oneDNN, PyTorch and OpenBLAS on the issue-5 shapes, measured interleaved in one run.
+"""elman vs oneDNN, PyTorch, OpenBLAS and ONNX Runtime on the issue-5 shapes, measured interleaved in one run.
 
     /usr/bin/python3 tools/bench/compare.py [--rounds 3] [--shapes S1,S3] [--threads 1,2] [--skip-install]
 
-Installs the peers from Debian (libdnnl-dev, python3-torch, libopenblas-dev), builds the peer programs of this
-directory with -O3 -march=native into build-perf-compare/, measures this machine's FMA peak (fma_peak.cpp),
-checks once per shape and thread count that every peer computes the same outputs as elman (same weights and
-inputs from one formula, last-timestep outputs within 1e-4), then runs ROUNDS rounds in which every program is
-run once per shape and thread count, in rotating order, each reporting the median of its own timed calls.
+Installs the peers from Debian (libdnnl-dev, python3-torch, libopenblas-dev) and ONNX Runtime from npm
+(onnxruntime-node and protobufjs as pinned by package-lock.json here, `npm ci --ignore-scripts` into
+build-perf-compare/node/: the package's install script only fetches GPU binaries, its CPU library is in the
+tarball), builds the peer programs of this directory with -O3 -march=native into build-perf-compare/, measures
+this machine's FMA peak (fma_peak.cpp), checks once per shape and thread count that every peer computes the
+same outputs as elman (same weights and inputs from one formula, last-timestep outputs within 1e-4), then runs
+ROUNDS rounds in which every program is run once per shape and thread count, in rotating order, each reporting
+the median of its own timed calls.
 The table shows the median over rounds. OpenBLAS-based peers (OpenBLAS, PyTorch) run twice: with
 OPENBLAS_CORETYPE=Haswell (this machine's preset: AVX2 kernels) and with OPENBLAS_CORETYPE=SkylakeX (AVX-512).
+ONNX Runtime runs one ONNX `RNN` node (peer_onnxruntime.js) in Node on its CPU execution provider.
+Subnormals: every peer computes with IEEE subnormals (no FTZ/DAZ); see docs/performance.md.
 Uses only the Python standard library."""
 import argparse
 import json
@@ -33,22 +38,47 @@ SHAPES = {  # B T F U
 DEBIAN_PACKAGES = ["libdnnl-dev", "python3-torch", "libopenblas-dev", "libeigen3-dev", "g++"]
 
 
-def sh(cmd, env=None, check=True):
-    r = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+def sh(cmd, env=None, check=True, cwd=None):
+    r = subprocess.run(cmd, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     if check and r.returncode != 0:
         sys.exit("command failed: %s\n%s%s" % (" ".join(cmd), r.stdout, r.stderr))
     return r
 
 
-def install():
+def install(build_dir):
     missing = [p for p in DEBIAN_PACKAGES if subprocess.run(["dpkg", "-s", p], stdout=subprocess.DEVNULL,
                                                             stderr=subprocess.DEVNULL).returncode != 0]
-    if not missing:
-        return
-    apt = ["apt-get", "install", "-y", "-o", "DPkg::Lock::Timeout=900"] + missing
-    if subprocess.run(apt).returncode != 0:
-        sh(["apt-get", "update"])
-        sh(apt)
+    if missing:
+        apt = ["apt-get", "install", "-y", "-o", "DPkg::Lock::Timeout=900"] + missing
+        if subprocess.run(apt).returncode != 0:
+            sh(["apt-get", "update"])
+            sh(apt)
+    install_node_packages(build_dir)
+
+
+def node_modules(build_dir):
+    return os.path.join(build_dir, "node", "node_modules")
+
+
+def install_node_packages(build_dir):
+    """`npm ci --ignore-scripts` of package.json / package-lock.json into BUILD_DIR/node, unless already done for
+    this lock file."""
+    if shutil.which("npm") is None:
+        sys.exit("compare.py: ONNX Runtime runs in Node: install Debian's nodejs and npm packages")
+    target = os.path.join(build_dir, "node")
+    os.makedirs(target, exist_ok=True)
+    with open(os.path.join(HERE, "package-lock.json")) as f:
+        lock = f.read()
+    stamp = os.path.join(target, "installed-package-lock.json")
+    if os.path.isfile(stamp) and os.path.isdir(node_modules(build_dir)):
+        with open(stamp) as f:
+            if f.read() == lock:
+                return
+    for name in ("package.json", "package-lock.json"):
+        shutil.copyfile(os.path.join(HERE, name), os.path.join(target, name))
+    sh(["npm", "ci", "--ignore-scripts", "--no-audit", "--no-fund"], cwd=target)
+    with open(stamp, "w") as f:
+        f.write(lock)
 
 
 def build(out):
@@ -72,7 +102,7 @@ def build(out):
     return {n: os.path.join(out, n) for n in targets}
 
 
-def peers(exes, threads, shape_name):
+def peers(exes, threads, shape_name, build_dir):
     """(label, command prefix, environment) for every program of one shape and thread count."""
     base = dict(os.environ)
     base.pop("OPENBLAS_NUM_THREADS", None)
@@ -93,6 +123,8 @@ def peers(exes, threads, shape_name):
         out.append(("OpenBLAS[%s]" % core, [exes["peer_openblas"]], env(OPENBLAS_CORETYPE=core)))
         out.append(("PyTorch[%s]" % core, ["/usr/bin/python3", os.path.join(HERE, "peer_torch.py")],
                     env(OPENBLAS_CORETYPE=core, OMP_NUM_THREADS=str(threads))))
+    out.append(("ONNX Runtime", ["node", os.path.join(HERE, "peer_onnxruntime.js")],
+                env(NODE_PATH=node_modules(build_dir))))
     return out
 
 
@@ -136,7 +168,7 @@ def main():
     ap.add_argument("--skip-install", action="store_true")
     opts = ap.parse_args()
     if not opts.skip_install:
-        install()
+        install(opts.build_dir)
     exes = build(opts.build_dir)
     thread_counts = [int(t) for t in opts.threads.split(",")]
     shapes = [s for s in opts.shapes.split(",")]
@@ -162,7 +194,7 @@ def main():
         # Enough timed calls per process for ~0.2 s of work at 50 GFLOP/s, at least 3.
         reps = max(3, min(2000, int(0.2 / (flops / 50e9))))
         for t in thread_counts:
-            progs = peers(exes, t, name)
+            progs = peers(exes, t, name, opts.build_dir)
             args = [B, T, F, U, t, reps]
             # Correctness: each program's last-timestep outputs against elman's.
             ref_path = os.path.join(opts.build_dir, "ref.bin")

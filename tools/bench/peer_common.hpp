@@ -1,5 +1,5 @@
 // Shared by the peer programs of compare.py: the command line, the deterministic data (the same formula as
-// benchmarks/bench_simple_rnn.cpp and peer_torch.py), the timing loop and the output dump.
+// benchmarks/bench_simple_rnn.cpp, peer_torch.py and peer_onnxruntime.js), the timing loop and the output dump.
 //
 //   <peer> B T F U THREADS REPS [DUMP_FILE]
 // prints `median_seconds=<s>` for REPS timed calls after one warm-up call; with DUMP_FILE it also writes the

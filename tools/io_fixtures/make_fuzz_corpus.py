@@ -110,3 +110,45 @@ for m in tfjs_models:
     shards = b"".join((m / p).read_bytes() for g in manifest for p in g["paths"])
     put("tfjs", f"{m.name}.bin", (m / "model.json").read_bytes() + b"\0" + shards)
     put("tfjs", f"{m.name}_truncated.bin", (m / "model.json").read_bytes() + b"\0" + shards[:-4])
+
+# --- size-scaling seeds: many keys, many members, long arrays ------------------------------------------------
+# Inputs at the sizes where a per-item cost that is not constant (a quadratic duplicate check, a large
+# allocation per small input byte) shows; tools/fuzz.sh runs the structure fuzzers with a -max_len above them.
+many_keys = {f"k{(i * 7919) % 4096}": i for i in range(4096)}
+put("json_parse", "scale_4096_keys.json", json.dumps(many_keys))
+put("json_parse", "scale_4096_keys_duplicate.json", json.dumps(many_keys)[:-1] + ', "k2048": 0}')
+put("json_parse", "scale_30000_numbers.json", "[" + ",".join(["0"] * 30000) + "]")
+put("json_parse", "scale_mixed_array.json", json.dumps([i if i % 3 else {"a": [i, str(i)]} for i in range(3000)]))
+put("json_parse", "scale_utf8_keys.json", json.dumps({chr(0x100 + i): [] for i in range(2000)}, ensure_ascii=False))
+wide = dict(keras)
+wide.update({f"extra_{i}": None for i in range(3000)})
+put("layer_config", "scale_3000_extra_keys.json", json.dumps({"class_name": "SimpleRNN", "config": wide}))
+put("layer_config", "scale_long_shape.json", json.dumps(dict(keras, batch_input_shape=[None] * 5000)))
+
+
+def zip_of(members, compression):
+    import io
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression) as z:
+        for name, payload in members:
+            z.writestr(name, payload)
+    return buf.getvalue()
+
+
+tiny = npy("<f4", "False", "(1,)", struct.pack("<f", 1))
+put("npz", "scale_1000_members.npz", zip_of([(f"arr_{i}.npy", tiny) for i in range(1000)], zipfile.ZIP_STORED))
+put("npz", "scale_1000_members_deflated.npz",
+    zip_of([(f"arr_{i}.npy", tiny) for i in range(1000)], zipfile.ZIP_DEFLATED))
+put("npz", "scale_long_array_deflated.npz",
+    zip_of([("arr_0.npy", npy("<f4", "False", "(30000,)", bytes(120000)))], zipfile.ZIP_DEFLATED))
+put("npy", "scale_long_array.npy", npy("<f4", "False", "(16384,)", bytes(65536)))
+put("npy", "scale_leading_zero_shape.npy", npy("<f4", "False", "(02, 3)", bytes(24)))
+first = tfjs_models[0]
+model = json.loads((first / "model.json").read_text())
+shards = b"".join((first / p).read_bytes() for g in model["weightsManifest"] for p in g["paths"])
+model["weightsManifest"][0]["weights"] += [{"name": f"extra_{i}", "shape": [1], "dtype": "float32"}
+                                           for i in range(2000)]
+put("tfjs", "scale_2000_weights.bin", json.dumps(model).encode() + b"\0" + shards + bytes(8000))
+model = json.loads((first / "model.json").read_text())
+model["weightsManifest"][0]["paths"] = model["weightsManifest"][0]["paths"] * 2000
+put("tfjs", "scale_2000_paths.bin", json.dumps(model).encode() + b"\0" + shards)

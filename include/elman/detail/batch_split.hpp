@@ -26,6 +26,7 @@ inline Index slice_count(Index batch, int threads) noexcept {
 
 /// First row of slice `s` of `count` near-equal slices of `batch` rows (slice s is [begin(s), begin(s+1))).
 inline Index slice_begin(Index batch, Index count, Index s) noexcept {
+    if (count == 1) return batch * s;  // one slice, the usual case: no divisions
     return batch / count * s + std::min(s, batch % count);
 }
 

@@ -3,7 +3,7 @@
 //
 // Why not Eigen's GEMM: every Eigen product re-packs its weight operand, and a recurrence multiplies by the same
 // [K, U] weights at every timestep. For small batches (B = 1..16) that re-packing costs as much as the arithmetic.
-// Here the weights are packed once (at prepare time) into column panels of NR = 2 SIMD packets:
+// Here the weights are packed once (at prepare time) into column panels of NR = 2 SIMD vectors:
 //
 //     panel p = W[:, p*NR .. p*NR+NR)  stored k-major:  Wp[p][k][0..NR)    (last panel zero-padded)
 //
@@ -11,215 +11,374 @@
 // A value per row and loading one panel row per k. The bias is the accumulators' starting value (fused bias).
 // Each Z element is summed in plain k order (bias first), whatever the batch size, the row block or the thread:
 // results are bit-identical for any batch split.
+//
+// The kernels (detail/simd_kernels.inc) exist once per instruction set (elman/isa.hpp): Eigen's packets for the
+// translation unit's own flags, and on x86-64 AVX2+FMA and AVX-512F versions compiled with `target` pragmas. The
+// weights are packed for one of them (its vector width sets NR), chosen when they are packed and stored with
+// them; packed_gemm / packed_gemv run that kernel. Paths with FMA give bit-identical products (same operations
+// in the same order); Eigen's SSE2 packets multiply and add separately, so they differ within float rounding.
 #pragma once
 
 #include <elman/config.hpp>
+#include <elman/exceptions.hpp>
+#include <elman/isa.hpp>
 
 #include <Eigen/Core>
 
+#include <algorithm>
 #include <cstddef>
+#include <new>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
 #include <utility>
+#include <vector>
+
+#if ELMAN_DETAIL_X86_KERNELS
+#include <immintrin.h>
+#endif
 
 ELMAN_NAMESPACE_BEGIN
 namespace detail {
 
+/// What a kernel reads of a PackedWeights: panels and bias (64-byte aligned), sizes.
 template <class Scalar>
-struct PackedGemmTraits {
-    using Packet = typename Eigen::internal::packet_traits<Scalar>::type;
-    static constexpr int packet_size = Eigen::internal::packet_traits<Scalar>::size;
-    /// Columns per panel: two packets, so each broadcast A value feeds two independent FMAs.
-    static constexpr int nr = 2 * packet_size;
-    /// Rows per register tile: 2*MR accumulators + 2 weight packets + 1 broadcast must fit the register file
-    /// (32 vector registers with AVX-512, 16 with SSE/AVX).
-    static constexpr int mr = EIGEN_ARCH_DEFAULT_NUMBER_OF_REGISTERS >= 32 ? 12 : 6;
+struct PackedView {
+    const Scalar* panels;
+    const Scalar* bias;
+    Index depth, panel_count;
 };
 
-/// Weights `W [K, U]` packed into zero-padded panels plus the bias padded to the panel width.
+// ---- generic: Eigen's packets for this translation unit's flags ------------------------------------------------
+namespace generic_kernels {
+template <class Scalar>
+struct Ops {
+    using V = typename Eigen::internal::packet_traits<Scalar>::type;
+    static constexpr int size = Eigen::internal::packet_traits<Scalar>::size;
+    static constexpr int registers = EIGEN_ARCH_DEFAULT_NUMBER_OF_REGISTERS;
+    static EIGEN_ALWAYS_INLINE V load(const Scalar* p) noexcept { return Eigen::internal::pload<V>(p); }
+    static EIGEN_ALWAYS_INLINE void storeu(Scalar* p, V v) noexcept { Eigen::internal::pstoreu(p, v); }
+    static EIGEN_ALWAYS_INLINE V set1(Scalar s) noexcept { return Eigen::internal::pset1<V>(s); }
+    static EIGEN_ALWAYS_INLINE V zero() noexcept { return Eigen::internal::pset1<V>(Scalar(0)); }
+    static EIGEN_ALWAYS_INLINE V add(V a, V b) noexcept { return Eigen::internal::padd(a, b); }
+    static EIGEN_ALWAYS_INLINE V fmadd(V a, V b, V c) noexcept { return Eigen::internal::pmadd(a, b, c); }
+};
+// The float activation kernel is not instantiated on this path: the generic path keeps Eigen's own tanh.
+#include <elman/detail/simd_kernels.inc>
+}  // namespace generic_kernels
+
+#if ELMAN_DETAIL_X86_KERNELS
+// ---- AVX2 + FMA ---------------------------------------------------------------------------------------------
+#if defined(__clang__)
+#pragma clang attribute push(__attribute__((target("avx2,fma"))), apply_to = function)
+#else
+#pragma GCC push_options
+#pragma GCC target("avx2,fma")
+#endif
+namespace avx2_kernels {
+template <class Scalar>
+struct Ops;
+template <>
+struct Ops<float> {
+    using V = __m256;
+    static constexpr int size = 8, registers = 16;
+    static EIGEN_ALWAYS_INLINE V load(const float* p) noexcept { return _mm256_load_ps(p); }
+    static EIGEN_ALWAYS_INLINE V loadu(const float* p) noexcept { return _mm256_loadu_ps(p); }
+    static EIGEN_ALWAYS_INLINE void storeu(float* p, V v) noexcept { _mm256_storeu_ps(p, v); }
+    static EIGEN_ALWAYS_INLINE V set1(float s) noexcept { return _mm256_set1_ps(s); }
+    static EIGEN_ALWAYS_INLINE V zero() noexcept { return _mm256_setzero_ps(); }
+    static EIGEN_ALWAYS_INLINE V add(V a, V b) noexcept { return _mm256_add_ps(a, b); }
+    static EIGEN_ALWAYS_INLINE V mul(V a, V b) noexcept { return _mm256_mul_ps(a, b); }
+    static EIGEN_ALWAYS_INLINE V div(V a, V b) noexcept { return _mm256_div_ps(a, b); }
+    static EIGEN_ALWAYS_INLINE V fmadd(V a, V b, V c) noexcept { return _mm256_fmadd_ps(a, b, c); }
+    // Operands swapped as in Eigen's pmin / pmax: the result is `a` when either is NaN.
+    static EIGEN_ALWAYS_INLINE V min(V a, V b) noexcept { return _mm256_min_ps(b, a); }
+    static EIGEN_ALWAYS_INLINE V max(V a, V b) noexcept { return _mm256_max_ps(b, a); }
+    static EIGEN_ALWAYS_INLINE V abs(V a) noexcept { return _mm256_andnot_ps(_mm256_set1_ps(-0.0f), a); }
+    static EIGEN_ALWAYS_INLINE V select_lt(V a, V b, V yes, V no) noexcept {
+        return _mm256_blendv_ps(no, yes, _mm256_cmp_ps(a, b, _CMP_LT_OQ));
+    }
+    static EIGEN_ALWAYS_INLINE __m256i first(int n) noexcept {
+        return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+    }
+    static EIGEN_ALWAYS_INLINE V load_partial(const float* p, int n) noexcept {
+        return _mm256_maskload_ps(p, first(n));
+    }
+    static EIGEN_ALWAYS_INLINE void store_partial(float* p, int n, V v) noexcept {
+        _mm256_maskstore_ps(p, first(n), v);
+    }
+};
+template <>
+struct Ops<double> {
+    using V = __m256d;
+    static constexpr int size = 4, registers = 16;
+    static EIGEN_ALWAYS_INLINE V load(const double* p) noexcept { return _mm256_load_pd(p); }
+    static EIGEN_ALWAYS_INLINE void storeu(double* p, V v) noexcept { _mm256_storeu_pd(p, v); }
+    static EIGEN_ALWAYS_INLINE V set1(double s) noexcept { return _mm256_set1_pd(s); }
+    static EIGEN_ALWAYS_INLINE V zero() noexcept { return _mm256_setzero_pd(); }
+    static EIGEN_ALWAYS_INLINE V add(V a, V b) noexcept { return _mm256_add_pd(a, b); }
+    static EIGEN_ALWAYS_INLINE V fmadd(V a, V b, V c) noexcept { return _mm256_fmadd_pd(a, b, c); }
+};
+#include <elman/detail/simd_kernels.inc>
+}  // namespace avx2_kernels
+#if defined(__clang__)
+#pragma clang attribute pop
+#else
+#pragma GCC pop_options
+#endif
+
+// ---- AVX-512F -----------------------------------------------------------------------------------------------
+#if defined(__clang__)
+#pragma clang attribute push(__attribute__((target("avx512f,avx2,fma"))), apply_to = function)
+#else
+#pragma GCC push_options
+#pragma GCC target("avx512f,avx2,fma")
+#endif
+namespace avx512_kernels {
+template <class Scalar>
+struct Ops;
+template <>
+struct Ops<float> {
+    using V = __m512;
+    static constexpr int size = 16, registers = 32;
+    static EIGEN_ALWAYS_INLINE V load(const float* p) noexcept { return _mm512_load_ps(p); }
+    static EIGEN_ALWAYS_INLINE V loadu(const float* p) noexcept { return _mm512_loadu_ps(p); }
+    static EIGEN_ALWAYS_INLINE void storeu(float* p, V v) noexcept { _mm512_storeu_ps(p, v); }
+    static EIGEN_ALWAYS_INLINE V set1(float s) noexcept { return _mm512_set1_ps(s); }
+    static EIGEN_ALWAYS_INLINE V zero() noexcept { return _mm512_setzero_ps(); }
+    static EIGEN_ALWAYS_INLINE V add(V a, V b) noexcept { return _mm512_add_ps(a, b); }
+    static EIGEN_ALWAYS_INLINE V mul(V a, V b) noexcept { return _mm512_mul_ps(a, b); }
+    static EIGEN_ALWAYS_INLINE V div(V a, V b) noexcept { return _mm512_div_ps(a, b); }
+    static EIGEN_ALWAYS_INLINE V fmadd(V a, V b, V c) noexcept { return _mm512_fmadd_ps(a, b, c); }
+    // Operands swapped as in Eigen's pmin / pmax: the result is `a` when either is NaN. The zero-masked forms
+    // with a full mask are the same instruction; the plain ones pass _mm512_undefined_ps(), which g++ 12 reports
+    // as maybe-uninitialized once inlined.
+    static EIGEN_ALWAYS_INLINE V min(V a, V b) noexcept { return _mm512_maskz_min_ps(0xffff, b, a); }
+    static EIGEN_ALWAYS_INLINE V max(V a, V b) noexcept { return _mm512_maskz_max_ps(0xffff, b, a); }
+    static EIGEN_ALWAYS_INLINE V abs(V a) noexcept { return _mm512_abs_ps(a); }
+    static EIGEN_ALWAYS_INLINE V select_lt(V a, V b, V yes, V no) noexcept {
+        return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(a, b, _CMP_LT_OQ), no, yes);
+    }
+    static EIGEN_ALWAYS_INLINE __mmask16 first(int n) noexcept {
+        return static_cast<__mmask16>((1u << static_cast<unsigned>(n)) - 1u);
+    }
+    static EIGEN_ALWAYS_INLINE V load_partial(const float* p, int n) noexcept {
+        return _mm512_maskz_loadu_ps(first(n), p);
+    }
+    static EIGEN_ALWAYS_INLINE void store_partial(float* p, int n, V v) noexcept {
+        _mm512_mask_storeu_ps(p, first(n), v);
+    }
+};
+template <>
+struct Ops<double> {
+    using V = __m512d;
+    static constexpr int size = 8, registers = 32;
+    static EIGEN_ALWAYS_INLINE V load(const double* p) noexcept { return _mm512_load_pd(p); }
+    static EIGEN_ALWAYS_INLINE void storeu(double* p, V v) noexcept { _mm512_storeu_pd(p, v); }
+    static EIGEN_ALWAYS_INLINE V set1(double s) noexcept { return _mm512_set1_pd(s); }
+    static EIGEN_ALWAYS_INLINE V zero() noexcept { return _mm512_setzero_pd(); }
+    static EIGEN_ALWAYS_INLINE V add(V a, V b) noexcept { return _mm512_add_pd(a, b); }
+    static EIGEN_ALWAYS_INLINE V fmadd(V a, V b, V c) noexcept { return _mm512_fmadd_pd(a, b, c); }
+};
+#include <elman/detail/simd_kernels.inc>
+}  // namespace avx512_kernels
+#if defined(__clang__)
+#pragma clang attribute pop
+#else
+#pragma GCC pop_options
+#endif
+#endif  // ELMAN_DETAIL_X86_KERNELS
+
+/// Columns per panel of weights packed for `isa`: two of its vectors.
+template <class Scalar>
+constexpr Index panel_width(Isa isa) noexcept {
+    switch (isa) {
+#if ELMAN_DETAIL_X86_KERNELS
+        case Isa::avx2:
+            return avx2_kernels::Tile<Scalar>::nr;
+        case Isa::avx512:
+            return avx512_kernels::Tile<Scalar>::nr;
+#else
+        case Isa::avx2:
+        case Isa::avx512:
+#endif
+        case Isa::generic:
+            break;
+    }
+    return generic_kernels::Tile<Scalar>::nr;
+}
+
+/// Rows of the throughput kernel's register tile for `isa` (what the tests must cover: 1 .. 2*MR+1 rows).
+template <class Scalar>
+constexpr Index tile_rows(Isa isa) noexcept {
+    switch (isa) {
+#if ELMAN_DETAIL_X86_KERNELS
+        case Isa::avx2:
+            return avx2_kernels::Tile<Scalar>::mr;
+        case Isa::avx512:
+            return avx512_kernels::Tile<Scalar>::mr;
+#else
+        case Isa::avx2:
+        case Isa::avx512:
+#endif
+        case Isa::generic:
+            break;
+    }
+    return generic_kernels::Tile<Scalar>::mr;
+}
+
+/// std::allocator with 64-byte (cache line, one AVX-512 vector) alignment: every panel row load of every path
+/// is then aligned and none splits a cache line.
+template <class T>
+struct CacheLineAllocator {
+    using value_type = T;
+    static constexpr std::align_val_t alignment{64};
+    CacheLineAllocator() noexcept = default;
+    template <class U>
+    CacheLineAllocator(const CacheLineAllocator<U>&) noexcept {}
+    T* allocate(std::size_t n) { return static_cast<T*>(::operator new(n * sizeof(T), alignment)); }
+    void deallocate(T* p, std::size_t) noexcept { ::operator delete(p, alignment); }
+    template <class U>
+    bool operator==(const CacheLineAllocator<U>&) const noexcept {
+        return true;
+    }
+    template <class U>
+    bool operator!=(const CacheLineAllocator<U>&) const noexcept {
+        return false;
+    }
+};
+
+/// Weights `W [K, U]` packed into zero-padded panels plus the bias padded to the panel width, for one kernel.
 template <class Scalar>
 class PackedWeights {
   public:
-    using Traits = PackedGemmTraits<Scalar>;
-    static constexpr int nr = Traits::nr;
-
+    /// The kernel family these panels were packed for (elman::active_isa() unless pack() was given one).
+    Isa isa() const noexcept { return isa_; }
+    /// Columns per panel (two vectors of isa()).
+    Index nr() const noexcept { return nr_; }
     Index depth() const noexcept { return depth_; }
     Index units() const noexcept { return units_; }
     Index panels() const noexcept { return panels_; }
     /// Row stride of a Z buffer this product writes: U rounded up to whole panels.
-    Index padded_units() const noexcept { return panels_ * nr; }
-    const Scalar* panel(Index p) const noexcept { return packed_.data() + p * depth_ * nr; }
-    const Scalar* bias() const noexcept { return bias_.data(); }
+    Index padded_units() const noexcept { return panels_ * nr_; }
+    const Scalar* panel(Index p) const noexcept { return bias() + padded_units() + p * depth_ * nr_; }
+    const Scalar* bias() const noexcept { return storage_.data(); }
+    PackedView<Scalar> view() const noexcept { return {panel(0), bias(), depth_, panels_}; }
 
     /// Packs the stacked weights: rows [0, top.rows()) from `top`, the next rows from `bottom` (either may have
-    /// zero rows), so `[x h] · [W; U]` is one product. `bias` has U entries or is empty (no bias).
+    /// zero rows), so `[x h] · [W; U]` is one product. `bias` has U entries or is empty (no bias). Packs for
+    /// elman::active_isa() (which throws std::runtime_error for an unusable ELMAN_ISA setting).
     template <class Top, class Bottom, class Bias>
     void pack(const Eigen::MatrixBase<Top>& top, const Eigen::MatrixBase<Bottom>& bottom,
               const Eigen::MatrixBase<Bias>& bias) {
+        pack(top, bottom, bias, active_isa());
+    }
+
+    /// As above, for the kernels of `isa`; throws std::invalid_argument when !isa_supported(isa).
+    template <class Top, class Bottom, class Bias>
+    void pack(const Eigen::MatrixBase<Top>& top, const Eigen::MatrixBase<Bottom>& bottom,
+              const Eigen::MatrixBase<Bias>& bias, Isa isa) {
+        if (!isa_supported(isa)) {
+            ELMAN_THROW(std::invalid_argument(std::string("PackedWeights::pack: isa ") + isa_name(isa) +
+                                              " is not supported by this CPU and build"));
+        }
         using PanelMap = Eigen::Map<Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>;
-        units_ = top.rows() > 0 ? top.cols() : bottom.cols();
-        depth_ = top.rows() + bottom.rows();
-        panels_ = (units_ + nr - 1) / nr;
-        packed_.resize(panels_ * depth_ * nr);  // no-op when the shapes did not change (every call repacks)
-        bias_.resize(panels_ * nr);
+        const Index nr = panel_width<Scalar>(isa);
+        const Index units = top.rows() > 0 ? top.cols() : bottom.cols();
+        const Index depth = top.rows() + bottom.rows();
+        const Index panels = (units + nr - 1) / nr;
+        // The bias block first (a whole number of panel widths, so the panels stay 64-byte aligned), then the
+        // panels. No-op when the shapes did not change (every call repacks).
+        storage_.resize(static_cast<std::size_t>(panels * nr * (depth + 1)));
+        isa_ = isa;
+        nr_ = nr;
+        units_ = units;
+        depth_ = depth;
+        panels_ = panels;
+        Scalar* packed = storage_.data() + padded_units();
         for (Index p = 0; p < panels_; ++p) {
             const Index cols = std::min<Index>(nr, units_ - p * nr);
-            PanelMap dst(packed_.data() + p * depth_ * nr, depth_, nr);
+            PanelMap dst(packed + p * depth_ * nr, depth_, nr);
             dst.topLeftCorner(top.rows(), cols) = top.middleCols(p * nr, cols);
             dst.bottomLeftCorner(bottom.rows(), cols) = bottom.middleCols(p * nr, cols);
             dst.rightCols(nr - cols).setZero();  // padding columns: exact zeros, never garbage
         }
-        bias_.setZero();
-        for (Index j = 0; j < bias.size(); ++j) bias_[j] = bias(j);
+        std::fill_n(storage_.data(), padded_units(), Scalar(0));
+        for (Index j = 0; j < bias.size(); ++j) storage_[static_cast<std::size_t>(j)] = bias(j);
     }
 
   private:
-    Index depth_ = 0, units_ = 0, panels_ = 0;
-    // Eigen's aligned storage: panels start on packet boundaries, so the kernel uses aligned loads.
-    Eigen::Matrix<Scalar, Eigen::Dynamic, 1> packed_, bias_;
+    Isa isa_ = Isa::generic;
+    Index nr_ = panel_width<Scalar>(Isa::generic), depth_ = 0, units_ = 0, panels_ = 0;
+    std::vector<Scalar, CacheLineAllocator<Scalar>> storage_;  // [bias (padded_units) | panels]
 };
 
-// One MR x (NP * NR) register tile over NP adjacent panels:
-// z[i, 0..NP*NR) = bias + sum_k a[i, k] * panels[k, ...] for i < MR.
-// Few rows give few independent FMA chains (2 per row and panel); more panels per tile keep enough chains in
-// flight to hide the FMA latency without changing any element's summation order.
-template <class Scalar, int MR, int NP, int Depth, std::size_t... I>
-EIGEN_ALWAYS_INLINE void packed_tile(const Scalar* a, Index lda, const PackedWeights<Scalar>& w, Index p0, Scalar* z,
-                                     Index ldz, std::index_sequence<I...>) noexcept {
-    using namespace Eigen::internal;
-    using Packet = typename PackedGemmTraits<Scalar>::Packet;
-    constexpr int P = PackedGemmTraits<Scalar>::packet_size;
-    constexpr int NR = PackedGemmTraits<Scalar>::nr;
-    const Index depth = Depth == Eigen::Dynamic ? w.depth() : Index(Depth);
-    const Scalar* panel[NP];
-    Packet acc0[NP][MR], acc1[NP][MR];
-    for (int q = 0; q < NP; ++q) {
-        panel[q] = w.panel(p0 + q);
-        const Scalar* bias = w.bias() + (p0 + q) * NR;
-        ((acc0[q][I] = pload<Packet>(bias)), ...);
-        ((acc1[q][I] = pload<Packet>(bias + P)), ...);
-    }
-    for (Index k = 0; k < depth; ++k) {
-        if constexpr (NP == 1) {
-            // Tall tile: broadcast each row's value as it is used (no registers left to hold MR broadcasts).
-            const Packet w0 = pload<Packet>(panel[0] + k * NR), w1 = pload<Packet>(panel[0] + k * NR + P);
-            ((acc0[0][I] = pmadd(pset1<Packet>(a[static_cast<Index>(I) * lda + k]), w0, acc0[0][I]),
-              acc1[0][I] = pmadd(pset1<Packet>(a[static_cast<Index>(I) * lda + k]), w1, acc1[0][I])),
-             ...);
-        } else {
-            Packet av[MR];
-            ((av[I] = pset1<Packet>(a[static_cast<Index>(I) * lda + k])), ...);
-            for (int q = 0; q < NP; ++q) {
-                const Packet w0 = pload<Packet>(panel[q] + k * NR), w1 = pload<Packet>(panel[q] + k * NR + P);
-                // Straight-line code over the rows (fold expression): the accumulators stay in registers.
-                ((acc0[q][I] = pmadd(av[I], w0, acc0[q][I]), acc1[q][I] = pmadd(av[I], w1, acc1[q][I])), ...);
-            }
-        }
-    }
-    for (int q = 0; q < NP; ++q) {
-        Scalar* zq = z + q * NR;
-        ((pstoreu(zq + static_cast<Index>(I) * ldz, acc0[q][I]),
-          pstoreu(zq + static_cast<Index>(I) * ldz + P, acc1[q][I])),
-         ...);
-    }
-}
-
-// MR rows across every panel: groups of NP panels, then single panels for the rest.
-template <class Scalar, int MR, int Depth>
-EIGEN_ALWAYS_INLINE void packed_rows(const Scalar* a, Index lda, const PackedWeights<Scalar>& w, Scalar* z,
-                                     Index ldz) noexcept {
-    constexpr int NR = PackedWeights<Scalar>::nr;
-    constexpr int NP = MR == 1 ? 4 : MR <= 3 ? 2 : 1;
-    Index p = 0;
-    for (; p + NP <= w.panels(); p += NP)
-        packed_tile<Scalar, MR, NP, Depth>(a, lda, w, p, z + p * NR, ldz, std::make_index_sequence<MR>{});
-    if constexpr (NP > 2) {
-        for (; p + 2 <= w.panels(); p += 2)
-            packed_tile<Scalar, MR, 2, Depth>(a, lda, w, p, z + p * NR, ldz, std::make_index_sequence<MR>{});
-    }
-    for (; p < w.panels(); ++p)
-        packed_tile<Scalar, MR, 1, Depth>(a, lda, w, p, z + p * NR, ldz, std::make_index_sequence<MR>{});
-}
-
-// The leftover rows (fewer than MR) dispatch to a tile of exactly that height.
-template <class Scalar, int R, int Depth>
-void packed_remainder(Index rows, const Scalar* a, Index lda, const PackedWeights<Scalar>& w, Scalar* z,
-                      Index ldz) noexcept {
-    if constexpr (R > 0) {
-        if (rows == R) {
-            packed_rows<Scalar, R, Depth>(a, lda, w, z, ldz);
-        } else {
-            packed_remainder<Scalar, R - 1, Depth>(rows, a, lda, w, z, ldz);
-        }
-    } else {
-        (void)rows, (void)a, (void)lda, (void)w, (void)z, (void)ldz;
-    }
-}
-
-/// Z[rows, padded_units] (row stride ldz >= padded_units) = bias + A[rows, depth] (row stride lda) · W.
-/// Columns U..padded_units of Z receive exact zeros (bias and weight padding are 0). `Depth` fixes w.depth() at
-/// compile time (unrolled k loops); Eigen::Dynamic reads it from `w`.
+/// Z[rows, padded_units] (row stride ldz >= padded_units) = bias + A[rows, depth] (row stride lda) · W, on the
+/// kernel `w` was packed for. Columns U..padded_units of Z receive exact zeros (bias and weight padding are 0).
+/// `Depth` fixes w.depth() at compile time (unrolled k loops); Eigen::Dynamic reads it from `w`.
 template <class Scalar, int Depth = Eigen::Dynamic>
 void packed_gemm(Index rows, const Scalar* a, Index lda, const PackedWeights<Scalar>& w, Scalar* z,
                  Index ldz) noexcept {
-    constexpr int MR = PackedGemmTraits<Scalar>::mr;
-    Index i = 0;
-    for (; i + MR <= rows; i += MR) packed_rows<Scalar, MR, Depth>(a + i * lda, lda, w, z + i * ldz, ldz);
-    packed_remainder<Scalar, MR - 1, Depth>(rows - i, a + i * lda, lda, w, z + i * ldz, ldz);
-}
-
-// One row across NP adjacent panels with k split S ways (k = s mod S goes to partial sum s): 2 * NP * S
-// independent FMA chains, then the partial sums are added in order s = 0..S-1 and the bias last.
-template <class Scalar, int NP, int S, int Depth>
-EIGEN_ALWAYS_INLINE void packed_row_split(const Scalar* a, const PackedWeights<Scalar>& w, Index p0,
-                                          Scalar* z) noexcept {
-    using namespace Eigen::internal;
-    using Packet = typename PackedGemmTraits<Scalar>::Packet;
-    constexpr int P = PackedGemmTraits<Scalar>::packet_size;
-    constexpr int NR = PackedGemmTraits<Scalar>::nr;
-    const Index depth = Depth == Eigen::Dynamic ? w.depth() : Index(Depth);
-    const Index k_main = depth / S * S;
-    const Scalar* panel[NP];
-    Packet acc[S][NP][2];
-    for (int q = 0; q < NP; ++q) panel[q] = w.panel(p0 + q);
-    for (int s = 0; s < S; ++s)
-        for (int q = 0; q < NP; ++q) acc[s][q][0] = acc[s][q][1] = pset1<Packet>(Scalar(0));
-    for (Index k = 0; k < k_main; k += S) {
-        for (int s = 0; s < S; ++s) {
-            const Packet av = pset1<Packet>(a[k + s]);
-            for (int q = 0; q < NP; ++q) {
-                acc[s][q][0] = pmadd(av, pload<Packet>(panel[q] + (k + s) * NR), acc[s][q][0]);
-                acc[s][q][1] = pmadd(av, pload<Packet>(panel[q] + (k + s) * NR + P), acc[s][q][1]);
-            }
-        }
+    switch (w.isa()) {
+#if ELMAN_DETAIL_X86_KERNELS
+        case Isa::avx512:
+            return avx512_kernels::gemm<Scalar, Depth>(rows, a, lda, w.view(), z, ldz);
+        case Isa::avx2:
+            return avx2_kernels::gemm<Scalar, Depth>(rows, a, lda, w.view(), z, ldz);
+#else
+        case Isa::avx512:
+        case Isa::avx2:
+#endif
+        case Isa::generic:
+            break;
     }
-    for (Index k = k_main; k < depth; ++k) {
-        const Packet av = pset1<Packet>(a[k]);
-        for (int q = 0; q < NP; ++q) {
-            acc[0][q][0] = pmadd(av, pload<Packet>(panel[q] + k * NR), acc[0][q][0]);
-            acc[0][q][1] = pmadd(av, pload<Packet>(panel[q] + k * NR + P), acc[0][q][1]);
-        }
-    }
-    for (int q = 0; q < NP; ++q) {
-        for (int s = 1; s < S; ++s) {
-            acc[0][q][0] = padd(acc[0][q][0], acc[s][q][0]);
-            acc[0][q][1] = padd(acc[0][q][1], acc[s][q][1]);
-        }
-        const Scalar* bias = w.bias() + (p0 + q) * NR;
-        pstoreu(z + q * NR, padd(pload<Packet>(bias), acc[0][q][0]));
-        pstoreu(z + q * NR + P, padd(pload<Packet>(bias + P), acc[0][q][1]));
-    }
+    generic_kernels::gemm<Scalar, Depth>(rows, a, lda, w.view(), z, ldz);
 }
 
 /// z[0, padded_units) = bias + a[0, depth) · W for a single row, latency-oriented: a batch of one sample has
 /// too few rows to fill the FMA units with plain-k-order chains (2 per panel), so k is split into partial sums
-/// (8 chains per group of panels). The summation order differs from packed_gemm's, so use it only where no
+/// (8 chains per pair of panels). The summation order differs from packed_gemm's, so use it only where no
 /// other row count can occur for the same data (a call whose whole batch is one sample, the streaming step of one
 /// sample). `Depth` as for packed_gemm.
 template <class Scalar, int Depth = Eigen::Dynamic>
 void packed_gemv(const Scalar* a, const PackedWeights<Scalar>& w, Scalar* z) noexcept {
-    constexpr int NR = PackedGemmTraits<Scalar>::nr;
-    Index p = 0;
-    for (; p + 2 <= w.panels(); p += 2) packed_row_split<Scalar, 2, 2, Depth>(a, w, p, z + p * NR);
-    if (p < w.panels()) packed_row_split<Scalar, 1, 4, Depth>(a, w, p, z + p * NR);
+    switch (w.isa()) {
+#if ELMAN_DETAIL_X86_KERNELS
+        case Isa::avx512:
+            return avx512_kernels::gemv<Scalar, Depth>(a, w.view(), z);
+        case Isa::avx2:
+            return avx2_kernels::gemv<Scalar, Depth>(a, w.view(), z);
+#else
+        case Isa::avx512:
+        case Isa::avx2:
+#endif
+        case Isa::generic:
+            break;
+    }
+    generic_kernels::gemv<Scalar, Depth>(a, w.view(), z);
+}
+
+/// y = tanh(z) for a float [rows, cols] block (row strides ldz, ldy) on the vector tanh of `isa`, Eigen's float
+/// approximation evaluated with FMA. Returns false (and writes nothing) on the generic path, where Eigen's own
+/// array tanh is the implementation.
+inline bool simd_tanh(Isa isa, Index rows, Index cols, const float* z, Index ldz, float* y, Index ldy) noexcept {
+    switch (isa) {
+#if ELMAN_DETAIL_X86_KERNELS
+        case Isa::avx512:
+            avx512_kernels::tanh_rows<float>(rows, cols, z, ldz, y, ldy);
+            return true;
+        case Isa::avx2:
+            avx2_kernels::tanh_rows<float>(rows, cols, z, ldz, y, ldy);
+            return true;
+#else
+        case Isa::avx512:
+        case Isa::avx2:
+#endif
+        case Isa::generic:
+            break;
+    }
+    (void)rows, (void)cols, (void)z, (void)ldz, (void)y, (void)ldy;
+    return false;
 }
 
 }  // namespace detail

@@ -12,8 +12,11 @@
 // the state, output and trace, so they run concurrently; a slice's numbers do not depend on the others.
 #pragma once
 
+#include <elman/activation_registry.hpp>
+#include <elman/activations.hpp>
 #include <elman/config.hpp>
 #include <elman/detail/packed_gemm.hpp>
+#include <elman/detail/resize.hpp>
 #include <elman/detail/sequence_layout.hpp>
 #include <elman/mask.hpp>
 #include <elman/simple_rnn_call.hpp>
@@ -22,6 +25,7 @@
 #include <Eigen/Core>
 
 #include <algorithm>
+#include <type_traits>
 
 ELMAN_NAMESPACE_BEGIN
 namespace detail {
@@ -68,12 +72,12 @@ struct SliceWorkspace {
 
     /// Sizes every buffer the loop uses (the only allocation of a call; a no-op for an unchanged shape).
     void prepare(Index rows, Index features, Index units, Index z_columns, bool masked, bool recurrent_dropout) {
-        stacked.resize(rows, packet_padded<Scalar>(units + features));
-        z.resize(rows, z_columns);
-        state.resize(rows, packet_padded<Scalar>(units));
-        if (recurrent_dropout) dropped.resize(rows, units);
+        fit(stacked, rows, packet_padded<Scalar>(units + features));
+        fit(z, rows, z_columns);
+        fit(state, rows, packet_padded<Scalar>(units));
+        if (recurrent_dropout) fit(dropped, rows, units);
         if (masked) {
-            candidate.resize(rows, z_columns);
+            fit(candidate, rows, z_columns);
             carry.setZero(rows, units);  // Keras: the output carry starts at zero, not at h_{-1}
         }
     }
@@ -92,6 +96,8 @@ struct PackedProduct {
 
     static constexpr bool state_fits_operand = true;
     Index z_columns() const noexcept { return weights->padded_units(); }
+    /// The instruction set of the kernels this product runs (the activation follows it).
+    Isa isa() const noexcept { return weights->isa(); }
 
     void operator()(const RecurrenceIO<Scalar>& io, SliceWorkspace<Scalar>& ws, Index b0, Index rows, Index t,
                     const StridedRows<Scalar>& h) const noexcept {
@@ -122,6 +128,7 @@ struct EigenProduct {
 
     static constexpr bool state_fits_operand = false;
     Index z_columns() const noexcept { return packet_padded<Scalar>(recurrent_kernel->cols()); }
+    static constexpr Isa isa() noexcept { return Isa::generic; }
 
     void operator()(const RecurrenceIO<Scalar>& io, SliceWorkspace<Scalar>& ws, Index b0, Index rows, Index t,
                     const StridedRows<Scalar>& h) const noexcept {
@@ -149,6 +156,21 @@ StridedRows<Scalar> state_rows(const RecurrenceIO<Scalar>& io, SliceWorkspace<Sc
     return StridedRows<Scalar>(ws.state.data(), rows, io.units, Eigen::OuterStride<>(ws.state.cols()));
 }
 
+/// y = act(z) for rows of z. float tanh (the default activation) runs on the product's instruction set, so a
+/// build without -march does not fall back to SSE2 for it; everything else is the activation's own Eigen code.
+/// An activation chosen at run time picks its typed one here, once per block, so it takes the same paths.
+template <class Scalar, class Activation, class Z, class Y>
+void activate(const Activation& act, Isa isa, const Z& z, Y& y) noexcept {
+    if constexpr (std::is_same<Activation, KerasActivation>::value) {
+        act.visit([&](auto typed) { activate<Scalar>(typed, isa, z, y); });
+    } else {
+        if constexpr (std::is_same<Activation, Tanh>::value && std::is_same<Scalar, float>::value) {
+            if (simd_tanh(isa, z.rows(), z.cols(), z.data(), z.outerStride(), y.data(), y.outerStride())) return;
+        }
+        act.forward(z.array(), y.array());
+    }
+}
+
 /// One processed step p of rows [b0, b0 + rows) with the state in `h`.
 template <class Scalar, class Activation, class Product>
 void recurrence_step(const RecurrenceIO<Scalar>& io, const Activation& act, const Product& product,
@@ -163,7 +185,7 @@ void recurrence_step(const RecurrenceIO<Scalar>& io, const Activation& act, cons
     const bool masked = io.mask != nullptr;
     if (masked) {
         StridedRows<Scalar> candidate(ws.candidate.data(), rows, U, Eigen::OuterStride<>(ws.candidate.cols()));
-        act.forward(z.array(), candidate.array());
+        activate<Scalar>(act, product.isa(), z, candidate);
         if (trace) trace->activations.middleRows(p * B + b0, rows) = candidate;
         for (Index i = 0; i < rows; ++i) {
             const bool keep = io.mask->keep(io.layout.row(b0 + i, t));
@@ -180,9 +202,9 @@ void recurrence_step(const RecurrenceIO<Scalar>& io, const Activation& act, cons
         // per-row alignment bookkeeping, a visible part of a one-sample step.
         if (rows == 1) {
             Eigen::Map<RowMajorMatrix<Scalar>> h_row(h.data(), 1, U);
-            act.forward(Eigen::Map<const RowMajorMatrix<Scalar>>(z.data(), 1, U).array(), h_row.array());
+            activate<Scalar>(act, product.isa(), Eigen::Map<const RowMajorMatrix<Scalar>>(z.data(), 1, U), h_row);
         } else {
-            act.forward(z.array(), h.array());
+            activate<Scalar>(act, product.isa(), z, h);
         }
         if (trace) trace->activations.middleRows(p * B + b0, rows) = h;
     }

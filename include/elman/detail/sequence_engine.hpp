@@ -8,6 +8,7 @@
 #include <elman/detail/call_validation.hpp>
 #include <elman/detail/packed_gemm.hpp>
 #include <elman/detail/recurrence.hpp>
+#include <elman/detail/resize.hpp>
 #include <elman/detail/sequence_layout.hpp>
 #include <elman/exceptions.hpp>
 #include <elman/mask.hpp>
@@ -104,7 +105,7 @@ class SequenceEngine {
         if (trace) begin_trace(*trace, flags, s, U, args, input_dropout, recurrent_dropout);
         if (input_dropout || trace) {
             RowMatrix& dropped = trace ? trace->inputs : dropped_inputs_;
-            dropped.resize(x.rows(), F);
+            fit(dropped, x.rows(), F);
             if (input_dropout) {
                 for (Index b = 0; b < B; ++b)
                     for (Index t = 0; t < T; ++t)
@@ -117,7 +118,7 @@ class SequenceEngine {
 
         result.output.resize(flags.return_sequences ? (flags.time_major ? Shape{T, B, U} : Shape{B, T, U})
                                                     : Shape{B, U});
-        state_.resize(B, U);
+        fit(state_, B, U);
         if (initial) {
             state_ = Eigen::Map<const RowMatrix>(initial, B, U);
         } else {
@@ -183,7 +184,7 @@ class SequenceEngine {
     }
 
     static void draw_mask(RowMatrix& mask, Index rows, Index cols, double rate, Random& rng) {
-        mask.resize(rows, cols);
+        fit(mask, rows, cols);
         const Scalar kept = static_cast<Scalar>(1.0 / (1.0 - rate));
         for (Index i = 0; i < rows; ++i)
             for (Index j = 0; j < cols; ++j) mask(i, j) = rng.uniform() >= rate ? kept : Scalar(0);
@@ -200,9 +201,9 @@ class SequenceEngine {
         trace.time_major = flags.time_major;
         trace.return_sequences = flags.return_sequences;
         trace.zero_output_for_mask = flags.zero_output_for_mask;
-        trace.states.resize((T + 1) * B, U);
-        trace.preactivations.resize(T * B, U);
-        trace.activations.resize(T * B, U);
+        fit(trace.states, (T + 1) * B, U);
+        fit(trace.preactivations, T * B, U);
+        fit(trace.activations, T * B, U);
         trace.step_mask.resize(args.mask.empty() ? 0 : T, args.mask.empty() ? 0 : B);
         if (input_dropout) {
             trace.dropout_mask = dropout_mask_;

@@ -10,6 +10,7 @@
 #include <elman/io/error.hpp>
 #include <elman/io/json.hpp>
 #include <elman/io/layer_config.hpp>
+#include <elman/io/load_options.hpp>
 #include <elman/io/loaded_layer.hpp>
 #include <elman/io/model_topology.hpp>
 #include <elman/shape.hpp>
@@ -19,10 +20,13 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <cstdint>
 #include <cstring>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <type_traits>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -82,6 +86,145 @@ class H5Quiet {
     void* data_ = nullptr;
 };
 
+/// Turns off libhdf5's dynamic filter plugins (HDF5_PLUGIN_PATH) for its lifetime, so a file naming an unknown
+/// filter cannot make the process load a shared library; restores the caller's setting afterwards.
+class H5NoPlugins {
+  public:
+    H5NoPlugins() {
+        if (H5PLget_loading_state(&state_) >= 0) restore_ = H5PLset_loading_state(0) >= 0;
+    }
+    ~H5NoPlugins() {
+        if (restore_) H5PLset_loading_state(state_);
+    }
+    H5NoPlugins(const H5NoPlugins&) = delete;
+    H5NoPlugins& operator=(const H5NoPlugins&) = delete;
+
+  private:
+    unsigned state_ = 0;
+    bool restore_ = false;
+};
+
+/// What the loader lets libhdf5 do while it walks a file: links are resolved inside the file only. The access
+/// property list (used for every link lookup, group and dataset open) carries an external-link callback that
+/// refuses the traversal before libhdf5 opens the other file, and remembers its name for the message.
+class H5Sandbox {
+  public:
+    H5Sandbox() {
+        // Dataset access lists inherit the link access properties, so one list serves H5Lexists, H5Gopen2
+        // and H5Dopen2.
+        access_ = H5Id(H5Pcreate(H5P_DATASET_ACCESS), H5Pclose);
+        if (access_.valid()) H5Pset_elink_cb(access_.get(), &H5Sandbox::refuse_external_link, &refused_);
+    }
+    hid_t access() const noexcept { return access_.valid() ? access_.get() : H5P_DEFAULT; }
+    /// The file an external link tried to reach since the last call (empty if none), then forgets it.
+    std::string take_refused() { return std::exchange(refused_, std::string()); }
+
+  private:
+    static herr_t refuse_external_link(const char*, const char*, const char* child_file, const char* child_object,
+                                       unsigned*, hid_t, void* data) {
+        try {
+            *static_cast<std::string*>(data) = std::string(child_file) + ":" + child_object;
+        } catch (...) {  // a C callback: nothing may escape it; the traversal is refused either way
+        }
+        return -1;
+    }
+    std::string refused_;
+    H5Id access_;
+};
+
+/// One HDF5 file open read-only with the loaders' protections for as long as it lives: libhdf5's error printing
+/// and filter plugins off, links resolved through H5Sandbox, no cache of externally linked files. Either a file on
+/// disk (the POSIX driver whatever the environment) or an image in memory (the core driver over a copy of the
+/// bytes, as a .keras archive's `model.weights.h5`); `size()` is what h5_check_storage measures datasets against.
+class H5Reader {
+  public:
+    /// Opens `path`; FormatError naming it when it is not HDF5 or cannot be opened.
+    explicit H5Reader(const std::string& path) : source_(path) {
+        if (H5Fis_hdf5(path.c_str()) <= 0) throw FormatError(path, "not an HDF5 file (or unreadable)");
+        H5Id fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
+        if (!fapl.valid() || H5Pset_fapl_sec2(fapl.get()) < 0 || H5Pset_elink_file_cache_size(fapl.get(), 0) < 0)
+            throw FormatError(path, "cannot set up HDF5 file access");
+        file_ = H5Id(H5Fopen(path.c_str(), H5F_ACC_RDONLY, fapl.get()), H5Fclose);
+        if (!file_.valid()) throw FormatError(path, "cannot open HDF5 file (truncated or corrupt?)");
+        H5Fget_filesize(file_.get(), &size_);
+    }
+    /// Opens the HDF5 image `bytes` (copied by libhdf5; nothing is written anywhere). `source` names it in
+    /// messages.
+    H5Reader(std::string_view bytes, std::string source) : source_(std::move(source)) {
+        static const char magic[] = "\x89HDF\r\n\x1a\n";
+        if (bytes.size() < 8 || bytes.compare(0, 8, std::string_view(magic, 8)) != 0)
+            throw FormatError(source_, "not an HDF5 image (no HDF5 signature at the start)");
+        H5Id fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
+        if (!fapl.valid() || H5Pset_fapl_core(fapl.get(), std::size_t(1) << 20, 0) < 0 ||
+            H5Pset_file_image(fapl.get(), const_cast<char*>(bytes.data()), bytes.size()) < 0 ||
+            H5Pset_elink_file_cache_size(fapl.get(), 0) < 0)
+            throw FormatError(source_, "cannot set up HDF5 access to the image");
+        file_ = H5Id(H5Fopen(source_.c_str(), H5F_ACC_RDONLY, fapl.get()), H5Fclose);
+        if (!file_.valid()) throw FormatError(source_, "cannot open the HDF5 image (truncated or corrupt?)");
+        size_ = bytes.size();
+    }
+    H5Reader(const H5Reader&) = delete;
+    H5Reader& operator=(const H5Reader&) = delete;
+
+    hid_t file() const noexcept { return file_.get(); }
+    hsize_t size() const noexcept { return size_; }
+    H5Sandbox& box() noexcept { return box_; }
+    const std::string& source() const noexcept { return source_; }
+
+  private:
+    H5Quiet quiet_;
+    H5NoPlugins no_plugins_;
+    H5Sandbox box_;
+    std::string source_;
+    H5Id file_;  // closed first, while errors are still quiet
+    hsize_t size_ = 0;
+};
+
+/// Opens the group or dataset at `path` below `loc` link by link: hard and soft links only (a soft link names a
+/// path in the same file), never an external or user-defined link, which could make libhdf5 read other files.
+/// `missing` is the problem reported when a link does not exist.
+inline void h5_check_links(hid_t loc, const std::string& path, H5Sandbox& box, const std::string& source,
+                           const std::string& what, const std::string& missing) {
+    for (std::size_t end = path.find('/', 1);; end = path.find('/', end + 1)) {
+        const std::string prefix = path.substr(0, end);
+        if (!prefix.empty() && prefix != "/") {
+            if (H5Lexists(loc, prefix.c_str(), box.access()) <= 0) {
+                const std::string refused = box.take_refused();
+                if (!refused.empty())
+                    throw FormatError(source, what + " is reached through an external link to " + refused +
+                                                  " (refused: elman reads nothing outside the file)");
+                // H5Lexists fails for a missing intermediate group too; both mean the same to the user.
+                throw FormatError(source, missing);
+            }
+            H5L_info_t info;
+            if (H5Lget_info(loc, prefix.c_str(), &info, box.access()) < 0)
+                throw FormatError(source, "cannot inspect the link '" + prefix + "' to " + what);
+            if (info.type != H5L_TYPE_HARD && info.type != H5L_TYPE_SOFT) {
+                throw FormatError(source, what + ": '" + prefix + "' is " +
+                                              (info.type == H5L_TYPE_EXTERNAL ? "an external" : "a user-defined") +
+                                              " link (refused: elman reads nothing outside the file)");
+            }
+        }
+        if (end == std::string::npos) break;
+    }
+}
+
+/// H5Gopen2 / H5Dopen2 of `path` below `loc` after h5_check_links; soft links that lead on to an external link
+/// fail inside libhdf5 (the sandbox's callback) and are reported as such.
+inline H5Id h5_open(hid_t loc, const std::string& path, bool dataset, H5Sandbox& box, const std::string& source,
+                    const std::string& what, const std::string& missing) {
+    h5_check_links(loc, path, box, source, what, missing);
+    H5Id id = dataset ? H5Id(H5Dopen2(loc, path.c_str(), box.access()), H5Dclose)
+                      : H5Id(H5Gopen2(loc, path.c_str(), box.access()), H5Gclose);
+    if (!id.valid()) {
+        const std::string refused = box.take_refused();
+        if (!refused.empty())
+            throw FormatError(source, what + " is reached through an external link to " + refused +
+                                          " (refused: elman reads nothing outside the file)");
+    }
+    return id;
+}
+
 inline bool h5_has_attr(hid_t obj, const std::string& name) { return H5Aexists(obj, name.c_str()) > 0; }
 
 /// A string attribute (scalar or 1-D, fixed-length or variable-length, as different h5py versions write).
@@ -90,10 +233,14 @@ inline std::vector<std::string> h5_read_strings(hid_t obj, const std::string& na
     if (!attr.valid()) throw FormatError(source, "cannot open attribute '" + name + "'");
     H5Id type(H5Aget_type(attr.get()), H5Tclose);
     H5Id space(H5Aget_space(attr.get()), H5Sclose);
-    if (!type.valid() || !space.valid() || H5Tget_class(type.get()) != H5T_STRING) {
+    if (!type.valid() || !space.valid()) throw FormatError(source, "cannot inspect attribute '" + name + "'");
+    const hssize_t n = H5Sget_simple_extent_npoints(space.get());
+    if (H5Tget_class(type.get()) != H5T_STRING) {
+        // Keras (2.1 to 2.12, and Keras 3's legacy h5) writes an empty list as an empty float64 array: h5py
+        // stores `np.array([])`. An empty array of any type is the empty list.
+        if (n == 0) return {};
         throw FormatError(source, "attribute '" + name + "' is not a string attribute");
     }
-    const hssize_t n = H5Sget_simple_extent_npoints(space.get());
     if (n < 0 || n > 1000000) throw FormatError(source, "attribute '" + name + "' has an invalid element count");
     std::vector<std::string> out;
     const std::size_t count = static_cast<std::size_t>(n);
@@ -141,18 +288,67 @@ inline std::vector<std::string> h5_read_keras_list(hid_t obj, const std::string&
     return out;
 }
 
-template <class Scalar>
-Tensor<Scalar> h5_read_weight(hid_t group, const std::string& path, const std::string& source, hsize_t file_size) {
-    const std::string what = "dataset '" + path + "'";
-    if (H5Lexists(group, path.c_str(), H5P_DEFAULT) <= 0) {
-        // H5Lexists fails for a missing intermediate group too; both mean the same to the user.
-        throw FormatError(source, "missing " + what + " (named in weight_names)");
+/// The bytes a dataset's storage may expand to: stored data 1:1, deflate at most 1032:1 (zlib's bound).
+inline constexpr std::uint64_t h5_deflate_ratio = 1032;
+
+/// Refuses a dataset whose data would come from outside the file (external storage; virtual datasets are refused
+/// by h5_read_weight before their extent is asked for), through
+/// a filter other than the built-in deflate / shuffle / fletcher32, or whose declared size exceeds the cap or
+/// what its stored bytes can hold (a small file declaring a huge chunked dataset whose chunks were never
+/// written, which libhdf5 would fill with the fill value).
+inline void h5_check_storage(hid_t ds, std::uint64_t declared, hsize_t file_size, const LoadOptions& options,
+                             const std::string& source, const std::string& what) {
+    H5Id dcpl(H5Dget_create_plist(ds), H5Pclose);
+    if (!dcpl.valid()) throw FormatError(source, "cannot inspect the storage of " + what);
+    const H5D_layout_t layout = H5Pget_layout(dcpl.get());
+    if (layout != H5D_CONTIGUOUS && layout != H5D_CHUNKED && layout != H5D_COMPACT)
+        throw FormatError(source, what + " has a storage layout other than contiguous, chunked or compact");
+    if (const int external = H5Pget_external_count(dcpl.get()); external != 0) {
+        char name[256] = {0};
+        off_t offset = 0;
+        hsize_t size = 0;
+        if (external > 0) H5Pget_external(dcpl.get(), 0, sizeof name - 1, name, &offset, &size);
+        throw FormatError(source, what + " keeps its data in the external file '" + name +
+                                      "' (refused: elman reads nothing outside the file)");
     }
-    H5Id ds(H5Dopen2(group, path.c_str(), H5P_DEFAULT), H5Dclose);
+    bool deflated = false;
+    const int filters = H5Pget_nfilters(dcpl.get());
+    for (int i = 0; i < filters; ++i) {
+        unsigned flags = 0, config = 0;
+        std::size_t n_values = 0;
+        const H5Z_filter_t id =
+            H5Pget_filter2(dcpl.get(), static_cast<unsigned>(i), &flags, &n_values, nullptr, 0, nullptr, &config);
+        if (id == H5Z_FILTER_DEFLATE)
+            deflated = true;
+        else if (id != H5Z_FILTER_SHUFFLE && id != H5Z_FILTER_FLETCHER32)
+            throw FormatError(source, what + " uses HDF5 filter " + std::to_string(id) +
+                                          " (only the built-in deflate, shuffle and fletcher32 are read)");
+    }
+    if (filters < 0) throw FormatError(source, "cannot inspect the filters of " + what);
+    if (declared > options.max_array_bytes) {
+        throw FormatError(source, what + " declares " + std::to_string(declared) + " bytes, more than the limit of " +
+                                      std::to_string(options.max_array_bytes) + " (io::LoadOptions::max_array_bytes)");
+    }
+    if (layout == H5D_COMPACT) return;  // in the object header, which libhdf5 has already read and checked
+    const std::uint64_t stored = H5Dget_storage_size(ds);
+    const std::uint64_t can_hold = deflated ? stored * h5_deflate_ratio + 1024 : stored;
+    if (declared > file_size || stored > file_size || declared > can_hold) {
+        if (declared > file_size && layout == H5D_CONTIGUOUS)
+            throw FormatError(source, what + " is larger than the file (truncated?)");
+        throw FormatError(source, what + " declares " + std::to_string(declared) + " bytes but only " +
+                                      std::to_string(stored) + " are stored in a file of " + std::to_string(file_size) +
+                                      " bytes (unwritten chunks or a hostile file)");
+    }
+}
+
+template <class Scalar>
+Tensor<Scalar> h5_read_weight(hid_t group, const std::string& path, const std::string& source, hsize_t file_size,
+                              H5Sandbox& box, const LoadOptions& options) {
+    const std::string what = "dataset '" + path + "'";
+    H5Id ds = h5_open(group, path, true, box, source, what, "missing " + what + " (named in weight_names)");
     if (!ds.valid()) throw FormatError(source, "cannot open " + what);
     H5Id type(H5Dget_type(ds.get()), H5Tclose);
-    H5Id space(H5Dget_space(ds.get()), H5Sclose);
-    if (!type.valid() || !space.valid()) throw FormatError(source, "cannot inspect " + what);
+    if (!type.valid()) throw FormatError(source, "cannot inspect " + what);
     if (H5Tget_class(type.get()) != H5T_FLOAT)
         throw FormatError(source, what + " is not floating point (expected float32)");
     const std::size_t width = H5Tget_size(type.get());
@@ -161,6 +357,12 @@ Tensor<Scalar> h5_read_weight(hid_t group, const std::string& path, const std::s
     }
     if (width != 4 && width != 8)
         throw FormatError(source, what + " holds " + std::to_string(8 * width) + "-bit floats; expected float32");
+    // The layout first: a virtual dataset's extent may depend on its sources, which must not be opened.
+    H5Id dcpl(H5Dget_create_plist(ds.get()), H5Pclose);
+    if (dcpl.valid() && H5Pget_layout(dcpl.get()) == H5D_VIRTUAL)
+        throw FormatError(source, what + " is a virtual dataset (its data lives in other datasets or files; refused)");
+    H5Id space(H5Dget_space(ds.get()), H5Sclose);
+    if (!space.valid()) throw FormatError(source, "cannot inspect " + what);
     const int rank = H5Sget_simple_extent_ndims(space.get());
     if (rank < 0 || rank > Shape::max_rank)
         throw FormatError(source, what + " has unsupported rank " + std::to_string(rank));
@@ -183,18 +385,14 @@ Tensor<Scalar> h5_read_weight(hid_t group, const std::string& path, const std::s
             shape = Shape{Index(dims[0]), Index(dims[1]), Index(dims[2]), Index(dims[3])};
             break;
     }
-    hsize_t count = 1;
+    std::uint64_t count = 1;
     for (int i = 0; i < rank; ++i) {
-        if (dims[i] > (hsize_t(1) << 32) || (dims[i] != 0 && count > (hsize_t(1) << 28) / dims[i])) {
+        if (dims[i] > (hsize_t(1) << 40) || (dims[i] != 0 && count > (std::uint64_t(1) << 40) / dims[i])) {
             throw FormatError(source, what + " has an absurd shape " + shape.to_string());
         }
         count *= dims[i];
     }
-    // Uncompressed storage cannot exceed the file; compressed chunks are bounded by the element cap above.
-    H5Id dcpl(H5Dget_create_plist(ds.get()), H5Pclose);
-    if (dcpl.valid() && H5Pget_layout(dcpl.get()) == H5D_CONTIGUOUS && count * width > file_size) {
-        throw FormatError(source, what + " of shape " + shape.to_string() + " is larger than the file (truncated?)");
-    }
+    h5_check_storage(ds.get(), count * width, file_size, options, source, what + " of shape " + shape.to_string());
     Tensor<Scalar> t(shape);
     const hid_t mem = std::is_same<Scalar, double>::value ? H5T_NATIVE_DOUBLE : H5T_NATIVE_FLOAT;
     if (count > 0 && H5Dread(ds.get(), mem, H5S_ALL, H5S_ALL, H5P_DEFAULT, t.data()) < 0) {
@@ -229,68 +427,78 @@ inline void h5_write_strings(hid_t obj, const std::string& name, const std::vect
 /// found through `layer_names` / `weight_names` and matched by role (kernel, recurrent_kernel, bias), so
 /// uniquified names like `simple_rnn_1/simple_rnn_cell_1/kernel:0` load. Every problem (not HDF5, truncated,
 /// missing groups/datasets, duplicate names, non-float or float64-into-float data, shapes that disagree)
-/// throws FormatError naming the file.
+/// throws FormatError naming the file. Nothing outside the file is read: external links, external storage,
+/// virtual datasets, filters other than deflate / shuffle / fletcher32 (and so filter plugins) are refused, and
+/// a dataset may not declare more than `options.max_array_bytes` or more than its stored bytes can hold.
 template <class Scalar>
-LoadedLayer<Scalar> load_keras_h5(const std::string& path, const LayerSelector& selector = {}) {
-    detail::H5Quiet quiet;
-    if (H5Fis_hdf5(path.c_str()) <= 0) throw FormatError(path, "not an HDF5 file (or unreadable)");
-    detail::H5Id file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
-    if (!file.valid()) throw FormatError(path, "cannot open HDF5 file (truncated or corrupt?)");
-    hsize_t file_size = 0;
-    H5Fget_filesize(file.get(), &file_size);
+LoadedLayer<Scalar> load_keras_h5(const std::string& path, const LayerSelector& selector = {},
+                                  const LoadOptions& options = {}) {
+    return detail::translate_alloc_failure(path, [&] {
+        detail::H5Reader reader(path);
+        detail::H5Sandbox& box = reader.box();
+        const hid_t file_id = reader.file();
+        const hsize_t file_size = reader.size();
 
-    LoadedLayer<Scalar> out;
-    out.source = path;
-    std::string layer;
-    const bool full_model = detail::h5_has_attr(file.get(), "model_config");
-    const bool nested = H5Lexists(file.get(), "model_weights", H5P_DEFAULT) > 0;
-    detail::H5Id root(H5Gopen2(file.get(), nested ? "model_weights" : "/", H5P_DEFAULT), H5Gclose);
-    if (!root.valid()) throw FormatError(path, "cannot open the weights group");
-    const std::vector<std::string> layer_names =
-        detail::h5_read_keras_list(root.get(), "layer_names", path, "the weights group");
-    for (std::size_t i = 0; i < layer_names.size(); ++i)
-        for (std::size_t j = 0; j < i; ++j)
-            if (layer_names[i] == layer_names[j])
-                throw FormatError(path, "duplicate layer name '" + layer_names[i] + "' in layer_names");
-    if (full_model) {
-        const std::vector<std::string> text = detail::h5_read_strings(file.get(), "model_config", path);
-        if (text.size() != 1) throw FormatError(path, "model_config must be a single string");
-        const json::Value config = json::parse(text[0], path + " [model_config]");
-        const FoundLayer found = find_simple_rnn_layer(config, selector, path + " [model_config]");
-        out.config = parse_layer_config(*found.entry, path + " [model_config]");
-        layer = found.name;
-        bool listed = false;
-        for (const std::string& n : layer_names) listed = listed || n == layer;
-        if (!listed) throw FormatError(path, "layer '" + layer + "' of model_config has no entry in layer_names");
-    }
-    std::vector<std::string> weight_names;
-    std::size_t weighted = 0;
-    for (const std::string& n : layer_names) {
-        if (full_model && n != layer) continue;
-        if (!full_model && !selector.name.empty() && n != selector.name) continue;
-        detail::H5Id g(H5Gopen2(root.get(), n.c_str(), H5P_DEFAULT), H5Gclose);
-        if (!g.valid()) throw FormatError(path, "layer_names lists '" + n + "' but there is no such group");
-        std::vector<std::string> names =
-            detail::h5_read_keras_list(g.get(), "weight_names", path, "layer group '" + n + "'");
-        if (names.empty()) continue;
-        if (!full_model && selector.name.empty() && weighted++ != selector.index) continue;
-        layer = n;
-        weight_names = std::move(names);
-        break;
-    }
-    if (layer.empty() || weight_names.empty()) {
-        throw FormatError(path, "no weights for " + selector.describe() +
-                                    " (layers in the file: " + std::to_string(layer_names.size()) + ")");
-    }
-    const detail::WeightSlots slots = detail::weight_slots(weight_names, path, layer);
-    detail::H5Id g(H5Gopen2(root.get(), layer.c_str(), H5P_DEFAULT), H5Gclose);
-    out.weights.push_back(detail::h5_read_weight<Scalar>(g.get(), weight_names[slots.kernel], path, file_size));
-    out.weights.push_back(
-        detail::h5_read_weight<Scalar>(g.get(), weight_names[slots.recurrent_kernel], path, file_size));
-    if (slots.has_bias)
-        out.weights.push_back(detail::h5_read_weight<Scalar>(g.get(), weight_names[slots.bias], path, file_size));
-    detail::check_weights(out);
-    return out;
+        LoadedLayer<Scalar> out;
+        out.source = path;
+        std::string layer;
+        const bool full_model = detail::h5_has_attr(file_id, "model_config");
+        const bool nested = H5Lexists(file_id, "model_weights", box.access()) > 0;
+        detail::H5Id root = detail::h5_open(file_id, nested ? "model_weights" : "/", false, box, path,
+                                            "the weights group", "no weights group");
+        if (!root.valid()) throw FormatError(path, "cannot open the weights group");
+        const std::vector<std::string> layer_names =
+            detail::h5_read_keras_list(root.get(), "layer_names", path, "the weights group");
+        {
+            std::unordered_set<std::string_view> seen;
+            seen.reserve(layer_names.size());
+            for (const std::string& n : layer_names)
+                if (!seen.insert(n).second) throw FormatError(path, "duplicate layer name '" + n + "' in layer_names");
+        }
+        if (full_model) {
+            const std::vector<std::string> text = detail::h5_read_strings(file_id, "model_config", path);
+            if (text.size() != 1) throw FormatError(path, "model_config must be a single string");
+            const json::Value config = json::parse(text[0], path + " [model_config]");
+            const FoundLayer found = find_simple_rnn_layer(config, selector, path + " [model_config]");
+            out.config = parse_layer_config(*found.entry, path + " [model_config]");
+            layer = found.name;
+            bool listed = false;
+            for (const std::string& n : layer_names) listed = listed || n == layer;
+            if (!listed) throw FormatError(path, "layer '" + layer + "' of model_config has no entry in layer_names");
+        }
+        std::vector<std::string> weight_names;
+        std::size_t weighted = 0;
+        for (const std::string& n : layer_names) {
+            if (full_model && n != layer) continue;
+            if (!full_model && !selector.name.empty() && n != selector.name) continue;
+            const std::string missing = "layer_names lists '" + n + "' but there is no such group";
+            detail::H5Id g = detail::h5_open(root.get(), n, false, box, path, "layer group '" + n + "'", missing);
+            if (!g.valid()) throw FormatError(path, missing);
+            std::vector<std::string> names =
+                detail::h5_read_keras_list(g.get(), "weight_names", path, "layer group '" + n + "'");
+            if (names.empty()) continue;
+            if (!full_model && selector.name.empty() && weighted++ != selector.index) continue;
+            layer = n;
+            weight_names = std::move(names);
+            break;
+        }
+        if (layer.empty() || weight_names.empty()) {
+            throw FormatError(path, "no weights for " + selector.describe() +
+                                        " (layers in the file: " + std::to_string(layer_names.size()) + ")");
+        }
+        const detail::WeightSlots slots = detail::weight_slots(weight_names, path, layer);
+        detail::H5Id g = detail::h5_open(root.get(), layer, false, box, path, "layer group '" + layer + "'",
+                                         "no layer group '" + layer + "'");
+        if (!g.valid()) throw FormatError(path, "cannot open layer group '" + layer + "'");
+        auto weight = [&](std::size_t slot) {
+            return detail::h5_read_weight<Scalar>(g.get(), weight_names[slot], path, file_size, box, options);
+        };
+        out.weights.push_back(weight(slots.kernel));
+        out.weights.push_back(weight(slots.recurrent_kernel));
+        if (slots.has_bias) out.weights.push_back(weight(slots.bias));
+        detail::check_weights(out);
+        return out;
+    });
 }
 
 /// Writes a built layer to `path` in Keras' TF 2.x HDF5 layout (docs/keras-semantics.md#hdf5), with its weights as

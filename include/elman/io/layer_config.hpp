@@ -28,8 +28,8 @@ ELMAN_NAMESPACE_BEGIN
 namespace io {
 
 /// Everything a Keras SimpleRNN config describes: what `SimpleRNN<Scalar, Activation>(units, options)` needs,
-/// with the activation as its canonical Keras name (the template argument is picked from it at run time by
-/// `visit_layer`, see loaded_layer.hpp).
+/// with the activation as its canonical Keras name (`visit_layer`, loaded_layer.hpp, builds the layer with it as
+/// a KerasActivation).
 struct LayerConfig {
     Index units = 0;
     /// Canonical Keras name: "tanh", "linear", "hard_sigmoid", ...
@@ -165,11 +165,29 @@ inline Serialized split_serialized(const json::Value& v, const std::string& sour
     s.class_name = r.get_string("class_name", "");
     if (s.class_name.empty()) r.fail("missing or empty `class_name`");
     s.config = r.get("config");
-    r.ignore("module");  // Keras 3 serialisation adds these two
-    r.ignore("registered_name");
+    r.ignore("module");           // Keras 3 serialisation adds these three (shared_object_id: objects shared between
+    r.ignore("registered_name");  // layers, such as one initializer instance; nothing for inference)
+    r.ignore("shared_object_id");
     r.finish();
     if (s.config && !s.config->is_object()) r.fail_key("config", "must be an object, got " + s.config->describe());
     return s;
+}
+
+/// The `key` activation of a layer config (a name in Keras' or tfjs' spelling, a serialized
+/// `{"class_name": ...}` or null = linear) as its canonical Keras name; `fallback` when the key is absent.
+inline std::string read_activation(ConfigReader& r, const std::string& key, const std::string& fallback) {
+    const json::Value* act = r.get(key);
+    if (!act) return fallback;
+    std::string name = "linear";
+    if (!act->is_null()) {
+        const Serialized s = split_serialized(*act, r.source(), r.context() + ": `" + key + "`");
+        name = keras_spelling(s.class_name);
+    }
+    try {
+        return canonical_activation_name(name);  // the registry's names: "None" -> "linear"
+    } catch (const std::invalid_argument& e) {
+        r.fail(e.what());
+    }
 }
 
 inline Initializer read_initializer(const json::Value* v, const std::string& source, const std::string& key) {
@@ -477,19 +495,7 @@ inline LayerConfig parse_layer_config(const json::Value& value, const std::strin
     if (u <= 0 || u > (1LL << 24)) r.fail_key("units", "must be a positive integer <= 2^24, got " + std::to_string(u));
     lc.units = static_cast<Index>(u);
 
-    if (const json::Value* act = r.get("activation")) {
-        if (act->is_null()) {
-            lc.activation = "linear";
-        } else {
-            const detail::Serialized s = detail::split_serialized(*act, source, "SimpleRNN config: `activation`");
-            lc.activation = detail::keras_spelling(s.class_name);
-        }
-        try {
-            lc.activation = canonical_activation_name(lc.activation);  // the registry's names: "None" -> "linear"
-        } catch (const std::invalid_argument& e) {
-            r.fail(e.what());
-        }
-    }
+    lc.activation = detail::read_activation(r, "activation", lc.activation);
     o.use_bias = r.get_bool("use_bias", o.use_bias);
     o.kernel_initializer = detail::read_initializer(r.get("kernel_initializer"), source, "kernel_initializer");
     if (const json::Value* v = r.get("recurrent_initializer"))

@@ -69,17 +69,16 @@ void check_weights(const LoadedLayer<Scalar>& loaded) {
 
 }  // namespace detail
 
-/// Builds `SimpleRNN<Scalar, A>` for the activation named in `config` and returns `visitor(layer)` (the
-/// visitor must return the same type for every activation, e.g. void or a result tensor). The weights are
-/// not built yet unless the config has an input dimension; then they come from the config's initializers.
-/// Throws FormatError naming `source` for an activation this library does not have.
+/// Builds `SimpleRNN<Scalar, KerasActivation>` for the activation named in `config` and returns
+/// `visitor(layer)`. The weights are not built yet unless the config has an input dimension; then they come from
+/// the config's initializers. Throws FormatError naming `source` for an activation this library does not have
+/// (and for any std::invalid_argument of the construction or the visitor).
+/// (One layer type for every activation name; `layer.activation().is<elman::Tanh>()` tells which it is.)
 template <class Scalar, class Visitor>
 decltype(auto) visit_layer(const LayerConfig& config, Visitor&& visitor, const std::string& source = "<config>") {
     try {
-        return visit_activation(config.activation, [&](auto activation) -> decltype(auto) {
-            SimpleRNN<Scalar, decltype(activation)> layer(config.units, config.options);
-            return visitor(layer);
-        });
+        SimpleRNN<Scalar, KerasActivation> layer(config.units, config.options, KerasActivation(config.activation));
+        return visitor(layer);
     } catch (const FormatError&) {
         throw;
     } catch (const std::invalid_argument& e) {

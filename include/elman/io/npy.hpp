@@ -6,11 +6,13 @@
 #include <elman/io/detail/bytes.hpp>
 #include <elman/io/error.hpp>
 #include <elman/io/file.hpp>
+#include <elman/io/load_options.hpp>
 #include <elman/shape.hpp>
 #include <elman/tensor.hpp>
 
 #include <algorithm>
 #include <cstddef>
+#include <cstdint>
 #include <cstring>
 #include <exception>
 #include <string>
@@ -34,7 +36,9 @@ struct NpyHeader {
 /// Parses the Python dict literal numpy writes: {'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }.
 class NpyHeaderParser {
   public:
-    NpyHeaderParser(std::string_view text, const std::string& source) : t_(text), source_(source) {}
+    /// `python2_longs`: accept `3L` in the shape (numpy does for format versions 1.0 and 2.0).
+    NpyHeaderParser(std::string_view text, const std::string& source, bool python2_longs = true)
+        : t_(text), source_(source), python2_longs_(python2_longs) {}
 
     NpyHeader parse() {
         NpyHeader h;
@@ -108,32 +112,54 @@ class NpyHeaderParser {
         if (q != '\'' && q != '"') fail("expected a quoted string");
         const std::size_t end = t_.find(q, pos_ + 1);
         if (end == std::string_view::npos) fail("unterminated string");
+        // Python would end the literal at a newline and interpret a backslash; numpy writes neither.
+        const std::string_view body = t_.substr(pos_ + 1, end - pos_ - 1);
+        if (body.find_first_of("\\\n\r") != std::string_view::npos) fail("escape or line break in a header string");
         std::string s(t_.substr(pos_ + 1, end - pos_ - 1));
         pos_ = end + 1;
         return s;
     }
+    /// A Python 3 decimal integer literal: `0`, `00`, `12`, `1_000` (one underscore between digits); a
+    /// leading zero before other digits (`02`) is a syntax error in Python 3, and so here.
+    Index integer() {
+        if (peek() < '0' || peek() > '9') fail("shape entries must be non-negative integers");
+        const bool zero = peek() == '0';
+        Index v = 0;
+        for (;;) {
+            if (peek() == '_') ++pos_;  // only between digits: the check below needs a digit next
+            if (peek() < '0' || peek() > '9') {
+                if (t_[pos_ - 1] == '_') fail("'_' must sit between digits in a shape entry");
+                break;
+            }
+            if (zero && peek() != '0') fail("shape entry with a leading zero (not a Python 3 integer)");
+            if (v > (Index(1) << 40)) fail("absurd extent in 'shape'");
+            v = v * 10 + (peek() - '0');
+            ++pos_;
+        }
+        return v;
+    }
     Shape shape() {
         expect('(');
         std::vector<Index> dims;
+        bool comma = false;  // `(3)` is the int 3 in Python, not a tuple: one entry needs its comma
         while (true) {
             ws();
             if (peek() == ')') break;
-            if (peek() < '0' || peek() > '9') fail("shape entries must be non-negative integers");
-            Index v = 0;
-            while (peek() >= '0' && peek() <= '9') {
-                if (v > (Index(1) << 40)) fail("absurd extent in 'shape'");
-                v = v * 10 + (peek() - '0');
+            dims.push_back(integer());
+            ws();
+            // Python 2 longs (`3L`): numpy drops the L only in format 1.0 and 2.0 headers.
+            if (peek() == 'L' && python2_longs_) {
                 ++pos_;
+                ws();
             }
-            dims.push_back(v);
-            ws();
-            if (peek() == 'L') ++pos_;  // Python 2 longs
-            ws();
-            if (peek() == ',')
+            if (peek() == ',') {
                 ++pos_;
-            else if (peek() != ')')
+                comma = true;
+            } else if (peek() != ')') {
                 fail("expected ',' or ')' in 'shape'");
+            }
         }
+        if (dims.size() == 1 && !comma) fail("'shape' (n) is not a tuple; a 1-d shape is written (n,)");
         expect(')');
         if (dims.size() > static_cast<std::size_t>(Shape::max_rank)) {
             fail("rank " + std::to_string(dims.size()) + " exceeds the supported maximum of " +
@@ -162,6 +188,7 @@ class NpyHeaderParser {
 
     std::string_view t_;
     const std::string& source_;
+    bool python2_longs_ = true;
     std::size_t pos_ = 0;
 };
 
@@ -182,7 +209,7 @@ inline NpyHeader parse_npy_header(std::string_view bytes, const std::string& sou
         throw FormatError(source, "unsupported .npy format version " + std::to_string(major));
     }
     if (header_len > bytes.size() - prefix) throw FormatError(source, "truncated .npy header");
-    NpyHeader h = NpyHeaderParser(bytes.substr(prefix, header_len), source).parse();
+    NpyHeader h = NpyHeaderParser(bytes.substr(prefix, header_len), source, major < 3).parse();
     h.data_offset = prefix + header_len;
     return h;
 }
@@ -202,58 +229,152 @@ inline int npy_float_width(const std::string& descr, const std::string& source, 
                     (kind.size() && (kind[0] == 'i' || kind[0] == 'u') ? " (integer arrays are not weights)" : ""));
 }
 
-}  // namespace detail
-
-/// Reads a .npy image held in memory. Accepts little-endian float32 (any Scalar) and float64 (double only),
-/// C or Fortran order, rank <= 4; everything else (other dtypes, big-endian, truncated or trailing data,
-/// absurd shapes) throws FormatError naming `source` before anything is allocated.
-template <class Scalar>
-Tensor<Scalar> read_npy(std::string_view bytes, const std::string& source) {
-    const detail::NpyHeader h = detail::parse_npy_header(bytes, source);
-    const int width = detail::npy_float_width(h.descr, source, "array");
+/// The element count of `h`'s array after the checks every reader makes before allocating: no overflow, at most
+/// `options.max_array_bytes`, exactly the data bytes the image holds.
+inline std::size_t npy_checked_count(const NpyHeader& h, std::size_t width, std::size_t image_size,
+                                     const std::string& source, const LoadOptions& options) {
     Index count = 0;
     try {
         count = h.shape.size();
     } catch (const std::exception&) {
         throw FormatError(source, "array shape " + h.shape.to_string() + " overflows");
     }
-    const std::size_t available = bytes.size() - h.data_offset;
-    if (static_cast<std::size_t>(count) > available / static_cast<std::size_t>(width) ||
-        static_cast<std::size_t>(count) * static_cast<std::size_t>(width) != available) {
-        throw FormatError(
-            source,
-            "array of shape " + h.shape.to_string() + " needs " +
-                std::to_string(static_cast<unsigned long long>(count) * static_cast<unsigned>(width)) +
-                " data bytes, the file has " + std::to_string(available) +
-                (available < static_cast<std::size_t>(count) * static_cast<std::size_t>(width) ? " (truncated)" : ""));
+    const auto n = static_cast<std::size_t>(count);
+    if (n > options.max_array_bytes / width) {
+        throw FormatError(source, "array of shape " + h.shape.to_string() + " is larger than the limit of " +
+                                      std::to_string(options.max_array_bytes) +
+                                      " bytes (io::LoadOptions::max_array_bytes)");
     }
-    Tensor<Scalar> t(h.shape);
-    const auto* data = reinterpret_cast<const unsigned char*>(bytes.data() + h.data_offset);
-    if (!h.fortran_order || h.shape.rank() < 2) {
-        detail::decode_floats(data, static_cast<std::size_t>(count), width, true, t.data(), source, "array");
-        return t;
+    const std::size_t available = image_size - h.data_offset;
+    if (n > available / width || n * width != available) {
+        throw FormatError(source, "array of shape " + h.shape.to_string() + " needs " +
+                                      std::to_string(static_cast<unsigned long long>(n * width)) +
+                                      " data bytes, the file has " + std::to_string(available) +
+                                      (available < n * width ? " (truncated)" : ""));
     }
-    // Fortran order: element (i0, i1, ...) is at i0 + d0 * (i1 + d1 * (...)); reorder into C order.
-    std::vector<Scalar> column_major(static_cast<std::size_t>(count));
-    detail::decode_floats(data, static_cast<std::size_t>(count), width, true, column_major.data(), source, "array");
-    const int rank = h.shape.rank();
+    return n;
+}
+
+/// Reorders the elements of a Fortran-order array of `shape` into C order: element (i0, i1, ...) is at
+/// i0 + d0 * (i1 + d1 * (...)) in `column_major`.
+template <class T>
+void fortran_to_c_order(const T* column_major, const Shape& shape, T* out) {
+    const Index count = shape.size();
+    const int rank = shape.rank();
     Index idx[Shape::max_rank] = {0, 0, 0, 0};
     for (Index c = 0; c < count; ++c) {
         Index f = 0;
-        for (int a = rank - 1; a >= 0; --a) f = f * h.shape[a] + idx[a];
-        t.data()[c] = column_major[static_cast<std::size_t>(f)];
+        for (int a = rank - 1; a >= 0; --a) f = f * shape[a] + idx[a];
+        out[c] = column_major[f];
         for (int a = rank - 1; a >= 0; --a) {
-            if (++idx[a] < h.shape[a]) break;
+            if (++idx[a] < shape[a]) break;
             idx[a] = 0;
         }
     }
+}
+
+/// read_npy without the allocation-failure translation (read_npz applies it once for the whole archive).
+template <class Scalar>
+Tensor<Scalar> read_npy_image(std::string_view bytes, const std::string& source, const LoadOptions& options) {
+    const detail::NpyHeader h = detail::parse_npy_header(bytes, source);
+    const int width = detail::npy_float_width(h.descr, source, "array");
+    const std::size_t count = npy_checked_count(h, static_cast<std::size_t>(width), bytes.size(), source, options);
+    Tensor<Scalar> t(h.shape);
+    const auto* data = reinterpret_cast<const unsigned char*>(bytes.data() + h.data_offset);
+    if (!h.fortran_order || h.shape.rank() < 2) {
+        detail::decode_floats(data, count, width, true, t.data(), source, "array");
+        return t;
+    }
+    std::vector<Scalar> column_major(count);
+    detail::decode_floats(data, count, width, true, column_major.data(), source, "array");
+    fortran_to_c_order(column_major.data(), h.shape, t.data());
     return t;
+}
+
+}  // namespace detail
+
+/// Reads a .npy image held in memory. Accepts little-endian float32 (any Scalar) and float64 (double only),
+/// C or Fortran order, rank <= 4; everything else (other dtypes, big-endian, truncated or trailing data,
+/// absurd shapes, arrays over `options.max_array_bytes`) throws FormatError naming `source` before anything is
+/// allocated.
+template <class Scalar>
+Tensor<Scalar> read_npy(std::string_view bytes, const std::string& source, const LoadOptions& options = {}) {
+    return detail::translate_alloc_failure(source,
+                                           [&] { return detail::read_npy_image<Scalar>(bytes, source, options); });
 }
 
 /// Reads the .npy file at `path` (see read_npy).
 template <class Scalar>
-Tensor<Scalar> load_npy(const std::string& path) {
-    return read_npy<Scalar>(read_file(path), path);
+Tensor<Scalar> load_npy(const std::string& path, const LoadOptions& options = {}) {
+    return detail::translate_alloc_failure(
+        path, [&] { return read_npy<Scalar>(read_file(path, options.max_file_bytes), path, options); });
+}
+
+/// The element type of a .npy image: numpy's kind ('f' float, 'i' signed integer, 'u' unsigned, 'b' bool, ...)
+/// and size in bytes, as its header's `descr` says ('<f4' -> {'f', 4, little}).
+struct NpyDtype {
+    char kind = '?';
+    int bytes = 0;
+    bool little_endian = true;
+    /// numpy's name: "float32", "int64", ..., or the descr itself for other kinds.
+    std::string name;
+};
+
+/// The dtype of the .npy image `bytes` (only its header is read); throws FormatError naming `source` for a
+/// file that is not .npy.
+inline NpyDtype npy_dtype(std::string_view bytes, const std::string& source) {
+    const detail::NpyHeader h = detail::parse_npy_header(bytes, source);
+    NpyDtype d;
+    d.name = h.descr;
+    const std::string& s = h.descr;
+    if (s.size() < 3 || (s[0] != '<' && s[0] != '>' && s[0] != '=' && s[0] != '|')) return d;
+    const bool host_little = detail::host_is_little_endian();
+    d.little_endian = s[0] == '<' || (s[0] == '=' && host_little) || s[0] == '|';
+    d.kind = s[1];
+    d.bytes = 0;
+    for (std::size_t i = 2; i < s.size(); ++i) {
+        if (s[i] < '0' || s[i] > '9' || d.bytes > 64) return NpyDtype{'?', 0, true, h.descr};
+        d.bytes = d.bytes * 10 + (s[i] - '0');
+    }
+    const char* kinds = d.kind == 'f' ? "float" : d.kind == 'i' ? "int" : d.kind == 'u' ? "uint" : nullptr;
+    if (kinds) d.name = std::string(kinds) + std::to_string(8 * d.bytes);
+    return d;
+}
+
+/// Reads a .npy image whose dtype is exactly T (float, double, std::int32_t or std::int64_t; either byte order,
+/// C or Fortran order), without any conversion: for data such as model inputs, where the caller picks T from
+/// npy_dtype. Another dtype, truncated or trailing data, and arrays over `options.max_array_bytes` throw
+/// FormatError naming `source`.
+template <class T>
+Tensor<T> read_npy_array(std::string_view bytes, const std::string& source, const LoadOptions& options = {}) {
+    static_assert(std::is_same<T, float>::value || std::is_same<T, double>::value ||
+                      std::is_same<T, std::int32_t>::value || std::is_same<T, std::int64_t>::value,
+                  "read_npy_array: float, double, int32 or int64");
+    return detail::translate_alloc_failure(source, [&] {
+        const NpyDtype d = npy_dtype(bytes, source);
+        const char kind = std::is_floating_point<T>::value ? 'f' : 'i';
+        if (d.kind != kind || d.bytes != static_cast<int>(sizeof(T))) {
+            throw FormatError(source, "array has dtype " + d.name + ", expected " + (kind == 'f' ? "float" : "int") +
+                                          std::to_string(8 * sizeof(T)));
+        }
+        const detail::NpyHeader h = detail::parse_npy_header(bytes, source);
+        const std::size_t count = detail::npy_checked_count(h, sizeof(T), bytes.size(), source, options);
+        std::vector<T> values(count);
+        const bool swap = d.little_endian != detail::host_is_little_endian();
+        for (std::size_t i = 0; i < count; ++i) {
+            unsigned char b[sizeof(T)];
+            std::memcpy(b, bytes.data() + h.data_offset + i * sizeof(T), sizeof(T));
+            if (swap) std::reverse(b, b + sizeof(T));
+            std::memcpy(&values[i], b, sizeof(T));
+        }
+        Tensor<T> t(h.shape);
+        if (h.fortran_order && h.shape.rank() >= 2) {
+            detail::fortran_to_c_order(values.data(), h.shape, t.data());
+        } else if (count > 0) {
+            std::memcpy(t.data(), values.data(), count * sizeof(T));
+        }
+        return t;
+    });
 }
 
 /// The .npy (format 1.0) image of a tensor: '<f4' for float, '<f8' for double, C order, header padded to 64

@@ -7,6 +7,7 @@
 #include <elman/io/detail/zip.hpp>
 #include <elman/io/error.hpp>
 #include <elman/io/file.hpp>
+#include <elman/io/load_options.hpp>
 #include <elman/io/loaded_layer.hpp>
 #include <elman/io/npy.hpp>
 #include <elman/tensor.hpp>
@@ -31,24 +32,30 @@ struct NamedArray {
 inline namespace ELMAN_IO_ZLIB_ABI_NAMESPACE {
 
 /// Every array of an .npz image, in archive order. Stored members always; deflated ones
-/// (np.savez_compressed) when built with ELMAN_HAVE_ZLIB. Errors name `source` and the member.
+/// (np.savez_compressed) when built with ELMAN_HAVE_ZLIB. Errors name `source` and the member; members and
+/// arrays over `options.max_array_bytes` are refused (see detail::read_zip for what else is).
 template <class Scalar>
-std::vector<NamedArray<Scalar>> read_npz(std::string_view bytes, const std::string& source) {
-    std::vector<NamedArray<Scalar>> arrays;
-    for (detail::ZipEntry& e : detail::read_zip(bytes, source)) {
-        if (e.name.size() < 5 || e.name.compare(e.name.size() - 4, 4, ".npy") != 0) {
-            throw FormatError(source, "member '" + e.name + "' is not a .npy array");
+std::vector<NamedArray<Scalar>> read_npz(std::string_view bytes, const std::string& source,
+                                         const LoadOptions& options = {}) {
+    return detail::translate_alloc_failure(source, [&] {
+        std::vector<NamedArray<Scalar>> arrays;
+        for (detail::ZipEntry& e : detail::read_zip(bytes, source, options)) {
+            if (e.name.size() < 5 || e.name.compare(e.name.size() - 4, 4, ".npy") != 0) {
+                throw FormatError(source, "member '" + e.name + "' is not a .npy array");
+            }
+            std::string name = e.name.substr(0, e.name.size() - 4);
+            arrays.push_back({name, detail::read_npy_image<Scalar>(e.data, source + " [" + e.name + "]", options)});
+            std::string().swap(e.data);  // the member's bytes are not needed once decoded
         }
-        std::string name = e.name.substr(0, e.name.size() - 4);
-        arrays.push_back({name, read_npy<Scalar>(e.data, source + " [" + e.name + "]")});
-    }
-    return arrays;
+        return arrays;
+    });
 }
 
 /// The arrays of the .npz file at `path` (see read_npz).
 template <class Scalar>
-std::vector<NamedArray<Scalar>> load_npz(const std::string& path) {
-    return read_npz<Scalar>(read_file(path), path);
+std::vector<NamedArray<Scalar>> load_npz(const std::string& path, const LoadOptions& options = {}) {
+    return detail::translate_alloc_failure(
+        path, [&] { return read_npz<Scalar>(read_file(path, options.max_file_bytes), path, options); });
 }
 
 /// The weights of one SimpleRNN from an .npz image, in `get_weights()` order: either positional
@@ -56,8 +63,9 @@ std::vector<NamedArray<Scalar>> load_npz(const std::string& path) {
 /// `kernel, recurrent_kernel[, bias]` (`np.savez(f, kernel=..., ...)`). The result has no config; give one
 /// to visit_layer.
 template <class Scalar>
-LoadedLayer<Scalar> read_npz_weights(std::string_view bytes, const std::string& source) {
-    std::vector<NamedArray<Scalar>> arrays = read_npz<Scalar>(bytes, source);
+LoadedLayer<Scalar> read_npz_weights(std::string_view bytes, const std::string& source,
+                                     const LoadOptions& options = {}) {
+    std::vector<NamedArray<Scalar>> arrays = read_npz<Scalar>(bytes, source, options);
     LoadedLayer<Scalar> out;
     out.source = source;
     if (arrays.size() != 2 && arrays.size() != 3) {
@@ -89,8 +97,9 @@ LoadedLayer<Scalar> read_npz_weights(std::string_view bytes, const std::string& 
 
 /// The weights in the .npz file at `path` (see read_npz_weights).
 template <class Scalar>
-LoadedLayer<Scalar> load_npz_weights(const std::string& path) {
-    return read_npz_weights<Scalar>(read_file(path), path);
+LoadedLayer<Scalar> load_npz_weights(const std::string& path, const LoadOptions& options = {}) {
+    return detail::translate_alloc_failure(
+        path, [&] { return read_npz_weights<Scalar>(read_file(path, options.max_file_bytes), path, options); });
 }
 
 }  // namespace ELMAN_IO_ZLIB_ABI_NAMESPACE

@@ -5,13 +5,16 @@
 
 #include <elman/config.hpp>
 #include <elman/io/error.hpp>
+#include <elman/io/load_options.hpp>
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <iterator>
 #include <map>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -81,39 +84,85 @@ class ZipCursor {
 
 inline namespace ELMAN_IO_ZLIB_ABI_NAMESPACE {
 
-inline std::string inflate_entry(std::string_view compressed, std::uint64_t size, const std::string& source,
+/// The inflated bytes of a raw-deflate member that claims `size` bytes. The output grows with what zlib
+/// actually produces (in steps of at most 1 MiB, never beyond `size`), so a member that claims more than its
+/// data yields costs only what it yields; zlib's 32-bit counters are fed in slices, so members of 4 GiB and
+/// more (ZIP64) are not truncated.
+inline std::string inflate_entry(std::string_view compressed, std::uint64_t size, const ZipCursor& z,
                                  const std::string& name) {
 #if defined(ELMAN_HAVE_ZLIB)
-    std::string out(static_cast<std::size_t>(size), '\0');
-    z_stream zs{};
-    if (inflateInit2(&zs, -MAX_WBITS) != Z_OK) throw FormatError(source, "zlib initialisation failed");
-    zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(compressed.data()));
-    zs.avail_in = static_cast<uInt>(compressed.size());
-    zs.next_out = reinterpret_cast<Bytef*>(&out[0]);
-    zs.avail_out = static_cast<uInt>(out.size());
-    const int rc = inflate(&zs, Z_FINISH);
-    const std::uint64_t produced = zs.total_out;
-    inflateEnd(&zs);
-    if (rc != Z_STREAM_END || produced != size) {
-        throw FormatError(source, "entry '" + name + "': corrupt deflate data (" +
-                                      (rc == Z_STREAM_END ? "wrong size" : "zlib error " + std::to_string(rc)) + ")");
+    struct Stream {
+        z_stream zs{};
+        bool open = false;
+        ~Stream() {
+            if (open) inflateEnd(&zs);
+        }
+    } s;
+    if (inflateInit2(&s.zs, -MAX_WBITS) != Z_OK) z.fail("entry '" + name + "': zlib initialisation failed");
+    s.open = true;
+    constexpr std::uint64_t slice = std::uint64_t(1) << 30;  // below zlib's uInt limit
+    constexpr std::uint64_t step = std::uint64_t(1) << 20;
+    std::string out;
+    std::uint64_t in_pos = 0;
+    int rc = Z_OK;
+    char probe = 0;  // lives as long as zlib may touch it (inflate copies its output into its window)
+    while (rc != Z_STREAM_END) {
+        if (out.size() == size) {
+            // Full: the stream must end now; anything more it would produce means the claimed size is wrong.
+            s.zs.next_out = reinterpret_cast<Bytef*>(&probe);
+            s.zs.avail_out = 1;
+        } else {
+            const std::uint64_t grow = std::min<std::uint64_t>(step + out.size(), size) - out.size();
+            const std::size_t old = out.size();
+            out.resize(old + static_cast<std::size_t>(grow));
+            s.zs.next_out = reinterpret_cast<Bytef*>(&out[old]);
+            s.zs.avail_out = static_cast<uInt>(grow);
+        }
+        if (s.zs.avail_in == 0 && in_pos < compressed.size()) {
+            const std::uint64_t n = std::min<std::uint64_t>(slice, compressed.size() - in_pos);
+            s.zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(compressed.data() + in_pos));
+            s.zs.avail_in = static_cast<uInt>(n);
+            in_pos += n;
+        }
+        const uInt avail_before = s.zs.avail_out;
+        const bool full = out.size() == size && avail_before == 1;
+        rc = inflate(&s.zs, Z_NO_FLUSH);
+        const std::uint64_t produced = avail_before - s.zs.avail_out;
+        if (full) {
+            if (produced != 0)
+                z.fail("entry '" + name + "': corrupt deflate data (more than the claimed " + std::to_string(size) +
+                       " bytes)");
+        } else {
+            out.resize(out.size() - s.zs.avail_out);
+        }
+        if (rc == Z_BUF_ERROR && s.zs.avail_in == 0 && in_pos == compressed.size())
+            z.fail("entry '" + name + "': corrupt deflate data (truncated stream)");
+        if (rc != Z_OK && rc != Z_STREAM_END && rc != Z_BUF_ERROR)
+            z.fail("entry '" + name + "': corrupt deflate data (zlib error " + std::to_string(rc) + ")");
+    }
+    if (out.size() != size) {
+        z.fail("entry '" + name + "': corrupt deflate data (" + std::to_string(out.size()) +
+               " bytes, the directory claims " + std::to_string(size) + ")");
     }
     return out;
 #else
     (void)compressed;
     (void)size;
-    throw FormatError(source, "entry '" + name +
-                                  "' is deflate-compressed (np.savez_compressed), but elman was "
-                                  "built without zlib: define ELMAN_HAVE_ZLIB and link zlib (CMake: elman::zlib), or "
-                                  "save with np.savez");
+    z.fail("entry '" + name +
+           "' is deflate-compressed (np.savez_compressed), but elman was "
+           "built without zlib: define ELMAN_HAVE_ZLIB and link zlib (CMake: elman::zlib), or "
+           "save with np.savez");
 #endif
 }
 
 /// Every member of a ZIP archive (ZIP64 as numpy writes it included). Rejects encryption, methods other
 /// than stored/deflate, duplicate names, CRC mismatches, any offset or size outside the file and members whose
 /// local header + data overlap another's (so no two entries can decode the same bytes, and the total output is
-/// bounded by the file size: stored 1:1, deflate at most 1032:1); sizes are checked before allocating.
-inline std::vector<ZipEntry> read_zip(std::string_view bytes, const std::string& source) {
+/// bounded by the file size: stored 1:1, deflate at most 1032:1), and members larger than
+/// `options.max_array_bytes`; sizes are checked before allocating, and a deflated member's output grows only
+/// with what it inflates to. Time is linear in the number of members (names are checked with a hash set).
+inline std::vector<ZipEntry> read_zip(std::string_view bytes, const std::string& source,
+                                      const LoadOptions& options = {}) {
     ZipCursor z(bytes, source);
     if (bytes.size() < 22) z.fail("file too small to be an archive");
     // End of central directory: the last signature within the final 22 + 65535 bytes.
@@ -140,6 +189,8 @@ inline std::vector<ZipEntry> read_zip(std::string_view bytes, const std::string&
     z.need(cd_offset, cd_size, "central directory");
     if (count > cd_size / 46) z.fail("entry count " + std::to_string(count) + " does not fit the central directory");
     std::vector<ZipEntry> entries;
+    std::unordered_set<std::string_view> names;  // views into `bytes`, which outlives the set
+    names.reserve(static_cast<std::size_t>(count));
     std::map<std::uint64_t, std::uint64_t> spans;  // start -> end of every member's local header + data
     std::uint64_t p = cd_offset;
     for (std::uint64_t i = 0; i < count; ++i) {
@@ -154,7 +205,8 @@ inline std::vector<ZipEntry> read_zip(std::string_view bytes, const std::string&
         const std::uint64_t comment_len = z.le(p + 32, 2, "central directory entry");
         std::uint64_t local = z.le(p + 42, 4, "central directory entry");
         z.need(p + 46, name_len + extra_len + comment_len, "central directory entry");
-        std::string name(bytes.substr(p + 46, name_len));
+        const std::string_view name_view = bytes.substr(p + 46, name_len);
+        std::string name(name_view);
         // ZIP64 extra field: 64-bit values for exactly the fields stored as 0xFFFFFFFF, in this order.
         for (std::uint64_t e = p + 46 + name_len; e + 4 <= p + 46 + name_len + extra_len;) {
             const std::uint64_t id = z.le(e, 2, "extra field"), len = z.le(e + 2, 2, "extra field");
@@ -175,8 +227,11 @@ inline std::vector<ZipEntry> read_zip(std::string_view bytes, const std::string&
         }
         p += 46 + name_len + extra_len + comment_len;
         if (flags & 1u) z.fail("entry '" + name + "' is encrypted");
-        for (const ZipEntry& seen : entries)
-            if (seen.name == name) z.fail("duplicate entry '" + name + "'");
+        if (!names.insert(name_view).second) z.fail("duplicate entry '" + name + "'");
+        if (usize > options.max_array_bytes) {
+            z.fail("entry '" + name + "' claims " + std::to_string(usize) + " bytes, more than the limit of " +
+                   std::to_string(options.max_array_bytes) + " (io::LoadOptions::max_array_bytes)");
+        }
         if (z.le(local, 4, "local header") != 0x04034b50u) z.fail("bad local header of '" + name + "'");
         const std::uint64_t data =
             local + 30 + z.le(local + 26, 2, "local header") + z.le(local + 28, 2, "local header");
@@ -198,7 +253,7 @@ inline std::vector<ZipEntry> read_zip(std::string_view bytes, const std::string&
         } else if (method == 8) {
             if (usize > csize * 1032 + 1024)
                 z.fail("entry '" + entry.name + "' claims an impossible size " + std::to_string(usize));
-            entry.data = inflate_entry(raw, usize, source, entry.name);
+            entry.data = inflate_entry(raw, usize, z, entry.name);
         } else {
             z.fail("entry '" + entry.name + "' uses compression method " + std::to_string(method) +
                    " (only stored and deflate)");
@@ -217,7 +272,8 @@ inline void put_le(std::string& out, std::uint64_t v, int n) {
     for (int i = 0; i < n; ++i) out += static_cast<char>((v >> (8 * i)) & 0xFF);
 }
 
-/// A ZIP archive of stored (uncompressed) members, readable by Python's zipfile / numpy.load.
+/// A ZIP archive of stored (uncompressed) members, readable by Python's zipfile / numpy.load; ZIP64 end records
+/// when there are 65535 members or more (each member and offset must still fit 32 bits).
 inline std::string write_zip(const std::vector<ZipEntry>& entries, const std::string& target) {
     std::string out, directory;
     for (const ZipEntry& e : entries) {
@@ -254,13 +310,34 @@ inline std::string write_zip(const std::vector<ZipEntry>& entries, const std::st
     }
     const std::uint64_t cd_offset = out.size();
     out += directory;
+    // 65535 members or more need the ZIP64 end records (as Python's zipfile writes them); the 16-bit count of
+    // the classic record then holds 0xFFFF, which tells readers to look for them.
+    const bool zip64 = entries.size() >= 0xFFFF || directory.size() >= 0xFFFFFFFFu || cd_offset >= 0xFFFFFFFFu;
+    if (zip64) {
+        const std::uint64_t record = out.size();
+        put_le(out, 0x06064b50u, 4);
+        put_le(out, 44, 8);  // size of the rest of the record
+        put_le(out, 45, 2);  // version made by: 4.5 (ZIP64)
+        put_le(out, 45, 2);  // version needed
+        put_le(out, 0, 4);
+        put_le(out, 0, 4);
+        put_le(out, entries.size(), 8);
+        put_le(out, entries.size(), 8);
+        put_le(out, directory.size(), 8);
+        put_le(out, cd_offset, 8);
+        put_le(out, 0x07064b50u, 4);  // locator
+        put_le(out, 0, 4);
+        put_le(out, record, 8);
+        put_le(out, 1, 4);
+    }
+    const auto clamp = [zip64](std::uint64_t v, std::uint64_t max) { return zip64 ? max : std::min(v, max); };
     put_le(out, 0x06054b50u, 4);
     put_le(out, 0, 2);
     put_le(out, 0, 2);
-    put_le(out, entries.size(), 2);
-    put_le(out, entries.size(), 2);
-    put_le(out, directory.size(), 4);
-    put_le(out, cd_offset, 4);
+    put_le(out, clamp(entries.size(), 0xFFFF), 2);
+    put_le(out, clamp(entries.size(), 0xFFFF), 2);
+    put_le(out, clamp(directory.size(), 0xFFFFFFFFu), 4);
+    put_le(out, clamp(cd_offset, 0xFFFFFFFFu), 4);
     put_le(out, 0, 2);
     return out;
 }
