@@ -95,7 +95,16 @@ InputArray read_input(const std::string& path) {
 template <class Scalar>
 elman::Model<Scalar> load(const Arguments& a) {
     const std::string& model = a.positional[0];
-    return a.config ? elman::io::load_model<Scalar>(model, *a.config) : elman::io::load_model<Scalar>(model);
+    if (a.config) return elman::io::load_model<Scalar>(model, *a.config);
+    try {
+        return elman::io::load_model<Scalar>(model);
+    } catch (const elman::io::FormatError& e) {
+        // The library's message names its two-argument call; a command-line user needs the option instead.
+        if (e.source() == model && e.problem().find("weights-only") != std::string::npos)
+            throw elman::io::FormatError(model, "a weights-only .h5 (model.save_weights, no `model_config`): pass "
+                                                "its model.to_json() text with --config CONFIG.json");
+        throw;
+    }
 }
 
 /// (None, 5, 3) as Keras prints a shape.

@@ -38,43 +38,45 @@ set_tests_properties(consumer.vendored.compile PROPERTIES FIXTURES_SETUP elman_v
 set_tests_properties(consumer.vendored.run PROPERTIES FIXTURES_REQUIRED elman_vendored)
 file(MAKE_DIRECTORY ${_elman_consumers})
 
-# Two versions in one program: a 0.9.0 copy of the single header, generated at build time.
-set(_elman_old "${CMAKE_CURRENT_BINARY_DIR}/abi_old_single_include")
-file(GLOB_RECURSE _elman_headers CONFIGURE_DEPENDS "${PROJECT_SOURCE_DIR}/include/elman/*.hpp")
-add_custom_command(OUTPUT ${_elman_old}/elman/elman.hpp
-  COMMAND ${Python3_EXECUTABLE} ${PROJECT_SOURCE_DIR}/tools/amalgamate.py --version 0.9.0
-          --output ${_elman_old}/elman/elman.hpp
-  DEPENDS ${PROJECT_SOURCE_DIR}/tools/amalgamate.py ${_elman_headers}
-  COMMENT "Generating a 0.9.0 copy of the single header")
-add_library(elman_abi_old OBJECT abi_two_versions/tu_old.cpp ${_elman_old}/elman/elman.hpp)
-target_include_directories(elman_abi_old PRIVATE ${_elman_old})
-target_link_libraries(elman_abi_old PRIVATE Eigen3::Eigen)
-target_compile_features(elman_abi_old PRIVATE cxx_std_17)
-add_executable(elman_abi_two_versions abi_two_versions/main.cpp abi_two_versions/tu_current.cpp)
-target_link_libraries(elman_abi_two_versions PRIVATE elman::elman elman_abi_old)
-elman_enable_warnings(elman_abi_two_versions)
-elman_enable_warnings(elman_abi_old)
-math(EXPR _elman_version_integer
-     "${PROJECT_VERSION_MAJOR} * 10000 + ${PROJECT_VERSION_MINOR} * 100 + ${PROJECT_VERSION_PATCH}")
-add_test(NAME consumer.abi_two_versions COMMAND elman_abi_two_versions ${_elman_version_integer})
+if(ELMAN_TEST_BUILD_CHECKS)
+  # Two versions in one program: a 0.9.0 copy of the single header, generated at build time.
+  set(_elman_old "${CMAKE_CURRENT_BINARY_DIR}/abi_old_single_include")
+  file(GLOB_RECURSE _elman_headers CONFIGURE_DEPENDS "${PROJECT_SOURCE_DIR}/include/elman/*.hpp")
+  add_custom_command(OUTPUT ${_elman_old}/elman/elman.hpp
+    COMMAND ${Python3_EXECUTABLE} ${PROJECT_SOURCE_DIR}/tools/amalgamate.py --version 0.9.0
+            --output ${_elman_old}/elman/elman.hpp
+    DEPENDS ${PROJECT_SOURCE_DIR}/tools/amalgamate.py ${_elman_headers}
+    COMMENT "Generating a 0.9.0 copy of the single header")
+  add_library(elman_abi_old OBJECT abi_two_versions/tu_old.cpp ${_elman_old}/elman/elman.hpp)
+  target_include_directories(elman_abi_old PRIVATE ${_elman_old})
+  target_link_libraries(elman_abi_old PRIVATE Eigen3::Eigen)
+  target_compile_features(elman_abi_old PRIVATE cxx_std_17)
+  add_executable(elman_abi_two_versions abi_two_versions/main.cpp abi_two_versions/tu_current.cpp)
+  target_link_libraries(elman_abi_two_versions PRIVATE elman::elman elman_abi_old)
+  elman_enable_warnings(elman_abi_two_versions)
+  elman_enable_warnings(elman_abi_old)
+  math(EXPR _elman_version_integer
+       "${PROJECT_VERSION_MAJOR} * 10000 + ${PROJECT_VERSION_MINOR} * 100 + ${PROJECT_VERSION_PATCH}")
+  add_test(NAME consumer.abi_two_versions COMMAND elman_abi_two_versions ${_elman_version_integer})
 
-# Configuration macros in one program: a plain TU, an ELMAN_USE_BLAS TU and (when zlib was found) an
-# ELMAN_HAVE_ZLIB TU, each with its own definitions (tests/abi_config). Built from include/ with per-file
-# definitions, not through elman::elman, whose ELMAN_USE_BLAS=ON would define the macro for every file.
-add_executable(elman_abi_config abi_config/main.cpp abi_config/tu_plain.cpp abi_config/tu_blas.cpp)
-target_include_directories(elman_abi_config PRIVATE "${PROJECT_SOURCE_DIR}/include")
-target_link_libraries(elman_abi_config PRIVATE Eigen3::Eigen)
-target_compile_features(elman_abi_config PRIVATE cxx_std_17)
-set_source_files_properties(abi_config/tu_blas.cpp PROPERTIES COMPILE_DEFINITIONS ELMAN_USE_BLAS=1)
-if(TARGET elman_zlib)
-  target_sources(elman_abi_config PRIVATE abi_config/tu_zlib.cpp)
-  target_link_libraries(elman_abi_config PRIVATE ZLIB::ZLIB)
-  set_source_files_properties(abi_config/tu_zlib.cpp PROPERTIES COMPILE_DEFINITIONS ELMAN_HAVE_ZLIB=1)
-  set_source_files_properties(abi_config/main.cpp PROPERTIES COMPILE_DEFINITIONS ELMAN_ABI_CONFIG_ZLIB_TU=1)
+  # Configuration macros in one program: a plain TU, an ELMAN_USE_BLAS TU and (when zlib was found) an
+  # ELMAN_HAVE_ZLIB TU, each with its own definitions (tests/abi_config). Built from include/ with per-file
+  # definitions, not through elman::elman, whose ELMAN_USE_BLAS=ON would define the macro for every file.
+  add_executable(elman_abi_config abi_config/main.cpp abi_config/tu_plain.cpp abi_config/tu_blas.cpp)
+  target_include_directories(elman_abi_config PRIVATE "${PROJECT_SOURCE_DIR}/include")
+  target_link_libraries(elman_abi_config PRIVATE Eigen3::Eigen)
+  target_compile_features(elman_abi_config PRIVATE cxx_std_17)
+  set_source_files_properties(abi_config/tu_blas.cpp PROPERTIES COMPILE_DEFINITIONS ELMAN_USE_BLAS=1)
+  if(TARGET elman_zlib)
+    target_sources(elman_abi_config PRIVATE abi_config/tu_zlib.cpp)
+    target_link_libraries(elman_abi_config PRIVATE ZLIB::ZLIB)
+    set_source_files_properties(abi_config/tu_zlib.cpp PROPERTIES COMPILE_DEFINITIONS ELMAN_HAVE_ZLIB=1)
+    set_source_files_properties(abi_config/main.cpp PROPERTIES COMPILE_DEFINITIONS ELMAN_ABI_CONFIG_ZLIB_TU=1)
+  endif()
+  elman_enable_warnings(elman_abi_config)
+  add_test(NAME consumer.abi_config
+    COMMAND elman_abi_config ${CMAKE_CURRENT_SOURCE_DIR}/data/io/npz/tanh_sequences__simple_rnn_compressed.npz)
 endif()
-elman_enable_warnings(elman_abi_config)
-add_test(NAME consumer.abi_config
-  COMMAND elman_abi_config ${CMAKE_CURRENT_SOURCE_DIR}/data/io/npz/tanh_sequences__simple_rnn_compressed.npz)
 
 # --- find_package -----------------------------------------------------------------------------------------------
 # Every consumer project configures from scratch (a stale CMakeCache.txt would keep old option values).

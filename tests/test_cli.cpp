@@ -53,19 +53,7 @@ std::vector<std::string> write_inputs(const elman_test::TempDir& dir, const json
     for (const json& in : call.at("inputs")) {
         const std::string path = dir.file("input_" + std::to_string(paths.size()) + ".npy");
         if (in.at("dtype") == "int32") {
-            const Tensor<std::int32_t> ids = elman_test::tensor_from_json<std::int32_t>(in);
-            // Little-endian int32 .npy image, as numpy writes it.
-            std::string header = "{'descr': '<i4', 'fortran_order': False, 'shape': (";
-            for (int i = 0; i < ids.rank(); ++i) header += std::to_string(ids.dim(i)) + ", ";
-            header += "), }";
-            header.append((64 - (10 + header.size() + 1) % 64) % 64, ' ');
-            header += '\n';
-            std::string bytes = std::string("\x93NUMPY\x01\x00", 8);
-            bytes += static_cast<char>(header.size() & 0xFF);
-            bytes += static_cast<char>(header.size() >> 8);
-            bytes += header;
-            bytes.append(reinterpret_cast<const char*>(ids.data()), static_cast<std::size_t>(ids.size()) * 4);
-            elman::io::write_file(path, bytes);
+            elman::io::save_npy(path, elman_test::tensor_from_json<std::int32_t>(in));
         } else {
             elman::io::save_npy(path, elman_test::tensor_from_json<float>(in));
         }
@@ -105,6 +93,26 @@ TEST_CASE("elman-predict: a tfjs model's first output, in float32 and with --dou
         REQUIRE(r.status == 0);
         check_output<double>(dir.file("out.npy"), call.at("outputs").at(0));
     }
+}
+
+TEST_CASE("elman-predict: a weights-only Keras .h5 runs with --config and, without it, says to pass --config",
+          "[cli]") {
+    elman_test::TempDir dir("elman_cli");
+    const json call = elman_test::model_case_json("bidi_concat").at("calls").at(0);
+    const std::string weights = model_dir + "keras/bidi_concat.k21.h5";
+    std::vector<std::string> args = {"--config", model_dir + "keras/bidi_concat.k21.json", weights,
+                                     dir.file("out.npy")};
+    for (const std::string& p : write_inputs(dir, call)) args.push_back(p);
+    Run r = predict_cli(dir, args);
+    INFO("stderr: " << r.err);
+    REQUIRE(r.status == 0);
+    check_output<float>(dir.file("out.npy"), call.at("outputs").at(0));
+
+    args.erase(args.begin(), args.begin() + 2);
+    r = predict_cli(dir, args);
+    CHECK(r.status == 1);
+    CHECK_THAT(r.err, Catch::StartsWith("elman-predict: " + weights + ": a weights-only .h5") &&
+                          Catch::Contains("with --config CONFIG.json"));
 }
 
 TEST_CASE("elman-predict: --all-outputs writes every output of a two-input, two-output model", "[cli]") {

@@ -226,6 +226,13 @@ TEST_CASE("bad configs are FormatErrors naming the file and the problem", "[io][
     CHECK_THAT(error_of(with("return_sequences", R"("yes")")), Contains("`return_sequences` must be true or false"));
     CHECK_THAT(error_of(with("dropout", R"("0.5")")), Contains("`dropout` must be a number, got a string"));
     CHECK_THAT(error_of(with("name", "7")), Contains("`name` must be a string"));
+    CHECK_THAT(error_of(with("dtype", "7")), Contains("`dtype` must be a dtype name or a dtype policy, got a number"));
+    CHECK_THAT(error_of(with("dtype", R"({"class_name": "QuantizedDTypePolicy", "config": {"mode": "int8"}})")),
+               Contains("`dtype` is a QuantizedDTypePolicy (a quantized layer"));
+    CHECK_THAT(error_of(with("dtype", R"("mixed_float16")")), Contains("computes in 16-bit floats"));
+    CHECK(io::parse_layer_config(with("dtype", R"({"class_name": "DTypePolicy", "config": {"name": "float64"}})"),
+                                 "cfg.json")
+              .dtype == "float64");
     CHECK_THAT(error_of(with("batch_input_shape", "[null, 3]")),
                Contains("`batch_input_shape` must be a list of 3 extents"));
     CHECK_THAT(error_of(with("batch_input_shape", "[null, 5, -3]")),

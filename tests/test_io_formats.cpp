@@ -11,6 +11,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <cstdint>
 #include <cstdio>
 #include <string>
 
@@ -205,6 +206,25 @@ TEMPLATE_TEST_CASE("a C++ layer saved to .npz / .npy reloads bit for bit", "[io]
     const std::string npy = elman::io::npy_bytes<TestType>(w[0].view());
     CHECK(npy.size() % 64 == std::size_t(w[0].size()) * sizeof(TestType) % 64);
     CHECK(elman::io::read_npy<TestType>(npy, "mem").values() == w[0].values());
+}
+
+TEMPLATE_TEST_CASE("npy_bytes writes int32 and int64 arrays that read_npy_array reads back exactly", "[io][npz]",
+                   std::int32_t, std::int64_t) {
+    elman::Tensor<TestType> t({2, 3});
+    for (std::int64_t i = 0; i < t.size(); ++i) t.data()[i] = static_cast<TestType>(i * 1000003 - 2147483);
+    const std::string npy = elman::io::npy_bytes<TestType>(t.view());
+    const elman::io::NpyDtype d = elman::io::npy_dtype(npy, "mem");
+    CHECK(d.kind == 'i');
+    CHECK(d.bytes == static_cast<int>(sizeof(TestType)));
+    CHECK(d.name == (sizeof(TestType) == 4 ? "int32" : "int64"));
+    CHECK(npy.find(sizeof(TestType) == 4 ? "'descr': '<i4'" : "'descr': '<i8'") != std::string::npos);
+    const elman::Tensor<TestType> back = elman::io::read_npy_array<TestType>(npy, "mem");
+    CHECK(back.shape() == t.shape());
+    CHECK(back.values() == t.values());
+
+    // Rank 1 is written as numpy writes it, "(5,)".
+    const elman::Tensor<TestType> v({5});
+    CHECK(elman::io::npy_bytes<TestType>(v.view()).find("'shape': (5,)") != std::string::npos);
 }
 
 TEST_CASE("hostile numpy files are rejected with the file name and the problem", "[io][npz]") {

@@ -240,3 +240,38 @@ TEST_CASE("model: unsupported classes, bad weights and bad graphs are refused at
 
     CHECK_THROWS_AS(elman::io::load_tfjs_model<float>(model_dir + "missing/model.json"), elman::io::FormatError);
 }
+
+TEST_CASE("model: dtype policies that keep float32 / float64 load; quantized and 16-bit ones are refused") {
+    auto dense_with_dtype = [](const std::string& dtype) {
+        return R"({"class_name": "Sequential", "config": {"name": "s", "layers": [
+          {"class_name": "Dense", "config": {"name": "d", "units": 2, "batch_input_shape": [null, 3], "dtype": )" +
+               dtype + "}}]}}";
+    };
+    for (const std::string ok :
+         {R"("float32")", R"("float64")", "null",
+          R"({"module": "keras", "class_name": "DTypePolicy", "config": {"name": "float32"}, "registered_name": null})",
+          R"({"class_name": "Policy", "config": {"name": "float32"}})"}) {
+        INFO(ok);
+        auto w = dense_weights();
+        CHECK_NOTHROW(elman::Model<float>::from_config(config(dense_with_dtype(ok)), w, "<test>"));
+    }
+    struct Refused {
+        const char* dtype;
+        const char* message;
+    };
+    for (
+        const Refused& c : std::vector<Refused>{
+            {R"({"module": "keras", "class_name": "QuantizedDTypePolicy", "config": {"mode": "int8", "source_name": "float32"}})",
+             "`dtype` is a QuantizedDTypePolicy (a quantized layer: int8 / float8 weights with scales)"},
+            {R"({"class_name": "QuantizedFloat8DTypePolicy", "config": {"mode": "float8", "source_name": "float32"}})",
+             "is a QuantizedFloat8DTypePolicy (a quantized layer"},
+            {R"({"class_name": "Policy", "config": {"name": "mixed_float16"}})",
+             "`dtype` is 'mixed_float16': the layer computes in 16-bit floats"},
+            {R"("bfloat16")", "`dtype` is 'bfloat16': the layer computes in 16-bit floats"},
+            {R"({"class_name": "DTypePolicyMap", "config": {}})", "not a dtype policy elman knows"},
+            {R"({"class_name": "DTypePolicy", "config": {"name": "float32", "extra": 1}})", "unknown key `extra`"},
+            {"7", "`dtype` must be a dtype name or a dtype policy, got a number"}}) {
+        INFO(c.dtype);
+        CHECK_THAT(format_error(dense_with_dtype(c.dtype), dense_weights()), Catch::Contains(c.message));
+    }
+}

@@ -11,7 +11,9 @@ every layout gives tfjs' outputs:
   <case>.k21.h5 + .json Keras 2.1 `model.save_weights` + `model.to_json()`: groups at the root, names with `:0`,
                         the weight_names of a layer without weights an empty float64 array, Sequential config a list
   <case>.k1.h5          Keras 1.2.2 `model.save`: Keras 1 config keys (output_dim, init, inner_init, W_regularizer,
-                        dropout_W, consume_less, input_dtype, Dense `bias`) and weights `<layer>_W:0`
+                        dropout_W, consume_less, input_dtype, Dense `bias`), also inside Bidirectional and
+                        TimeDistributed; Functional models as class `Model` with [name, node, tensor] inbound
+                        refs; weights `<layer>_W:0` (`forward_<inner>_W:0` in a Bidirectional)
   <case>.k3.h5          Keras 3 legacy h5: `sequential/<layer>/simple_rnn_cell/kernel` (no `:0`), InputLayer
                         `batch_shape`, DTypePolicy dicts, `top_level_model_weights` with empty weight_names
   <case>.keras          Keras 3 `.keras` zip: metadata.json, config.json (module, registered_name, build_config,
@@ -40,6 +42,14 @@ MODEL = ROOT / "tests" / "data" / "model"
 OUT = MODEL / "keras"
 
 STR = h5py.string_dtype()
+
+
+def member(name):
+    """A zip member entry with a fixed time stamp (writestr with a bare name stamps the current time), so the
+    archives are the same bytes at every run."""
+    info = zipfile.ZipInfo(name, date_time=(2026, 12, 2, 0, 0, 0))
+    info.compress_type = zipfile.ZIP_STORED
+    return info
 
 
 def snake(name):
@@ -175,6 +185,7 @@ KERAS1_ROLE = {"kernel": "W", "recurrent_kernel": "U", "bias": "b", "embeddings"
 
 
 def keras1_config(entry):
+    """A layer entry in Keras 1.2.2's spelling; a wrapper's inner layer (Bidirectional, TimeDistributed) too."""
     cls, c = entry["class_name"], entry["config"]
     out = {}
     for k, v in c.items():
@@ -182,21 +193,46 @@ def keras1_config(entry):
             continue
         if isinstance(v, dict) and "class_name" in v and k.endswith("initializer"):
             v = snake(v["class_name"]) if v["class_name"] != "VarianceScaling" else "glorot_uniform"
-        out[KERAS1.get(cls, {}).get(k, k)] = v
+        if k == "layer" and isinstance(v, dict):
+            v = keras1_config(v)
+        out[KERAS1.get(cls, {}).get(k, "input_dtype" if k == "dtype" else k)] = v
     if cls == "SimpleRNN":
         out["consume_less"] = "cpu"
-    return {"class_name": cls, "config": out}
+    result = {"class_name": cls, "config": out}
+    if "inbound_nodes" in entry:  # Keras 1 Functional: [[name, node, tensor]] without the kwargs
+        result["name"] = layer_name(entry)
+        result["inbound_nodes"] = [[ref[:3] for ref in node] for node in entry["inbound_nodes"]]
+    return result
+
+
+def keras1_name(entry, rest):
+    """Keras 1.2.2 weight names: <layer>_W / _U / _b; a Bidirectional's directions are forward_<inner> and
+    backward_<inner>, a TimeDistributed layer's weights are its inner layer's."""
+    role = KERAS1_ROLE[rest.rsplit("/", 1)[-1]]
+    if entry["class_name"] == "Bidirectional":
+        inner = entry["config"]["layer"]["config"]["name"]
+        return f"{rest.split('_', 1)[0]}_{inner}_{role}:0"
+    if entry["class_name"] == "TimeDistributed":
+        return f"{entry['config']['layer']['config']['name']}_{role}:0"
+    return f"{layer_name(entry)}_{role}:0"
 
 
 def write_k1(case, topology, weights):
     lw = layer_weights(weights)
     path = OUT / f"{case}.k1.h5"
     layers = [keras1_config(l) for l in saved_layers(topology)]
+    if topology["class_name"] == "Sequential":
+        config = {"class_name": "Sequential", "config": layers}
+    else:  # Keras 1 calls a Functional model `Model`
+        c = topology["config"]
+        config = {"class_name": "Model", "config": {"name": c["name"], "layers": layers,
+                                                    "input_layers": c["input_layers"],
+                                                    "output_layers": c["output_layers"]}}
     with h5py.File(path, "w") as f:
         f.attrs["keras_version"] = np.bytes_("1.2.2")
-        f.attrs["model_config"] = np.bytes_(json.dumps({"class_name": "Sequential", "config": layers}))
+        f.attrs["model_config"] = np.bytes_(json.dumps(config))
         mw = f.create_group("model_weights")
-        write_groups(mw, topology, lw, lambda e, rest: f"{layer_name(e)}_{KERAS1_ROLE[rest]}:0")
+        write_groups(mw, topology, lw, keras1_name)
     return path.name
 
 
@@ -352,9 +388,9 @@ def write_keras(case, topology, weights, version="3.9.2"):
     t3, image = keras3_weights_image(topology, layer_weights(weights))
     path = OUT / f"{case}.keras"
     with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as z:
-        z.writestr("metadata.json", json.dumps({"keras_version": version, "date_saved": "2026-12-02@00:00:00"}))
-        z.writestr("config.json", json.dumps(t3))
-        z.writestr("model.weights.h5", image)
+        z.writestr(member("metadata.json"), json.dumps({"keras_version": version, "date_saved": "2026-12-02@00:00:00"}))
+        z.writestr(member("config.json"), json.dumps(t3))
+        z.writestr(member("model.weights.h5"), image)
     return path.name
 
 
@@ -457,7 +493,7 @@ def write_error_files():
     def zip_variant(name, members_out):
         with zipfile.ZipFile(OUT / f"err_{name}", "w", zipfile.ZIP_STORED) as out:
             for n, data in members_out.items():
-                out.writestr(n, data)
+                out.writestr(member(n), data)
 
     def edit_weights(edit):
         buf = io.BytesIO(members["model.weights.h5"])
@@ -503,7 +539,7 @@ def main():
         add(w, case, c)
         add(write_k3_h5(case, topology, weights), case)
         add(write_keras(case, topology, weights), case)
-    for case in ["seq_rnn_dense", "seq_embedding"]:
+    for case in ["seq_rnn_dense", "seq_embedding", "seq_masking", "bidi_concat", "bidi_masked_seq_sum"]:
         topology, weights = load_tfjs(case)
         add(write_k1(case, topology, weights), case)
     topology, weights = hard_sigmoid_case()

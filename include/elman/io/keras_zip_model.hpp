@@ -66,16 +66,20 @@ class KerasZipWeights final : public model::WeightsProvider<Scalar> {
   public:
     KerasZipWeights(H5Reader& reader, std::vector<ZipLayer> layers, const LoadOptions& options)
         : reader_(reader), options_(options), layers_(std::move(layers)) {
+        // Looked up once per layer and once per dataset: maps keep a model with many layers out of O(n^2).
+        for (std::size_t i = 0; i < layers_.size(); ++i) {
+            by_name_[layers_[i].name] = i;
+            by_key_[layers_[i].key] = i;
+        }
         walk("/", "", 0);
     }
 
     std::string source() const override { return reader_.source(); }
 
     std::vector<Tensor<Scalar>> weights(const model::WeightRequest& request) override {
-        const ZipLayer* layer = nullptr;
-        for (const ZipLayer& l : layers_)
-            if (l.name == request.layer) layer = &l;
-        if (!layer) return {};
+        const auto found = by_name_.find(request.layer);
+        if (found == by_name_.end()) return {};
+        const ZipLayer* layer = &layers_[found->second];
         const std::string base = "layers/" + layer->key;
         check_name(base + "/vars", layer->name);
         std::vector<Tensor<Scalar>> out;
@@ -108,9 +112,8 @@ class KerasZipWeights final : public model::WeightsProvider<Scalar> {
             std::string who = d.substr(0, d.find('/'));
             if (who == "layers") {
                 const std::string key = d.substr(7, d.find('/', 7) - 7);
-                who = key;
-                for (const ZipLayer& l : layers_)
-                    if (l.key == key) who = l.name;
+                const auto found = by_key_.find(key);
+                who = found == by_key_.end() ? key : layers_[found->second].name;
             }
             if (names.empty() || names.back() != who) names.push_back(who);
         }
@@ -207,6 +210,7 @@ class KerasZipWeights final : public model::WeightsProvider<Scalar> {
     H5Reader& reader_;
     const LoadOptions& options_;
     std::vector<ZipLayer> layers_;
+    std::map<std::string, std::size_t> by_name_, by_key_;  // index into layers_ (the last of equal names)
     std::vector<std::string> datasets_;
     std::set<std::string> used_;
     std::size_t links_ = 0;

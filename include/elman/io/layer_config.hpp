@@ -190,6 +190,42 @@ inline std::string read_activation(ConfigReader& r, const std::string& key, cons
     }
 }
 
+/// A layer's `dtype` key: a dtype name ("float32", "int32" for an id input, ...) or a serialized dtype policy
+/// (Keras 3 `{"class_name": "DTypePolicy", "config": {"name": "float32"}}`, tf.keras' `Policy`). Returns the name,
+/// `fallback` when the key is absent or null. Refuses what changes the arithmetic elman would reproduce:
+/// quantized layers (Keras 3 `QuantizedDTypePolicy` / `QuantizedFloat8DTypePolicy` / `GPTQDTypePolicy`, whose
+/// weights are int8 or float8 with scales) and float16 / bfloat16 computation (`float16`, `mixed_float16`, ...).
+inline std::string read_dtype(ConfigReader& r, const std::string& fallback) {
+    const json::Value* dt = r.get("dtype");
+    if (!dt || dt->is_null()) return fallback;
+    if (!dt->is_string() && !dt->is_object())
+        r.fail_key("dtype", "must be a dtype name or a dtype policy, got " + dt->describe());
+    std::string name;
+    if (dt->is_string()) {
+        name = dt->as_string();
+    } else {
+        const Serialized s = split_serialized(*dt, r.source(), r.context() + ": `dtype`");
+        if (s.class_name != "DTypePolicy" && s.class_name != "FloatDTypePolicy" && s.class_name != "Policy") {
+            r.fail_key("dtype", "is a " + s.class_name +
+                                    (s.class_name.find("Quantized") != std::string::npos ||
+                                             s.class_name.find("GPTQ") != std::string::npos
+                                         ? " (a quantized layer: int8 / float8 weights with scales), which elman "
+                                           "does not run; save the model before quantizing it"
+                                         : ", not a dtype policy elman knows (DTypePolicy, FloatDTypePolicy, Policy)"));
+        }
+        if (!s.config) r.fail_key("dtype", "policy has no `config`");
+        ConfigReader pr(*s.config, r.source(), r.context() + ": `dtype` policy config");
+        name = pr.get_string("name", "");
+        pr.finish();
+        if (name.empty()) r.fail_key("dtype", "policy has no `name`");
+    }
+    if (name.find("float16") != std::string::npos)  // float16, bfloat16, mixed_float16, mixed_bfloat16
+        r.fail_key("dtype", "is '" + name +
+                                "': the layer computes in 16-bit floats, which elman does not "
+                                "reproduce (it computes in float32 or float64)");
+    return name;
+}
+
 inline Initializer read_initializer(const json::Value* v, const std::string& source, const std::string& key) {
     const std::string what = "SimpleRNN config: `" + key + "`";
     if (!v || v->is_null()) return Initializer::glorot_uniform();  // Keras' add_weight default for floats
@@ -483,12 +519,7 @@ inline LayerConfig parse_layer_config(const json::Value& value, const std::strin
     lc.trainable = r.get_bool("trainable", true);
     r.ignore("enable_caching_device");
     r.ignore("implementation");  // Keras' from_config drops it too
-    if (const json::Value* dt = r.get("dtype")) {
-        if (dt->is_string())
-            lc.dtype = dt->as_string();
-        else if (!dt->is_null() && !dt->is_object())
-            r.fail_key("dtype", "must be a string, got " + dt->describe());
-    }
+    lc.dtype = detail::read_dtype(r, lc.dtype);
     const json::Value* units = r.get("units");
     if (!units) r.fail("missing `units`");
     const long long u = r.integer("units", *units);

@@ -377,13 +377,17 @@ Tensor<T> read_npy_array(std::string_view bytes, const std::string& source, cons
     });
 }
 
-/// The .npy (format 1.0) image of a tensor: '<f4' for float, '<f8' for double, C order, header padded to 64
-/// bytes as numpy does, so `np.load` reads it back bit for bit.
-template <class Scalar>
-std::string npy_bytes(TensorView<const Scalar> t) {
-    static_assert(std::is_same<Scalar, float>::value || std::is_same<Scalar, double>::value, "npy: float or double");
+/// The .npy (format 1.0) image of a tensor: '<f4' for float, '<f8' for double, '<i4' / '<i8' for std::int32_t /
+/// std::int64_t (the dtypes read_npy_array reads), C order, header padded to 64 bytes as numpy does, so `np.load`
+/// reads it back bit for bit.
+template <class T>
+std::string npy_bytes(TensorView<const T> t) {
+    static_assert(std::is_same<T, float>::value || std::is_same<T, double>::value ||
+                      std::is_same<T, std::int32_t>::value || std::is_same<T, std::int64_t>::value,
+                  "npy_bytes: float, double, int32 or int64");
+    const char kind = std::is_floating_point<T>::value ? 'f' : 'i';
     std::string header =
-        std::string("{'descr': '") + (sizeof(Scalar) == 4 ? "<f4" : "<f8") + "', 'fortran_order': False, 'shape': (";
+        std::string("{'descr': '<") + kind + std::to_string(sizeof(T)) + "', 'fortran_order': False, 'shape': (";
     for (int i = 0; i < t.rank(); ++i)
         header += std::to_string(t.dim(i)) + (t.rank() == 1 || i + 1 < t.rank() ? ", " : "");
     if (t.rank() == 1) header.resize(header.size() - 1);
@@ -399,20 +403,20 @@ std::string npy_bytes(TensorView<const Scalar> t) {
     out += header;
     const std::size_t n = static_cast<std::size_t>(t.size());
     const std::size_t start = out.size();
-    out.resize(start + n * sizeof(Scalar));
+    out.resize(start + n * sizeof(T));
     for (std::size_t i = 0; i < n; ++i) {
-        unsigned char b[sizeof(Scalar)];
-        std::memcpy(b, t.data() + i, sizeof(Scalar));
-        if (!detail::host_is_little_endian()) std::reverse(b, b + sizeof(Scalar));
-        std::memcpy(&out[start + i * sizeof(Scalar)], b, sizeof(Scalar));
+        unsigned char b[sizeof(T)];
+        std::memcpy(b, t.data() + i, sizeof(T));
+        if (!detail::host_is_little_endian()) std::reverse(b, b + sizeof(T));
+        std::memcpy(&out[start + i * sizeof(T)], b, sizeof(T));
     }
     return out;
 }
 
 /// Writes `t` to `path` as .npy (see npy_bytes).
-template <class Scalar>
-void save_npy(const std::string& path, const Tensor<Scalar>& t) {
-    write_file(path, npy_bytes<Scalar>(t.view()));
+template <class T>
+void save_npy(const std::string& path, const Tensor<T>& t) {
+    write_file(path, npy_bytes<T>(t.view()));
 }
 
 }  // namespace io

@@ -75,8 +75,7 @@ inline BaseKeys read_base(ConfigReader& r, const std::string& fallback_name) {
     b.name = r.get_string("name", fallback_name);
     if (b.name.empty()) r.fail_key("name", "must not be empty");
     b.trainable = r.get_bool("trainable", true);
-    if (const json::Value* dt = r.get("dtype"); dt && !dt->is_null() && !dt->is_string() && !dt->is_object())
-        r.fail_key("dtype", "must be a string or a dtype policy, got " + dt->describe());
+    io::detail::read_dtype(r, "");
     for (const char* key : {"batch_input_shape", "batch_shape"})
         if (const json::Value* s = r.get(key); s && !s->is_null()) b.batch_input_shape = dims_of(r, key, *s);
     if (const json::Value* s = r.get("input_shape"); s && !s->is_null()) {
