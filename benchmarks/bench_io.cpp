@@ -1,14 +1,17 @@
 // SPDX-License-Identifier: MIT
 // io readers on inputs at the sizes where a per-item cost that is not constant shows (issue: a quadratic
 // duplicate-key check made a 200k-key object take 30 s): json::parse of an object with N keys and of an array
-// of N numbers. Linear time means the time per item (items_per_second) stays flat as N grows.
+// of N numbers, and a tfjs model of N Dense layers (the model loaders looked each layer's weights up in the whole
+// manifest). Linear time means the time per item (items_per_second) stays flat as N grows.
 //   cmake -S . -B _build/bench -G Ninja -DCMAKE_BUILD_TYPE=Release -DELMAN_BUILD_BENCHMARKS=ON
 //   cmake --build _build/bench --target elman_bench_io && _build/bench/benchmarks/elman_bench_io
 #include <elman/io/json.hpp>
+#include <elman/io/tfjs_model.hpp>
 
 #include <benchmark/benchmark.h>
 
 #include <cstdint>
+#include <cstring>
 #include <string>
 
 namespace {
@@ -43,10 +46,41 @@ void run(benchmark::State& state, const std::string& text) {
 void BM_JsonObjectKeys(benchmark::State& state) { run(state, object_with_keys(state.range(0))); }
 void BM_JsonNumberArray(benchmark::State& state) { run(state, array_of_zeros(state.range(0))); }
 
+// A tfjs Sequential model.json of n Dense(1) layers and its one shard (kernel 1, bias 0 per layer).
+std::string tfjs_dense_stack(std::int64_t n) {
+    std::string layers, weights;
+    for (std::int64_t i = 0; i < n; ++i) {
+        const std::string name = "d" + std::to_string(i);
+        layers += std::string(i ? ", " : "") + R"({"class_name": "Dense", "config": {"name": ")" + name +
+                  R"(", "units": 1, "activation": "linear", "use_bias": true)" +
+                  (i ? "" : R"(, "batch_input_shape": [null, 1])") + "}}";
+        weights += std::string(i ? ", " : "") + R"({"name": ")" + name + R"(/kernel", "shape": [1, 1], "dtype": "float32"}, )" +
+                   R"({"name": ")" + name + R"(/bias", "shape": [1], "dtype": "float32"})";
+    }
+    return R"({"format": "layers-model", "modelTopology": {"class_name": "Sequential", "config": {"name": "s", "layers": [)" +
+           layers + R"(]}}, "weightsManifest": [{"paths": ["weights.bin"], "weights": [)" + weights + "]}]}";
+}
+
+void BM_TfjsModelLayers(benchmark::State& state) {
+    const std::string text = tfjs_dense_stack(state.range(0));
+    std::string shard(static_cast<std::size_t>(8 * state.range(0)), '\0');
+    const float kernel_then_bias[2] = {1.0f, 0.0f};
+    for (std::int64_t i = 0; i < state.range(0); ++i)
+        std::memcpy(&shard[static_cast<std::size_t>(8 * i)], kernel_then_bias, 8);
+    for (auto _ : state) {
+        auto model = elman::io::read_tfjs_model<float>(text, "bench/model.json",
+                                                       [&](const std::string&) { return shard; });
+        benchmark::DoNotOptimize(model.count_params());
+    }
+    state.SetItemsProcessed(state.iterations() * state.range(0));
+}
+
 }  // namespace
 
 BENCHMARK(BM_JsonObjectKeys)->Arg(25000)->Arg(50000)->Arg(100000)->Arg(200000)->Unit(benchmark::kMillisecond);
 // 20M elements = the 40 MB array of the issue.
 BENCHMARK(BM_JsonNumberArray)->Arg(1 << 20)->Arg(20 << 20)->Unit(benchmark::kMillisecond);
+
+BENCHMARK(BM_TfjsModelLayers)->Arg(2000)->Arg(8000)->Arg(32000)->Unit(benchmark::kMillisecond);
 
 BENCHMARK_MAIN();

@@ -14,6 +14,7 @@
 #include <elman/shape.hpp>
 #include <elman/tensor.hpp>
 
+#include <algorithm>
 #include <cstddef>
 #include <set>
 #include <string>
@@ -33,16 +34,26 @@ template <class Scalar>
 class TfjsWeights final : public model::WeightsProvider<Scalar> {
   public:
     TfjsWeights(std::string source, std::vector<std::pair<std::string, Tensor<Scalar>>> weights)
-        : source_(std::move(source)), weights_(std::move(weights)) {}
+        : source_(std::move(source)), weights_(std::move(weights)) {
+        // Weight indices sorted by name: a layer's weights (`<layer>/...`) are one range found by binary search
+        // (one scan of the whole manifest per layer made a model with many layers quadratic).
+        by_name_.resize(weights_.size());
+        for (std::size_t i = 0; i < by_name_.size(); ++i) by_name_[i] = i;
+        std::sort(by_name_.begin(), by_name_.end(),
+                  [&](std::size_t a, std::size_t b) { return weights_[a].first < weights_[b].first; });
+    }
 
     const std::vector<std::pair<std::string, Tensor<Scalar>>>& stored() const noexcept { return weights_; }
 
     std::string source() const override { return source_; }
     std::vector<Tensor<Scalar>> weights(const model::WeightRequest& request) override {
         const std::string prefix = request.layer + "/";
+        auto it = std::lower_bound(by_name_.begin(), by_name_.end(), prefix,
+                                   [&](std::size_t i, const std::string& p) { return weights_[i].first < p; });
         std::vector<std::size_t> mine;
-        for (std::size_t i = 0; i < weights_.size(); ++i)
-            if (weights_[i].first.compare(0, prefix.size(), prefix) == 0) mine.push_back(i);
+        for (; it != by_name_.end() && weights_[*it].first.compare(0, prefix.size(), prefix) == 0; ++it)
+            mine.push_back(*it);
+        std::sort(mine.begin(), mine.end());  // manifest order
         std::vector<std::size_t> order;
         for (const model::WeightSpec& spec : request.expected) {
             for (std::size_t i : mine)
@@ -66,6 +77,7 @@ class TfjsWeights final : public model::WeightsProvider<Scalar> {
   private:
     std::string source_;
     std::vector<std::pair<std::string, Tensor<Scalar>>> weights_;
+    std::vector<std::size_t> by_name_;  // indices into weights_, sorted by name
     std::set<std::size_t> used_;
 };
 

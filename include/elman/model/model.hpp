@@ -155,7 +155,7 @@ class Model {
     /// Layer names in Keras `model.layers` order (a Sequential model lists no InputLayer, as Keras).
     std::vector<std::string> layer_names() const {
         std::vector<std::string> names;
-        for (const auto& l : listed_layers()) names.push_back(l->name());
+        for (const std::size_t i : listed_layers()) names.push_back(graph_.layers[i]->name());
         return names;
     }
     /// The layer called `name` (std::invalid_argument listing the layers when there is none).
@@ -192,21 +192,23 @@ class Model {
         std::vector<std::string> head{"Layer (type)", "Output Shape", "Param #"};
         if (!seq) head.push_back("Connected to");
         out += row(head, pos) + std::string(static_cast<std::size_t>(line), '=') + "\n";
-        const auto listed = listed_layers();
+        const std::vector<std::size_t> listed = listed_layers();
+        // Each layer's nodes, gathered once: a scan of every node per layer made summary() quadratic.
+        std::vector<std::vector<std::size_t>> nodes_of(graph_.layers.size());
+        for (std::size_t n = 0; n < graph_.nodes.size(); ++n) nodes_of[graph_.nodes[n].layer].push_back(n);
         Index total = 0, trainable = 0;
         for (std::size_t i = 0; i < listed.size(); ++i) {
-            const model::Layer<Scalar>& l = *listed[i];
-            const std::size_t li = layer_index(l.name());
+            const std::size_t li = listed[i];
+            const model::Layer<Scalar>& l = *graph_.layers[li];
             std::vector<std::string> connections;
-            for (const auto& n : graph_.nodes)
-                if (n.layer == li)
-                    for (const model::TensorRef& r : n.inbound)
-                        connections.push_back(graph_.layers[r.layer]->name() + "[" + std::to_string(r.node) + "][" +
-                                              std::to_string(r.tensor) + "]");
+            for (const std::size_t n : nodes_of[li])
+                for (const model::TensorRef& r : graph_.nodes[n].inbound)
+                    connections.push_back(graph_.layers[r.layer]->name() + "[" + std::to_string(r.node) + "][" +
+                                          std::to_string(r.tensor) + "]");
             const Index params = l.param_count();
             total += params;
             if (l.trainable()) trainable += params;
-            std::vector<std::string> fields{l.name() + " (" + l.class_name() + ")", output_shape_text(li),
+            std::vector<std::string> fields{l.name() + " (" + l.class_name() + ")", output_shape_text(li, nodes_of[li]),
                                             std::to_string(params)};
             if (!seq) fields.push_back(connections.empty() ? "" : connections[0]);
             out += row(fields, pos);
@@ -248,10 +250,11 @@ class Model {
                                           graph_.layers[layer_index(name)]->class_name() + ", not a " + expected));
     }
 
-    std::vector<const model::Layer<Scalar>*> listed_layers() const {
-        std::vector<const model::Layer<Scalar>*> v;
-        for (const auto& l : graph_.layers)
-            if (!(graph_.class_name == "Sequential" && l->class_name() == "InputLayer")) v.push_back(l.get());
+    /// Indices of the layers Keras' `model.layers` lists (a Sequential model's InputLayer is not listed).
+    std::vector<std::size_t> listed_layers() const {
+        std::vector<std::size_t> v;
+        for (std::size_t i = 0; i < graph_.layers.size(); ++i)
+            if (!(graph_.class_name == "Sequential" && graph_.layers[i]->class_name() == "InputLayer")) v.push_back(i);
         return v;
     }
 
@@ -266,11 +269,11 @@ class Model {
         return true;
     }
 
-    std::string output_shape_text(std::size_t li) const {
+    std::string output_shape_text(std::size_t li, const std::vector<std::size_t>& nodes) const {
         std::string text;
         bool first = true;
-        for (const auto& n : graph_.nodes) {
-            if (n.layer != li) continue;
+        for (const std::size_t node : nodes) {
+            const auto& n = graph_.nodes[node];
             std::string t;
             if (n.outputs.size() == 1 && graph_.layers[li]->class_name() != "InputLayer") {
                 t = model::dims_string(graph_.specs[n.outputs[0]].shape);
