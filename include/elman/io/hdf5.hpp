@@ -8,6 +8,7 @@
 #include <elman/io/detail/bytes.hpp>
 #include <elman/io/detail/weight_names.hpp>
 #include <elman/io/error.hpp>
+#include <elman/io/file.hpp>
 #include <elman/io/json.hpp>
 #include <elman/io/layer_config.hpp>
 #include <elman/io/load_options.hpp>
@@ -19,8 +20,10 @@
 #include <hdf5.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <stdexcept>
 #include <string>
@@ -63,6 +66,8 @@ class H5Id {
     }
     hid_t get() const noexcept { return id_; }
     bool valid() const noexcept { return id_ >= 0; }
+    /// Gives up ownership: the caller closes the identifier.
+    hid_t release() noexcept { return std::exchange(id_, -1); }
 
   private:
     hid_t id_ = -1;
@@ -401,23 +406,155 @@ Tensor<Scalar> h5_read_weight(hid_t group, const std::string& path, const std::s
     return t;
 }
 
+/// How a string attribute is stored: fixed-length byte strings (numpy 'S' arrays: what h5py makes of the
+/// byte lists Keras 1 / 2.1 and elman's single-layer saver write) or variable-length UTF-8 (what h5py makes of
+/// Python str: tf.keras 2.x and Keras 3 files).
+enum class H5Text { bytes, utf8 };
+
 inline void h5_write_strings(hid_t obj, const std::string& name, const std::vector<std::string>& values, bool scalar,
-                             const std::string& target) {
-    std::size_t size = 1;
-    for (const std::string& v : values) size = std::max(size, v.size());
-    H5Id type(H5Tcopy(H5T_C_S1), H5Tclose);
-    H5Tset_size(type.get(), size);
-    H5Tset_strpad(type.get(), H5T_STR_NULLPAD);  // numpy 'S' arrays, as h5py stores Keras' byte lists
+                             const std::string& target, H5Text text = H5Text::bytes) {
     const hsize_t n = values.size();
     H5Id space(scalar ? H5Screate(H5S_SCALAR) : H5Screate_simple(1, &n, nullptr), H5Sclose);
-    std::vector<char> buf(values.size() * size, '\0');
-    for (std::size_t i = 0; i < values.size(); ++i)
-        std::memcpy(buf.data() + i * size, values[i].data(), values[i].size());
-    H5Id attr(H5Acreate2(obj, name.c_str(), type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose);
-    if (!attr.valid() || H5Awrite(attr.get(), type.get(), buf.data()) < 0) {
-        throw FormatError(target, "cannot write attribute '" + name + "'");
+    H5Id type(H5Tcopy(H5T_C_S1), H5Tclose);
+    bool ok = false;
+    if (text == H5Text::utf8) {
+        H5Tset_size(type.get(), H5T_VARIABLE);
+        H5Tset_cset(type.get(), H5T_CSET_UTF8);
+        std::vector<const char*> ptrs;
+        for (const std::string& v : values) ptrs.push_back(v.c_str());
+        H5Id attr(H5Acreate2(obj, name.c_str(), type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose);
+        ok = attr.valid() && H5Awrite(attr.get(), type.get(), ptrs.data()) >= 0;
+    } else {
+        std::size_t size = 1;
+        for (const std::string& v : values) size = std::max(size, v.size());
+        H5Tset_size(type.get(), size);
+        H5Tset_strpad(type.get(), H5T_STR_NULLPAD);
+        std::vector<char> buf(values.size() * size, '\0');
+        for (std::size_t i = 0; i < values.size(); ++i)
+            std::memcpy(buf.data() + i * size, values[i].data(), values[i].size());
+        H5Id attr(H5Acreate2(obj, name.c_str(), type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose);
+        ok = attr.valid() && H5Awrite(attr.get(), type.get(), buf.data()) >= 0;
+    }
+    if (!ok) throw FormatError(target, "cannot write attribute '" + name + "'");
+}
+
+/// Keras' `save_attributes_to_hdf5_group` limit: an attribute larger than this is split into `name0`,
+/// `name1`, ... (an HDF5 object header holds at most 64 KiB), as np.array_split splits it.
+inline constexpr std::size_t h5_attribute_limit = 64512;
+
+/// A list of names as Keras' `save_attributes_to_hdf5_group` stores it: split into chunks when the numpy
+/// array's size passes h5_attribute_limit (a str array counts 8 bytes per item, a bytes array its width); an
+/// empty list is an empty float64 array (what h5py makes of an empty numpy list).
+inline void h5_write_keras_list(hid_t obj, const std::string& name, const std::vector<std::string>& values,
+                                const std::string& target, H5Text text = H5Text::bytes) {
+    if (values.empty()) {
+        const hsize_t zero = 0;
+        H5Id space(H5Screate_simple(1, &zero, nullptr), H5Sclose);
+        H5Id attr(H5Acreate2(obj, name.c_str(), H5T_IEEE_F64LE, space.get(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose);
+        if (!attr.valid()) throw FormatError(target, "cannot write attribute '" + name + "'");
+        return;
+    }
+    std::size_t width = 8;  // numpy object array: one pointer per item
+    if (text == H5Text::bytes) {
+        width = 1;
+        for (const std::string& v : values) width = std::max(width, v.size());
+    }
+    std::size_t chunks = 1;
+    while ((values.size() + chunks - 1) / chunks * width > h5_attribute_limit && chunks < values.size()) ++chunks;
+    if ((values.size() + chunks - 1) / chunks * width > h5_attribute_limit)
+        throw FormatError(target, "attribute '" + name + "': a name longer than " + std::to_string(h5_attribute_limit) +
+                                      " bytes cannot be stored");
+    if (chunks == 1) return h5_write_strings(obj, name, values, false, target, text);
+    // np.array_split: the first (n % chunks) chunks hold one item more.
+    std::size_t begin = 0;
+    for (std::size_t c = 0; c < chunks; ++c) {
+        const std::size_t count = values.size() / chunks + (c < values.size() % chunks ? 1 : 0);
+        const std::vector<std::string> part(values.begin() + static_cast<std::ptrdiff_t>(begin),
+                                            values.begin() + static_cast<std::ptrdiff_t>(begin + count));
+        h5_write_strings(obj, name + std::to_string(c), part, false, target, text);
+        begin += count;
     }
 }
+
+/// Creates the group `path` below `loc` (and any missing parents).
+inline H5Id h5_create_group(hid_t loc, const std::string& path, const std::string& target) {
+    H5Id lcpl(H5Pcreate(H5P_LINK_CREATE), H5Pclose);
+    H5Pset_create_intermediate_group(lcpl.get(), 1);
+    H5Id g(H5Gcreate2(loc, path.c_str(), lcpl.get(), H5P_DEFAULT, H5P_DEFAULT), H5Gclose);
+    if (!g.valid()) throw FormatError(target, "cannot create group '" + path + "'");
+    return g;
+}
+
+/// Writes `t` as the dataset `path` below `loc` (missing parent groups created), stored as little-endian
+/// float64 when `as_double`, else float32 (libhdf5 rounds double values to float).
+template <class Scalar>
+void h5_write_dataset(hid_t loc, const std::string& path, const Tensor<Scalar>& t, bool as_double,
+                      const std::string& target) {
+    hsize_t dims[Shape::max_rank] = {0, 0, 0, 0};
+    for (int d = 0; d < t.rank(); ++d) dims[d] = static_cast<hsize_t>(t.dim(d));
+    H5Id space(t.rank() == 0 ? H5Screate(H5S_SCALAR) : H5Screate_simple(t.rank(), dims, nullptr), H5Sclose);
+    H5Id lcpl(H5Pcreate(H5P_LINK_CREATE), H5Pclose);
+    H5Pset_create_intermediate_group(lcpl.get(), 1);
+    H5Id ds(H5Dcreate2(loc, path.c_str(), as_double ? H5T_IEEE_F64LE : H5T_IEEE_F32LE, space.get(), lcpl.get(),
+                       H5P_DEFAULT, H5P_DEFAULT),
+            H5Dclose);
+    const hid_t mem = std::is_same<Scalar, double>::value ? H5T_NATIVE_DOUBLE : H5T_NATIVE_FLOAT;
+    if (!ds.valid() || (t.size() > 0 && H5Dwrite(ds.get(), mem, H5S_ALL, H5S_ALL, H5P_DEFAULT, t.data()) < 0))
+        throw FormatError(target, "cannot write dataset '" + path + "'");
+}
+
+/// An HDF5 file the savers write: created as `target` + ".elman-tmp" and, once complete, either renamed to
+/// `target` (commit) or read back and removed (take_bytes, a .keras archive's `model.weights.h5`); removed if
+/// the save fails, so a failed save leaves no partial target behind. The 1.8 file format (readable by every
+/// libhdf5 since 2008, h5py included) stores attributes larger than an object header holds, such as the
+/// model_config of a model with thousands of layers.
+class H5FileWriter {
+  public:
+    explicit H5FileWriter(std::string target) : target_(std::move(target)), temp_(target_ + ".elman-tmp") {
+        H5Id fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
+        // H5F_CLOSE_SEMI: closing fails while a group or dataset is still open, instead of leaving the file
+        // open (and unwritten) until it closes.
+        if (!fapl.valid() || H5Pset_fapl_sec2(fapl.get()) < 0 ||
+            H5Pset_libver_bounds(fapl.get(), H5F_LIBVER_V18, H5F_LIBVER_V18) < 0 ||
+            H5Pset_fclose_degree(fapl.get(), H5F_CLOSE_SEMI) < 0)
+            throw FormatError(target_, "cannot set up HDF5 file access");
+        file_ = H5Id(H5Fcreate(temp_.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get()), H5Fclose);
+        if (!file_.valid()) throw FormatError(target_, "cannot create the HDF5 file '" + temp_ + "'");
+    }
+    H5FileWriter(const H5FileWriter&) = delete;
+    H5FileWriter& operator=(const H5FileWriter&) = delete;
+    ~H5FileWriter() {
+        if (done_) return;
+        file_ = H5Id();
+        std::remove(temp_.c_str());
+    }
+    hid_t file() const noexcept { return file_.get(); }
+
+    /// Closes the file and renames it to the target (replacing it).
+    void commit() {
+        close();
+        if (std::rename(temp_.c_str(), target_.c_str()) != 0)
+            throw FormatError(target_, std::string("cannot write: ") + std::strerror(errno));
+        done_ = true;
+    }
+    /// Closes the file and returns its bytes; the file is removed.
+    std::string take_bytes() {
+        close();
+        std::string bytes = read_file(temp_);
+        std::remove(temp_.c_str());
+        done_ = true;
+        return bytes;
+    }
+
+  private:
+    void close() {
+        if (H5Fclose(file_.release()) < 0) throw FormatError(target_, "cannot write the HDF5 file (disk full?)");
+    }
+    H5Quiet quiet_;
+    std::string target_, temp_;
+    H5Id file_;  // closed first, while errors are still quiet
+    bool done_ = false;
+};
 
 }  // namespace detail
 
@@ -555,21 +692,8 @@ void save_keras_h5(const std::string& path, const Layer& layer, H5Layout layout 
         names.push_back(lc.options.name + "/" + lc.options.name + "_cell/" + roles[i] + ":0");
     }
     detail::h5_write_strings(g.get(), "weight_names", names, false, path);
-    detail::H5Id lcpl(H5Pcreate(H5P_LINK_CREATE), H5Pclose);
-    H5Pset_create_intermediate_group(lcpl.get(), 1);
-    const bool is_double = std::is_same<Scalar, double>::value;
-    for (std::size_t i = 0; i < weights.size(); ++i) {
-        hsize_t dims[Shape::max_rank];
-        for (int d = 0; d < weights[i].rank(); ++d) dims[d] = static_cast<hsize_t>(weights[i].dim(d));
-        detail::H5Id space(H5Screate_simple(weights[i].rank(), dims, nullptr), H5Sclose);
-        detail::H5Id ds(H5Dcreate2(g.get(), names[i].c_str(), is_double ? H5T_IEEE_F64LE : H5T_IEEE_F32LE, space.get(),
-                                   lcpl.get(), H5P_DEFAULT, H5P_DEFAULT),
-                        H5Dclose);
-        if (!ds.valid() || H5Dwrite(ds.get(), is_double ? H5T_NATIVE_DOUBLE : H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL,
-                                    H5P_DEFAULT, weights[i].data()) < 0) {
-            throw FormatError(path, "cannot write dataset '" + names[i] + "'");
-        }
-    }
+    for (std::size_t i = 0; i < weights.size(); ++i)
+        detail::h5_write_dataset(g.get(), names[i], weights[i], std::is_same<Scalar, double>::value, path);
     if (H5Fflush(file.get(), H5F_SCOPE_GLOBAL) < 0) throw FormatError(path, "cannot flush HDF5 file");
 }
 

@@ -96,7 +96,8 @@ Model<Scalar> keras_h5_model(H5Reader& reader, hid_t weights_root, const json::V
                              const LoadOptions& options) {
     const json::Value translated = translate_model_config(config, keras_version, options.semantics, config_source);
     H5GroupWeights<Scalar> weights(reader, weights_root, options);
-    return Model<Scalar>::from_config(translated, weights, config_source);
+    return Model<Scalar>::from_config(translated, weights, config_source,
+                                      ModelOrigin{keras_version, keras3_semantics(keras_version, options.semantics)});
 }
 
 }  // namespace detail

@@ -110,12 +110,22 @@ struct TranslateContext {
 
 inline json::Value translate_config(const json::Value& v, const TranslateContext& ctx);
 
-/// A Keras 3 activation value: `hard_sigmoid` (and tfjs' `hardSigmoid`) means relu6(x + 3) / 6, which elman
-/// calls `hard_sigmoid_keras3`; Keras 3 serializes swish under its function name `silu`.
+/// The activation names a Keras 3 file spells differently from elman's readers: Keras 3's `hard_sigmoid` is
+/// relu6(x + 3) / 6, which elman calls `hard_sigmoid_keras3`; Keras 3 serializes swish under its function name
+/// `silu`. The one table for reading (file -> elman) and writing (elman -> file).
+struct Keras3ActivationName {
+    const char* file;
+    const char* elman;
+};
+inline constexpr Keras3ActivationName keras3_activation_names[] = {{"hard_sigmoid", "hard_sigmoid_keras3"},
+                                                                   {"silu", "swish"}};
+
+/// A Keras 3 activation value as elman's readers take it (tfjs' `hardSigmoid` is `hard_sigmoid` too).
 inline json::Value keras3_activation(const json::Value& v) {
     auto rename = [](const std::string& name) -> std::string {
-        if (name == "hard_sigmoid" || name == "hardSigmoid") return "hard_sigmoid_keras3";
-        if (name == "silu") return "swish";
+        const std::string& n = name == "hardSigmoid" ? std::string("hard_sigmoid") : name;
+        for (const Keras3ActivationName& a : keras3_activation_names)
+            if (n == a.file) return a.elman;
         return name;
     };
     if (v.is_string()) return json::Value(rename(v.as_string()));

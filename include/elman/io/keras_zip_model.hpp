@@ -52,6 +52,25 @@ inline std::string keras_snake_case(const std::string& name) {
     return b;
 }
 
+/// The name of the layer a wrapper's config holds under `key` ("layer", "backward_layer"); "" when absent.
+inline std::string wrapped_layer_name(const json::Value& config, const char* key) {
+    const json::Value* inner = config.find(key);
+    const json::Value* cfg = inner && inner->is_object() ? inner->find("config") : nullptr;
+    const json::Value* n = cfg ? cfg->find("name") : nullptr;
+    return n && n->is_string() ? n->as_string() : std::string();
+}
+
+/// The `name` Keras 3 gives the forward or backward layer of a Bidirectional with config `config`:
+/// "forward_<layer>" / "backward_<backward_layer or layer>" (a prefix already there is not doubled).
+inline std::string bidirectional_part_name(const json::Value& config, bool forward) {
+    std::string inner = wrapped_layer_name(config, "layer");
+    if (!forward)
+        if (const json::Value* b = config.find("backward_layer"); b && !b->is_null())
+            inner = wrapped_layer_name(config, "backward_layer");
+    const std::string prefix = forward ? "forward_" : "backward_";
+    return inner.compare(0, prefix.size(), prefix) == 0 ? inner : prefix + inner;
+}
+
 /// One layer of the model as the archive addresses it: `layers/<key>`.
 struct ZipLayer {
     std::string key, class_name, name;
@@ -91,17 +110,13 @@ class KerasZipWeights final : public model::WeightsProvider<Scalar> {
         if (cls == "SimpleRNN") {
             read_vars(base + "/cell/vars", "simple_rnn_cell", out);
         } else if (cls == "TimeDistributed") {
-            read_vars(base + "/layer/vars", inner_name(*layer->config, "layer"), out);
+            read_vars(base + "/layer/vars", wrapped_layer_name(*layer->config, "layer"), out);
         } else if (cls == "Bidirectional") {
             // Keras walks the attributes alphabetically (backward_layer first); `layer.weights` lists the
             // forward layer first, and so does the request.
-            const std::string inner = inner_name(*layer->config, "layer");
-            std::string backward = inner;
-            if (const json::Value* b = layer->config->find("backward_layer"); b && !b->is_null())
-                backward = inner_name(*layer->config, "backward_layer");
-            check_name(base + "/forward_layer/vars", "forward_" + strip_prefix(inner, "forward_"));
+            check_name(base + "/forward_layer/vars", bidirectional_part_name(*layer->config, true));
             read_vars(base + "/forward_layer/cell/vars", "simple_rnn_cell", out);
-            check_name(base + "/backward_layer/vars", "backward_" + strip_prefix(backward, "backward_"));
+            check_name(base + "/backward_layer/vars", bidirectional_part_name(*layer->config, false));
             read_vars(base + "/backward_layer/cell/vars", "simple_rnn_cell", out);
         } else {
             read_vars(base + "/vars", layer->name, out);
@@ -125,16 +140,6 @@ class KerasZipWeights final : public model::WeightsProvider<Scalar> {
     }
 
   private:
-    static std::string strip_prefix(const std::string& s, const std::string& prefix) {
-        return s.compare(0, prefix.size(), prefix) == 0 ? s.substr(prefix.size()) : s;
-    }
-    std::string inner_name(const json::Value& config, const char* key) const {
-        const json::Value* inner = config.find(key);
-        const json::Value* cfg = inner ? inner->find("config") : nullptr;
-        const json::Value* n = cfg ? cfg->find("name") : nullptr;
-        return n && n->is_string() ? n->as_string() : std::string();
-    }
-
     /// Every dataset below `path` (except the optimizer's state), through hard and soft links only.
     void walk(const std::string& path, const std::string& prefix, int depth) {
         const std::string& src = reader_.source();
@@ -285,7 +290,8 @@ Model<Scalar> load_keras_zip_model(const std::string& path, const LoadOptions& o
                                                                   version, options.semantics, config_source);
         detail::H5Reader reader(weights_entry->data, path + " [model.weights.h5]");
         detail::KerasZipWeights<Scalar> weights(reader, detail::zip_layers(config, config_source), options);
-        return Model<Scalar>::from_config(config, weights, config_source);
+        return Model<Scalar>::from_config(config, weights, config_source,
+                                          ModelOrigin{version, detail::keras3_semantics(version, options.semantics)});
     });
 }
 

@@ -113,7 +113,8 @@ Model<Scalar> read_tfjs_model(std::string_view model_json, const std::string& so
         TfjsWeights<Scalar> weights = read_tfjs_weights<Scalar>(*manifest, source, read_shard, options);
         // tfjs follows TF 2.x; options.semantics may ask for Keras 3's meaning of the names that changed.
         const json::Value config = detail::translate_model_config(*topology, "tfjs", options.semantics, source);
-        return Model<Scalar>::from_config(config, weights, source);
+        return Model<Scalar>::from_config(config, weights, source,
+                                          ModelOrigin{"tfjs", detail::keras3_semantics("tfjs", options.semantics)});
     });
 }
 

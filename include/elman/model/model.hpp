@@ -74,6 +74,16 @@ class ModelInput {
     Dtype dtype_;
 };
 
+/// Where a model's config came from, as far as saving it back depends on it (io/save_model.hpp).
+struct ModelOrigin {
+    /// `keras_version` the file recorded ("2.12.0", "3.9.2", "1.2.2"; "tfjs" for a TensorFlow.js model; empty
+    /// for a config given in code).
+    std::string keras_version;
+    /// The model was built with Keras 3's meaning of the names that changed (io::KerasSemantics): its config
+    /// spells Keras 3's hard_sigmoid `hard_sigmoid_keras3`.
+    bool keras3_semantics = false;
+};
+
 /// A Keras model, in float or double: the layers and graph a model config describes, with the weights a
 /// model::WeightsProvider supplies (docs/model.md). Inference is Keras' `model(x, training=False)`: dropout and
 /// noise layers are the identity, masks propagate as Keras' compute_mask, stateful layers keep their state
@@ -93,13 +103,28 @@ class Model {
     /// "Functional" | "Model", "config": {...}}`, optionally inside tfjs' `{"model_config": ...}`) and loads its
     /// weights from `weights`. Every problem (an unsupported layer class or config key, an unknown layer in
     /// inbound_nodes, wrong weight counts or shapes, weights for layers the model lacks) throws io::FormatError
-    /// naming `source` (for the config) or `weights.source()` and the layer.
+    /// naming `source` (for the config) or `weights.source()` and the layer. `origin` is kept for saving the
+    /// model back (the loaders fill it in).
     static Model from_config(const io::json::Value& topology, model::WeightsProvider<Scalar>& weights,
-                             const std::string& source) {
+                             const std::string& source, ModelOrigin origin = {}) {
         Model m;
         m.graph_ = model::detail::build_graph<Scalar>(topology, source);
         model::detail::load_weights(m.graph_, weights);
+        m.config_ = topology;
+        m.origin_ = std::move(origin);
         return m;
+    }
+
+    /// The model config the model was built from, as the readers take it (Keras 1 keys already translated to
+    /// Keras 2, Keras 3's hard_sigmoid spelled `hard_sigmoid_keras3`); io/save_model.hpp writes it back in the
+    /// spelling of the file format it saves.
+    const io::json::Value& config() const noexcept { return config_; }
+    const ModelOrigin& origin() const noexcept { return origin_; }
+    /// Keras `model.layers` (a Sequential model lists no InputLayer), for writers that walk every layer.
+    std::vector<const model::Layer<Scalar>*> layers() const {
+        std::vector<const model::Layer<Scalar>*> out;
+        for (const std::size_t i : listed_layers()) out.push_back(graph_.layers[i].get());
+        return out;
     }
 
     Model(Model&&) noexcept = default;
@@ -311,6 +336,8 @@ class Model {
     }
 
     model::Graph<Scalar> graph_;
+    io::json::Value config_;
+    ModelOrigin origin_;
 };
 
 ELMAN_NAMESPACE_END
