@@ -177,6 +177,19 @@ void run_shapes(Index top_rows, Index bottom_rows, bool with_bias, elman::Isa is
                               std::to_string(s) + " differs bitwise");
             }
 
+            // Bit identity across panel blockings (every row tile over a block of panels, then the next block).
+            for (Index block = 1; block <= 3 && block < panels; ++block) {
+                w.set_block_panels(block);
+                std::vector<Scalar> blocked(static_cast<std::size_t>(rows * ldz), sentinel);
+                elman::detail::packed_gemm(rows, a.data(), lda, w, blocked.data(), ldz);
+                for (Index i = 0; i < rows; ++i)
+                    if (std::memcmp(blocked.data() + i * ldz, z.data() + i * ldz,
+                                    static_cast<std::size_t>(padded) * sizeof(Scalar)) != 0)
+                        f.add("row " + std::to_string(i) + " of rows=" + std::to_string(rows) + " with blocks of " +
+                              std::to_string(block) + " panels differs bitwise");
+            }
+            w.set_block_panels(panels);
+
             if (rows == 1) {
                 // packed_gemv: another summation order, so only the tolerance, padding and bounds claims.
                 std::vector<Scalar> zv(static_cast<std::size_t>(ldz), sentinel);

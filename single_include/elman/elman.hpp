@@ -2537,6 +2537,10 @@ ELMAN_NAMESPACE_END
 
 #include <Eigen/Core>
 
+#if defined(__unix__) || defined(__APPLE__)
+#include <unistd.h>  // sysconf: the L2 size
+#endif
+
 #include <algorithm>
 #include <cstddef>
 #include <new>
@@ -2553,13 +2557,35 @@ ELMAN_NAMESPACE_END
 ELMAN_NAMESPACE_BEGIN
 namespace detail {
 
-/// What a kernel reads of a PackedWeights: panels and bias (64-byte aligned), sizes.
+/// What a kernel reads of a PackedWeights: panels and bias (64-byte aligned), sizes, and how many adjacent panels
+/// a product with several row tiles takes at a time (a block that fits in half the L2 cache).
 template <class Scalar>
 struct PackedView {
     const Scalar* panels;
     const Scalar* bias;
     Index depth, panel_count;
+    Index block_panels;
 };
+
+/// The L2 cache of the CPU this runs on, in bytes (glibc's sysconf, read once; 1 MiB where it says nothing, the
+/// smallest L2 of the x86-64 server cores this library is measured on).
+inline std::size_t l2_cache_bytes() noexcept {
+    static const std::size_t bytes = [] {
+        long l2 = 0;
+#if defined(_SC_LEVEL2_CACHE_SIZE)
+        l2 = sysconf(_SC_LEVEL2_CACHE_SIZE);
+#endif
+        return l2 >= (64L << 10) ? static_cast<std::size_t>(l2) : std::size_t(1) << 20;
+    }();
+    return bytes;
+}
+
+/// Panels per block for weights of `depth` rows and panels of `nr` columns: as many as fit in half of L2.
+template <class Scalar>
+Index panels_per_l2_block(Index depth, Index nr) noexcept {
+    const std::size_t panel_bytes = static_cast<std::size_t>(std::max<Index>(depth, 1) * nr) * sizeof(Scalar);
+    return std::max<Index>(1, static_cast<Index>(l2_cache_bytes() / 2 / panel_bytes));
+}
 
 // ---- generic: Eigen's packets for this translation unit's flags ------------------------------------------------
 namespace generic_kernels {
@@ -2673,13 +2699,25 @@ EIGEN_ALWAYS_INLINE void packed_remainder(Index rows, const Scalar* a, Index lda
     }
 }
 
-/// Z = bias + A · W, see packed_gemm in packed_gemm.hpp.
+/// Z = bias + A · W, see packed_gemm in packed_gemm.hpp. With more rows than one register tile, the panels are
+/// taken a block at a time (w.block_panels, sized for L2) and every row tile runs over a block before the next:
+/// weights larger than L2 then come from memory once per product instead of once per row tile (S5's
+/// [768, 512] and S6's [1152, 1024] float weights exceed a 1-2 MiB L2). Each element's summation order is the
+/// same whatever the blocking.
 template <class Scalar, int Depth>
 void gemm(Index rows, const Scalar* a, Index lda, const PackedView<Scalar>& w, Scalar* z, Index ldz) noexcept {
-    constexpr int MR = Tile<Scalar>::mr;
-    Index i = 0;
-    for (; i + MR <= rows; i += MR) packed_rows<Scalar, MR, Depth>(a + i * lda, lda, w, z + i * ldz, ldz);
-    packed_remainder<Scalar, MR - 1, Depth>(rows - i, a + i * lda, lda, w, z + i * ldz, ldz);
+    constexpr int MR = Tile<Scalar>::mr, NR = Tile<Scalar>::nr;
+    const Index block = rows > MR ? std::max<Index>(w.block_panels, 1) : w.panel_count;
+    for (Index p0 = 0; p0 < w.panel_count; p0 += block) {
+        PackedView<Scalar> wb = w;
+        wb.panels = w.panels + p0 * w.depth * NR;
+        wb.bias = w.bias + p0 * NR;
+        wb.panel_count = std::min(block, w.panel_count - p0);
+        Scalar* zb = z + p0 * NR;
+        Index i = 0;
+        for (; i + MR <= rows; i += MR) packed_rows<Scalar, MR, Depth>(a + i * lda, lda, wb, zb + i * ldz, ldz);
+        packed_remainder<Scalar, MR - 1, Depth>(rows - i, a + i * lda, lda, wb, zb + i * ldz, ldz);
+    }
 }
 
 // One row across NP adjacent panels with k split S ways (k = s mod S goes to partial sum s): 2 * NP * S
@@ -2924,13 +2962,25 @@ EIGEN_ALWAYS_INLINE void packed_remainder(Index rows, const Scalar* a, Index lda
     }
 }
 
-/// Z = bias + A · W, see packed_gemm in packed_gemm.hpp.
+/// Z = bias + A · W, see packed_gemm in packed_gemm.hpp. With more rows than one register tile, the panels are
+/// taken a block at a time (w.block_panels, sized for L2) and every row tile runs over a block before the next:
+/// weights larger than L2 then come from memory once per product instead of once per row tile (S5's
+/// [768, 512] and S6's [1152, 1024] float weights exceed a 1-2 MiB L2). Each element's summation order is the
+/// same whatever the blocking.
 template <class Scalar, int Depth>
 void gemm(Index rows, const Scalar* a, Index lda, const PackedView<Scalar>& w, Scalar* z, Index ldz) noexcept {
-    constexpr int MR = Tile<Scalar>::mr;
-    Index i = 0;
-    for (; i + MR <= rows; i += MR) packed_rows<Scalar, MR, Depth>(a + i * lda, lda, w, z + i * ldz, ldz);
-    packed_remainder<Scalar, MR - 1, Depth>(rows - i, a + i * lda, lda, w, z + i * ldz, ldz);
+    constexpr int MR = Tile<Scalar>::mr, NR = Tile<Scalar>::nr;
+    const Index block = rows > MR ? std::max<Index>(w.block_panels, 1) : w.panel_count;
+    for (Index p0 = 0; p0 < w.panel_count; p0 += block) {
+        PackedView<Scalar> wb = w;
+        wb.panels = w.panels + p0 * w.depth * NR;
+        wb.bias = w.bias + p0 * NR;
+        wb.panel_count = std::min(block, w.panel_count - p0);
+        Scalar* zb = z + p0 * NR;
+        Index i = 0;
+        for (; i + MR <= rows; i += MR) packed_rows<Scalar, MR, Depth>(a + i * lda, lda, wb, zb + i * ldz, ldz);
+        packed_remainder<Scalar, MR - 1, Depth>(rows - i, a + i * lda, lda, wb, zb + i * ldz, ldz);
+    }
 }
 
 // One row across NP adjacent panels with k split S ways (k = s mod S goes to partial sum s): 2 * NP * S
@@ -3181,13 +3231,25 @@ EIGEN_ALWAYS_INLINE void packed_remainder(Index rows, const Scalar* a, Index lda
     }
 }
 
-/// Z = bias + A · W, see packed_gemm in packed_gemm.hpp.
+/// Z = bias + A · W, see packed_gemm in packed_gemm.hpp. With more rows than one register tile, the panels are
+/// taken a block at a time (w.block_panels, sized for L2) and every row tile runs over a block before the next:
+/// weights larger than L2 then come from memory once per product instead of once per row tile (S5's
+/// [768, 512] and S6's [1152, 1024] float weights exceed a 1-2 MiB L2). Each element's summation order is the
+/// same whatever the blocking.
 template <class Scalar, int Depth>
 void gemm(Index rows, const Scalar* a, Index lda, const PackedView<Scalar>& w, Scalar* z, Index ldz) noexcept {
-    constexpr int MR = Tile<Scalar>::mr;
-    Index i = 0;
-    for (; i + MR <= rows; i += MR) packed_rows<Scalar, MR, Depth>(a + i * lda, lda, w, z + i * ldz, ldz);
-    packed_remainder<Scalar, MR - 1, Depth>(rows - i, a + i * lda, lda, w, z + i * ldz, ldz);
+    constexpr int MR = Tile<Scalar>::mr, NR = Tile<Scalar>::nr;
+    const Index block = rows > MR ? std::max<Index>(w.block_panels, 1) : w.panel_count;
+    for (Index p0 = 0; p0 < w.panel_count; p0 += block) {
+        PackedView<Scalar> wb = w;
+        wb.panels = w.panels + p0 * w.depth * NR;
+        wb.bias = w.bias + p0 * NR;
+        wb.panel_count = std::min(block, w.panel_count - p0);
+        Scalar* zb = z + p0 * NR;
+        Index i = 0;
+        for (; i + MR <= rows; i += MR) packed_rows<Scalar, MR, Depth>(a + i * lda, lda, wb, zb + i * ldz, ldz);
+        packed_remainder<Scalar, MR - 1, Depth>(rows - i, a + i * lda, lda, wb, zb + i * ldz, ldz);
+    }
 }
 
 // One row across NP adjacent panels with k split S ways (k = s mod S goes to partial sum s): 2 * NP * S
@@ -3363,7 +3425,12 @@ class PackedWeights {
     Index padded_units() const noexcept { return panels_ * nr_; }
     const Scalar* panel(Index p) const noexcept { return bias() + padded_units() + p * depth_ * nr_; }
     const Scalar* bias() const noexcept { return storage_.data(); }
-    PackedView<Scalar> view() const noexcept { return {panel(0), bias(), depth_, panels_}; }
+    /// Adjacent panels a product with several row tiles runs every row tile over before it moves on (set by
+    /// pack(): what fits in half of L2); set_block_panels overrides it until the next pack (tests, tuning). The
+    /// results do not depend on it.
+    Index block_panels() const noexcept { return block_panels_; }
+    void set_block_panels(Index n) noexcept { block_panels_ = std::max<Index>(1, n); }
+    PackedView<Scalar> view() const noexcept { return {panel(0), bias(), depth_, panels_, block_panels_}; }
 
     /// Packs the stacked weights: rows [0, top.rows()) from `top`, the next rows from `bottom` (either may have
     /// zero rows), so `[x h] · [W; U]` is one product. `bias` has U entries or is empty (no bias). Packs for
@@ -3395,6 +3462,7 @@ class PackedWeights {
         units_ = units;
         depth_ = depth;
         panels_ = panels;
+        block_panels_ = panels_per_l2_block<Scalar>(depth, nr);
         Scalar* packed = storage_.data() + padded_units();
         for (Index p = 0; p < panels_; ++p) {
             const Index cols = std::min<Index>(nr, units_ - p * nr);
@@ -3409,7 +3477,7 @@ class PackedWeights {
 
   private:
     Isa isa_ = Isa::generic;
-    Index nr_ = panel_width<Scalar>(Isa::generic), depth_ = 0, units_ = 0, panels_ = 0;
+    Index nr_ = panel_width<Scalar>(Isa::generic), depth_ = 0, units_ = 0, panels_ = 0, block_panels_ = 1;
     std::vector<Scalar, CacheLineAllocator<Scalar>> storage_;  // [bias (padded_units) | panels]
 };
 

@@ -25,6 +25,10 @@
 
 #include <Eigen/Core>
 
+#if defined(__unix__) || defined(__APPLE__)
+#include <unistd.h>  // sysconf: the L2 size
+#endif
+
 #include <algorithm>
 #include <cstddef>
 #include <new>
@@ -41,13 +45,35 @@
 ELMAN_NAMESPACE_BEGIN
 namespace detail {
 
-/// What a kernel reads of a PackedWeights: panels and bias (64-byte aligned), sizes.
+/// What a kernel reads of a PackedWeights: panels and bias (64-byte aligned), sizes, and how many adjacent panels
+/// a product with several row tiles takes at a time (a block that fits in half the L2 cache).
 template <class Scalar>
 struct PackedView {
     const Scalar* panels;
     const Scalar* bias;
     Index depth, panel_count;
+    Index block_panels;
 };
+
+/// The L2 cache of the CPU this runs on, in bytes (glibc's sysconf, read once; 1 MiB where it says nothing, the
+/// smallest L2 of the x86-64 server cores this library is measured on).
+inline std::size_t l2_cache_bytes() noexcept {
+    static const std::size_t bytes = [] {
+        long l2 = 0;
+#if defined(_SC_LEVEL2_CACHE_SIZE)
+        l2 = sysconf(_SC_LEVEL2_CACHE_SIZE);
+#endif
+        return l2 >= (64L << 10) ? static_cast<std::size_t>(l2) : std::size_t(1) << 20;
+    }();
+    return bytes;
+}
+
+/// Panels per block for weights of `depth` rows and panels of `nr` columns: as many as fit in half of L2.
+template <class Scalar>
+Index panels_per_l2_block(Index depth, Index nr) noexcept {
+    const std::size_t panel_bytes = static_cast<std::size_t>(std::max<Index>(depth, 1) * nr) * sizeof(Scalar);
+    return std::max<Index>(1, static_cast<Index>(l2_cache_bytes() / 2 / panel_bytes));
+}
 
 // ---- generic: Eigen's packets for this translation unit's flags ------------------------------------------------
 namespace generic_kernels {
@@ -263,7 +289,12 @@ class PackedWeights {
     Index padded_units() const noexcept { return panels_ * nr_; }
     const Scalar* panel(Index p) const noexcept { return bias() + padded_units() + p * depth_ * nr_; }
     const Scalar* bias() const noexcept { return storage_.data(); }
-    PackedView<Scalar> view() const noexcept { return {panel(0), bias(), depth_, panels_}; }
+    /// Adjacent panels a product with several row tiles runs every row tile over before it moves on (set by
+    /// pack(): what fits in half of L2); set_block_panels overrides it until the next pack (tests, tuning). The
+    /// results do not depend on it.
+    Index block_panels() const noexcept { return block_panels_; }
+    void set_block_panels(Index n) noexcept { block_panels_ = std::max<Index>(1, n); }
+    PackedView<Scalar> view() const noexcept { return {panel(0), bias(), depth_, panels_, block_panels_}; }
 
     /// Packs the stacked weights: rows [0, top.rows()) from `top`, the next rows from `bottom` (either may have
     /// zero rows), so `[x h] · [W; U]` is one product. `bias` has U entries or is empty (no bias). Packs for
@@ -295,6 +326,7 @@ class PackedWeights {
         units_ = units;
         depth_ = depth;
         panels_ = panels;
+        block_panels_ = panels_per_l2_block<Scalar>(depth, nr);
         Scalar* packed = storage_.data() + padded_units();
         for (Index p = 0; p < panels_; ++p) {
             const Index cols = std::min<Index>(nr, units_ - p * nr);
@@ -309,7 +341,7 @@ class PackedWeights {
 
   private:
     Isa isa_ = Isa::generic;
-    Index nr_ = panel_width<Scalar>(Isa::generic), depth_ = 0, units_ = 0, panels_ = 0;
+    Index nr_ = panel_width<Scalar>(Isa::generic), depth_ = 0, units_ = 0, panels_ = 0, block_panels_ = 1;
     std::vector<Scalar, CacheLineAllocator<Scalar>> storage_;  // [bias (padded_units) | panels]
 };
 
