@@ -293,8 +293,10 @@ def keras3_topology(topology):
     if functional:
         cfg["input_layers"] = topology["config"]["input_layers"]
         cfg["output_layers"] = topology["config"]["output_layers"]
-    return {"module": "keras", "class_name": "Functional" if functional else "Sequential", "config": cfg,
-            "registered_name": None, "build_config": {"input_shape": None},
+    # Keras 3 finds Sequential as keras.Sequential, Functional (no keras.* export) by module path and registered name.
+    return {"module": "keras.src.models.functional" if functional else "keras",
+            "class_name": "Functional" if functional else "Sequential", "config": cfg,
+            "registered_name": "Functional" if functional else None, "build_config": {"input_shape": None},
             "compile_config": {"optimizer": {"module": "keras.optimizers", "class_name": "Adam",
                                              "config": {"name": "adam", "learning_rate": 0.001},
                                              "registered_name": None},
@@ -319,7 +321,11 @@ def write_k3_h5(case, topology, weights):
     with h5py.File(path, "w") as f:
         f.attrs["keras_version"] = "3.9.2"
         f.attrs["backend"] = "tensorflow"
-        t = {k: v for k, v in t3.items() if k not in ("module", "registered_name", "build_config", "compile_config")}
+        # Keras 3's legacy h5 stores {"class_name", "config"} and its layer entries without module,
+        # registered_name and build_config (their dtype policies and initializers keep theirs).
+        t = {"class_name": t3["class_name"], "config": dict(t3["config"])}
+        t["config"]["layers"] = [{k: v for k, v in l.items() if k not in ("module", "registered_name", "build_config")}
+                                 for l in t3["config"]["layers"]]
         f.attrs["model_config"] = json.dumps(t)
         mw = f.create_group("model_weights")
         mw.attrs["keras_version"] = "3.9.2"

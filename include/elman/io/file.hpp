@@ -8,7 +8,9 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <string>
+#include <system_error>
 
 ELMAN_NAMESPACE_BEGIN
 namespace io {
@@ -46,6 +48,17 @@ inline void write_file(const std::string& path, const std::string& bytes) {
     const bool ok = std::fwrite(bytes.data(), 1, bytes.size(), f) == bytes.size();
     const bool closed = std::fclose(f) == 0;
     if (!ok || !closed) throw FormatError(path, "write error");
+}
+
+/// Renames `from` to `to`, replacing `to` (std::filesystem::rename: also on Windows, where std::rename does not
+/// replace). On failure `from` is removed and FormatError names `to`.
+inline void replace_file(const std::string& from, const std::string& to) {
+    std::error_code ec;
+    std::filesystem::rename(from, to, ec);
+    if (ec) {
+        std::remove(from.c_str());
+        throw FormatError(to, "cannot write: " + ec.message());
+    }
 }
 
 }  // namespace io

@@ -20,7 +20,6 @@
 #include <hdf5.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -533,8 +532,7 @@ class H5FileWriter {
     /// Closes the file and renames it to the target (replacing it).
     void commit() {
         close();
-        if (std::rename(temp_.c_str(), target_.c_str()) != 0)
-            throw FormatError(target_, std::string("cannot write: ") + std::strerror(errno));
+        replace_file(temp_, target_);
         done_ = true;
     }
     /// Closes the file and returns its bytes; the file is removed.
@@ -548,7 +546,8 @@ class H5FileWriter {
 
   private:
     void close() {
-        if (H5Fclose(file_.release()) < 0) throw FormatError(target_, "cannot write the HDF5 file (disk full?)");
+        if (H5Fclose(file_.get()) < 0) throw FormatError(target_, "cannot write the HDF5 file (disk full?)");
+        file_.release();
     }
     H5Quiet quiet_;
     std::string target_, temp_;

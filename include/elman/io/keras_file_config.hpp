@@ -8,6 +8,7 @@
 #include <elman/io/error.hpp>
 #include <elman/io/json.hpp>
 #include <elman/io/keras_translate.hpp>
+#include <elman/io/layer_config.hpp>
 #include <elman/io/model_topology.hpp>
 
 #include <cstddef>
@@ -19,18 +20,19 @@ ELMAN_NAMESPACE_BEGIN
 namespace io {
 namespace detail {
 
-/// Keras 3 writes a config in its own form: every serialized object carries `module` and `registered_name`,
-/// Functional inbound nodes are `{"args": [...], "kwargs": {...}}`. A config with either is in that form.
-inline bool is_keras3_form(const json::Value& topology, const std::string& source) {
-    const json::Value* t = topology.find("model_config") ? topology.find("model_config") : &topology;
-    if (t->find("module")) return true;
-    for (const json::Value& entry : model_layers(topology, source).items()) {
-        if (!entry.is_object()) continue;
-        if (entry.find("module")) return true;
-        if (const json::Value* nodes = entry.find("inbound_nodes"); nodes && nodes->is_array())
-            for (const json::Value& n : nodes->items())
-                if (n.is_object()) return true;
+/// Keras 3 writes a config in its own form: serialized objects carry `module` (a layer's dtype policy and
+/// initializers even in Keras 3's legacy h5, whose layer entries lack it), an InputLayer has `batch_shape`,
+/// Functional inbound nodes are `{"args": [...], "kwargs": {...}}`. Keras 2 configs have none of these.
+inline bool is_keras3_form(const json::Value& v) {
+    if (v.is_array()) {
+        for (const json::Value& e : v.items())
+            if (is_keras3_form(e)) return true;
+        return false;
     }
+    if (!v.is_object()) return false;
+    if (v.find("module") || v.find("batch_shape") || v.find("args")) return true;
+    for (const json::Value& e : v.items())
+        if (is_keras3_form(e)) return true;
     return false;
 }
 
@@ -67,7 +69,8 @@ json::Value map_activations(const json::Value& v, const Rename& rename, const st
 /// (clip(0.2 x + 0.5, 0, 1)) has no Keras 3 name, Keras 3's (relu6(x + 3) / 6) no TF 2.x one.
 inline json::Value file_activations(const json::Value& config, bool model_keras3, bool file_keras3,
                                     const std::string& target) {
-    return map_activations(config, [&](const std::string& name, const std::string& layer) -> std::string {
+    return map_activations(config, [&](const std::string& spelled, const std::string& layer) -> std::string {
+        const std::string name = keras_spelling(spelled);  // tfjs' hardSigmoid is hard_sigmoid
         if (!file_keras3) {
             if (name == "hard_sigmoid_keras3")
                 throw FormatError(target, "layer '" + layer +
@@ -84,6 +87,40 @@ inline json::Value file_activations(const json::Value& config, bool model_keras3
             if (name == a.elman) return a.file;
         return name;
     });
+}
+
+/// What both Kerases read but tfjs spells its own way, in Keras' spelling: a Reshape's unknown extent is -1
+/// (tfjs writes null, on which tf.keras' and Keras 3's Reshape fail).
+inline json::Value keras_reshape_targets(const json::Value& v) {
+    if (v.is_array()) {
+        json::Value out = json::Value::array();
+        for (const json::Value& e : v.items()) out.push_back(keras_reshape_targets(e));
+        return out;
+    }
+    if (!v.is_object()) return v;
+    const json::Value* cls = v.find("class_name");
+    const bool reshape = cls && cls->is_string() && cls->as_string() == "Reshape";
+    json::Value out = json::Value::object();
+    for (std::size_t i = 0; i < v.size(); ++i) {
+        const std::string& k = v.keys()[i];
+        if (reshape && k == "config" && v[i].is_object()) {
+            json::Value cfg = json::Value::object();
+            for (std::size_t j = 0; j < v[i].size(); ++j) {
+                const std::string& ck = v[i].keys()[j];
+                if (ck == "target_shape" && v[i][j].is_array()) {
+                    json::Value target = json::Value::array();
+                    for (const json::Value& d : v[i][j].items()) target.push_back(d.is_null() ? json::Value(-1) : d);
+                    cfg.set(ck, std::move(target));
+                } else {
+                    cfg.set(ck, v[i][j]);
+                }
+            }
+            out.set(k, std::move(cfg));
+        } else {
+            out.set(k, keras_reshape_targets(v[i]));
+        }
+    }
+    return out;
 }
 
 /// `{"module": m, "class_name": c, "config": cfg, "registered_name": null}`, Keras 3's serialized object.
@@ -153,8 +190,10 @@ inline json::Value keras3_layer(const json::Value& entry, bool functional, const
             const std::string& k = c.keys()[i];
             const json::Value& v = c[i];
             if (k == "batch_input_shape" || k == "input_shape" || k == "batch_size" || k == "input_length" ||
-                k == "implementation" || (k == "input_dim" && cls != "Embedding"))
+                k == "implementation" || k == "enable_caching_device" || (k == "input_dim" && cls != "Embedding"))
                 continue;
+            // Keras 3's SpatialDropout1D(rate, seed, name, dtype) takes no other argument.
+            if (cls == "SpatialDropout1D" && k != "rate" && k != "seed" && k != "name" && k != "dtype") continue;
             if (k == "time_major") {
                 if (v.is_bool() && v.as_bool())
                     throw FormatError(target, "layer '" + name + "' (" + cls +
@@ -180,40 +219,11 @@ inline json::Value keras3_layer(const json::Value& entry, bool functional, const
     }
     json::Value out = keras3_object("keras.layers", cls, std::move(cfg));
     if (!functional) return out;
+    // Keras 3 writes `{"args": [__keras_tensor__ with its shape], "kwargs"}` nodes; the Keras 2 list form it
+    // still reads (functional.deserialize_node's legacy case) needs no tensor shapes, which a config lacks.
     out.set("name", json::Value(name));
-    json::Value nodes = json::Value::array();
-    if (const json::Value* in = entry.find("inbound_nodes"); in && in->is_array()) {
-        for (const json::Value& node : in->items()) {
-            json::Value tensors = json::Value::array();
-            json::Value kwargs = json::Value::object();
-            for (const json::Value& ref : node.items()) {
-                json::Value history = json::Value::array();
-                for (std::size_t i = 0; i < 3 && i < ref.size(); ++i) history.push_back(ref[i]);
-                json::Value tcfg = json::Value::object();
-                tcfg.set("shape", json::Value());
-                tcfg.set("dtype", json::Value("float32"));
-                tcfg.set("keras_history", std::move(history));
-                json::Value t = json::Value::object();
-                t.set("class_name", json::Value("__keras_tensor__"));
-                t.set("config", std::move(tcfg));
-                tensors.push_back(std::move(t));
-                if (ref.size() > 3 && ref[3].is_object())
-                    for (std::size_t i = 0; i < ref[3].size(); ++i) kwargs.set(ref[3].keys()[i], ref[3][i]);
-            }
-            // One input: args = [tensor]; several (a merge layer): args = [[tensor, tensor, ...]].
-            json::Value args = json::Value::array();
-            if (tensors.size() == 1) {
-                args.push_back(tensors[0]);
-            } else {
-                args.push_back(std::move(tensors));
-            }
-            json::Value n = json::Value::object();
-            n.set("args", std::move(args));
-            n.set("kwargs", std::move(kwargs));
-            nodes.push_back(std::move(n));
-        }
-    }
-    out.set("inbound_nodes", std::move(nodes));
+    const json::Value* in = entry.find("inbound_nodes");
+    out.set("inbound_nodes", in ? *in : json::Value::array());
     return out;
 }
 
@@ -251,7 +261,11 @@ inline json::Value keras3_model_config(const json::Value& topology, const std::v
         for (const char* k : {"input_layers", "output_layers"})
             if (const json::Value* v = c->find(k)) cfg.set(k, *v);
     }
-    json::Value out = keras3_object("keras", sequential ? "Sequential" : "Functional", std::move(cfg));
+    // Keras 3 exports Sequential as keras.Sequential; Functional is found only by its module path and
+    // registered name (it has no keras.* export).
+    json::Value out = sequential ? keras3_object("keras", "Sequential", std::move(cfg))
+                                 : keras3_object("keras.src.models.functional", "Functional", std::move(cfg));
+    if (!sequential) out.set("registered_name", json::Value("Functional"));
     if (sequential) {
         json::Value build = json::Value::object();
         build.set("input_shape", std::move(shape));

@@ -56,7 +56,7 @@ inline const Keras1Rename* keras1_renames(const std::string& cls, std::size_t& c
                                        {"dropout_W", "dropout"},
                                        {"dropout_U", "recurrent_dropout"},
                                        {"consume_less", nullptr},
-                                       {"input_dtype", "dtype"}};
+                                       {"input_dtype", nullptr}};
     static const Keras1Rename dense[] = {{"output_dim", "units"},
                                          {"init", "kernel_initializer"},
                                          {"bias", "use_bias"},
@@ -64,19 +64,23 @@ inline const Keras1Rename* keras1_renames(const std::string& cls, std::size_t& c
                                          {"b_regularizer", "bias_regularizer"},
                                          {"W_constraint", "kernel_constraint"},
                                          {"b_constraint", "bias_constraint"},
-                                         {"input_dtype", "dtype"}};
+                                         {"input_dtype", nullptr}};
     static const Keras1Rename embedding[] = {{"init", "embeddings_initializer"},
                                              {"W_regularizer", "embeddings_regularizer"},
                                              {"W_constraint", "embeddings_constraint"},
                                              {"dropout", nullptr},  // Keras 1's embedding dropout: training only
-                                             {"input_dtype", "dtype"}};
-    static const Keras1Rename dropout[] = {{"p", "rate"}, {"input_dtype", "dtype"}};
-    static const Keras1Rename noise[] = {{"sigma", "stddev"}, {"input_dtype", "dtype"}};
-    static const Keras1Rename other[] = {{"input_dtype", "dtype"}};
+                                             {"input_dtype", nullptr}};
+    static const Keras1Rename dropout[] = {{"p", "rate"}, {"input_dtype", nullptr}};
+    static const Keras1Rename noise[] = {{"sigma", "stddev"}, {"input_dtype", nullptr}};
+    // Keras 1's input_dtype is the dtype of the model input a first layer creates (Embedding always sets
+    // int32), not of the layer's weights: an InputLayer's dtype, dropped elsewhere.
+    static const Keras1Rename input[] = {{"input_dtype", "dtype"}};
+    static const Keras1Rename other[] = {{"input_dtype", nullptr}};
     auto out = [&count](const Keras1Rename* table, std::size_t n) {
         count = n;
         return table;
     };
+    if (cls == "InputLayer") return out(input, sizeof input / sizeof input[0]);
     if (cls == "SimpleRNN") return out(rnn, sizeof rnn / sizeof rnn[0]);
     if (cls == "Dense") return out(dense, sizeof dense / sizeof dense[0]);
     if (cls == "Embedding") return out(embedding, sizeof embedding / sizeof embedding[0]);

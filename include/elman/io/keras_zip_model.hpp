@@ -61,12 +61,13 @@ inline std::string wrapped_layer_name(const json::Value& config, const char* key
 }
 
 /// The `name` Keras 3 gives the forward or backward layer of a Bidirectional with config `config`:
-/// "forward_<layer>" / "backward_<backward_layer or layer>" (a prefix already there is not doubled).
+/// "forward_<layer>" / "backward_<layer>" (a prefix already there is not doubled); a custom `backward_layer`
+/// keeps its own name (Keras 3's Bidirectional does not rename it, unlike TF 2.x's).
 inline std::string bidirectional_part_name(const json::Value& config, bool forward) {
-    std::string inner = wrapped_layer_name(config, "layer");
+    const std::string inner = wrapped_layer_name(config, "layer");
     if (!forward)
         if (const json::Value* b = config.find("backward_layer"); b && !b->is_null())
-            inner = wrapped_layer_name(config, "backward_layer");
+            return wrapped_layer_name(config, "backward_layer");
     const std::string prefix = forward ? "forward_" : "backward_";
     return inner.compare(0, prefix.size(), prefix) == 0 ? inner : prefix + inner;
 }

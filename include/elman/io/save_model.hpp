@@ -19,11 +19,10 @@
 
 #include <hdf5.h>
 
-#include <cerrno>
 #include <cstddef>
 #include <cstdio>
-#include <cstring>
 #include <ctime>
+#include <initializer_list>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -41,15 +40,42 @@ inline std::string saved_keras_version(const std::string& origin, bool keras3) {
     return keras3 ? "3.0.0" : "2.4.0";
 }
 
-/// The model config a saved file stores. A Keras 3 file gets Keras 3's form (a Keras 2 config is rewritten);
-/// a tf.keras 2.x file the Keras 2 form (`{"class_name", "config": {"name", "layers", ...}}`, a Keras 1
-/// Sequential list given its object form). Activation names are spelled for the file's Keras.
+/// `entry` with its keys in order, `key` set (replaced in place, else appended after the others).
+inline json::Value with_key(const json::Value& entry, const std::string& key, json::Value value) {
+    json::Value out = entry;
+    out.set(key, std::move(value));
+    return out;
+}
+
+/// `entry` without the keys `drop`.
+inline json::Value without_keys(const json::Value& entry, std::initializer_list<const char*> drop) {
+    json::Value out = json::Value::object();
+    for (std::size_t i = 0; i < entry.size(); ++i) {
+        bool skip = false;
+        for (const char* d : drop) skip = skip || entry.keys()[i] == d;
+        if (!skip) out.set(entry.keys()[i], entry[i]);
+    }
+    return out;
+}
+
+/// The model config a saved file stores, as `{"class_name", "config": {"name", "layers", ...}}` (tfjs'
+/// `model_config` wrapper removed, a Keras 1 Sequential list given its object form). A Keras 3 file gets Keras
+/// 3's form (a Keras 2 config rewritten), a tf.keras 2.x file the Keras 2 form; activation names are spelled
+/// for the file's Keras, a Reshape's unknown extent as -1.
 template <class Scalar>
 json::Value saved_model_config(const Model<Scalar>& model, bool file_keras3, const std::string& target) {
     const json::Value& config = model.config();
     const json::Value* t = config.find("model_config") ? config.find("model_config") : &config;
     json::Value out;
-    if (file_keras3 && !is_keras3_form(config, target)) {
+    if (file_keras3 && !model.origin().keras3_semantics) {
+        const std::string differs = model.keras3_difference();
+        if (!differs.empty())
+            throw FormatError(target, differs +
+                                          " receives a mask, and Keras 3 merges masks (and masked values) "
+                                          "differently from TF 2.x: a Keras 3 file would change the model's "
+                                          "numbers; save it as a tf.keras .h5 file");
+    }
+    if (file_keras3 && !is_keras3_form(config)) {
         std::vector<long long> shape;
         for (const Index d : model.input_shape(0)) shape.push_back(static_cast<long long>(d));
         out = keras3_model_config(config, shape, model.name(), target);
@@ -66,15 +92,55 @@ json::Value saved_model_config(const Model<Scalar>& model, bool file_keras3, con
                 out.set(k, (*t)[i]);
             }
         }
-        if (file_keras3 && !out.find("module")) {
-            json::Value with = json::Value::object();
-            with.set("module", json::Value("keras"));
-            for (std::size_t i = 0; i < out.size(); ++i) with.set(out.keys()[i], out[i]);
-            if (!with.find("registered_name")) with.set("registered_name", json::Value());
-            out = std::move(with);
-        }
     }
-    return file_activations(out, model.origin().keras3_semantics, file_keras3, target);
+    return keras_reshape_targets(file_activations(out, model.origin().keras3_semantics, file_keras3, target));
+}
+
+/// A Keras 3 config as a `.keras` archive's config.json holds it: the model and every layer entry a serialized
+/// object (`module`, `registered_name`), which Keras 3's legacy h5 leaves off its layer entries.
+inline json::Value keras3_archive_config(const json::Value& config) {
+    const bool sequential = config.find("class_name")->as_string() == "Sequential";
+    json::Value out = json::Value::object();
+    out.set("module", json::Value(sequential ? "keras" : "keras.src.models.functional"));
+    for (std::size_t i = 0; i < config.size(); ++i) {
+        const std::string& k = config.keys()[i];
+        if (k != "config" || !config[i].is_object() || !config[i].find("layers")) {
+            out.set(k, config[i]);
+            continue;
+        }
+        json::Value layers = json::Value::array();
+        for (const json::Value& entry : config[i].find("layers")->items()) {
+            if (entry.find("module")) {
+                layers.push_back(entry);
+                continue;
+            }
+            json::Value e = json::Value::object();
+            e.set("module", json::Value("keras.layers"));
+            for (std::size_t j = 0; j < entry.size(); ++j) e.set(entry.keys()[j], entry[j]);
+            e.set("registered_name", json::Value());
+            layers.push_back(std::move(e));
+        }
+        out.set(k, with_key(config[i], "layers", std::move(layers)));
+    }
+    if (!out.find("registered_name"))
+        out.set("registered_name", sequential ? json::Value() : json::Value("Functional"));
+    return out;
+}
+
+/// A Keras 3 config as Keras 3's legacy h5 `model_config` holds it: `{"class_name", "config"}`, layer entries
+/// without `module`, `registered_name` and `build_config` (their dtype policies and initializers keep theirs).
+inline json::Value keras3_legacy_h5_config(const json::Value& config) {
+    json::Value cfg = *config.find("config");
+    if (const json::Value* layers = cfg.find("layers"); layers && layers->is_array()) {
+        json::Value plain = json::Value::array();
+        for (const json::Value& entry : layers->items())
+            plain.push_back(without_keys(entry, {"module", "registered_name", "build_config"}));
+        cfg.set("layers", std::move(plain));
+    }
+    json::Value out = json::Value::object();
+    out.set("class_name", *config.find("class_name"));
+    out.set("config", std::move(cfg));
+    return out;
 }
 
 /// The name a Keras .h5 gives one weight (`spec`, as model::WeightSpec spells it) of layer `layer`: tf.keras
@@ -102,26 +168,24 @@ inline std::string h5_weight_name(bool keras3, const std::string& model, const s
 /// datasets they name, float32 as the configs declare), and the empty `top_level_model_weights` group.
 template <class Scalar>
 void write_keras_h5(const Model<Scalar>& model, const std::string& target) {
-    const bool keras3 = model.origin().keras3_semantics || is_keras3_form(model.config(), target);
+    const bool keras3 = model.origin().keras3_semantics || is_keras3_form(model.config());
     json::Value config = saved_model_config(model, keras3, target);
-    if (keras3) {  // Keras 3's legacy h5 stores {"class_name", "config"} only
-        json::Value plain = json::Value::object();
-        plain.set("class_name", *config.find("class_name"));
-        plain.set("config", *config.find("config"));
-        config = std::move(plain);
-    }
+    if (keras3) config = keras3_legacy_h5_config(config);
+    // tf.keras 2.4 (h5py 2.10) calls .decode on every string it reads: byte strings, as it wrote them; Keras 3
+    // and tf.keras >= 2.5 read either and write str.
+    const H5Text text = keras3 ? H5Text::utf8 : H5Text::bytes;
     const std::string version = saved_keras_version(model.origin().keras_version, keras3);
     H5FileWriter file(target);
-    h5_write_strings(file.file(), "keras_version", {version}, true, target, H5Text::utf8);
-    h5_write_strings(file.file(), "backend", {"tensorflow"}, true, target, H5Text::utf8);
-    h5_write_strings(file.file(), "model_config", {json::dump(config)}, true, target, H5Text::utf8);
+    h5_write_strings(file.file(), "keras_version", {version}, true, target, text);
+    h5_write_strings(file.file(), "backend", {"tensorflow"}, true, target, text);
+    h5_write_strings(file.file(), "model_config", {json::dump(config)}, true, target, text);
     {
         const H5Id root = h5_create_group(file.file(), "model_weights", target);
         std::vector<std::string> names;
         for (const model::Layer<Scalar>* l : model.layers()) names.push_back(l->name());
-        h5_write_keras_list(root.get(), "layer_names", names, target, H5Text::utf8);
-        h5_write_strings(root.get(), "backend", {"tensorflow"}, true, target, H5Text::utf8);
-        h5_write_strings(root.get(), "keras_version", {version}, true, target, H5Text::utf8);
+        h5_write_keras_list(root.get(), "layer_names", names, target, text);
+        h5_write_strings(root.get(), "backend", {"tensorflow"}, true, target, text);
+        h5_write_strings(root.get(), "keras_version", {version}, true, target, text);
         for (const model::Layer<Scalar>* l : model.layers()) {
             const H5Id g = h5_create_group(root.get(), l->name(), target);
             const std::vector<model::WeightSpec> specs = l->weight_specs();
@@ -129,12 +193,12 @@ void write_keras_h5(const Model<Scalar>& model, const std::string& target) {
             std::vector<std::string> weight_names;
             for (const model::WeightSpec& s : specs)
                 weight_names.push_back(h5_weight_name(keras3, model.name(), l->name(), l->class_name(), s.name));
-            h5_write_keras_list(g.get(), "weight_names", weight_names, target, H5Text::utf8);
+            h5_write_keras_list(g.get(), "weight_names", weight_names, target, text);
             for (std::size_t i = 0; i < weights.size(); ++i)
                 h5_write_dataset(g.get(), weight_names[i], weights[i], false, target);
         }
         const H5Id top = h5_create_group(root.get(), "top_level_model_weights", target);
-        h5_write_keras_list(top.get(), "weight_names", {}, target, H5Text::utf8);
+        h5_write_keras_list(top.get(), "weight_names", {}, target, text);
     }
     file.commit();
 }
@@ -189,6 +253,19 @@ std::string keras_weights_image(const Model<Scalar>& model, const json::Value& c
     return file.take_bytes();
 }
 
+/// Writes `bytes` to `<path>.elman-tmp` and renames it to `path` (replacing it): a failure leaves `path` as it
+/// was and removes the temporary file.
+inline void write_file_replacing(const std::string& path, const std::string& bytes) {
+    const std::string temp = path + ".elman-tmp";
+    try {
+        write_file(temp, bytes);
+    } catch (...) {
+        std::remove(temp.c_str());
+        throw;
+    }
+    replace_file(temp, path);
+}
+
 /// "YYYY-MM-DD@HH:MM:SS" (UTC), Keras 3's `date_saved`.
 inline std::string keras_date_saved() {
     const std::time_t now = std::time(nullptr);
@@ -226,7 +303,7 @@ void save_keras_h5_model(const Model<Scalar>& model, const std::string& path) {
 /// when complete.
 template <class Scalar>
 void save_keras_zip_model(const Model<Scalar>& model, const std::string& path) {
-    const json::Value config = detail::saved_model_config(model, true, path);
+    const json::Value config = detail::keras3_archive_config(detail::saved_model_config(model, true, path));
     json::Value metadata = json::Value::object();
     metadata.set("keras_version", json::Value(detail::saved_keras_version(model.origin().keras_version, true)));
     metadata.set("date_saved", json::Value(detail::keras_date_saved()));
@@ -234,13 +311,7 @@ void save_keras_zip_model(const Model<Scalar>& model, const std::string& path) {
     entries.push_back({"metadata.json", json::dump(metadata)});
     entries.push_back({"config.json", json::dump(config)});
     entries.push_back({"model.weights.h5", detail::keras_weights_image(model, config, path)});
-    const std::string temp = path + ".elman-tmp";
-    write_file(temp, detail::write_zip(entries, path));
-    if (std::rename(temp.c_str(), path.c_str()) != 0) {
-        const std::string why = std::strerror(errno);
-        std::remove(temp.c_str());
-        throw FormatError(path, "cannot write: " + why);
-    }
+    detail::write_file_replacing(path, detail::write_zip(entries, path));
 }
 
 /// Saves `model` in the format `path`'s extension names: `.keras` (save_keras_zip_model), `.h5` / `.hdf5`

@@ -161,6 +161,13 @@ class Layer {
         return n;
     }
     virtual void call(const Inputs& inputs, const Outputs& outputs) = 0;
+    /// Whether Keras 3 computes this application differently from TF 2.x, given its input specs: merge layers
+    /// with a masked input (Keras 3 ORs the masks where TF 2.x ANDs them, and its Multiply / Maximum / Minimum
+    /// change the values at masked positions). Model refuses such a model under Keras 3 semantics.
+    virtual bool differs_in_keras3(const std::vector<TensorSpec>& inputs) const {
+        (void)inputs;
+        return false;
+    }
     /// Keras `reset_states()` for stateful layers; no-op elsewhere.
     virtual void reset_states() {}
     virtual bool stateful() const { return false; }

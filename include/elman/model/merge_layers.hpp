@@ -46,6 +46,11 @@ class ElementwiseMergeLayer final : public Layer<Scalar> {
         shape_ = out.shape;
         return {out};
     }
+    bool differs_in_keras3(const std::vector<TensorSpec>& inputs) const override {
+        for (const TensorSpec& s : inputs)
+            if (s.masked) return true;
+        return false;
+    }
     void call(const typename Layer<Scalar>::Inputs& in, const typename Layer<Scalar>::Outputs& out) override {
         for (const Value<Scalar>* v : in) this->check_runtime(v->data, shape_);
         const Tensor<Scalar>& first = in[0]->data;
@@ -130,6 +135,13 @@ class ConcatenateLayer final : public Layer<Scalar> {
             out.masked = out.masked || s.masked;
         }
         return {out};
+    }
+    /// Along the feature axis TF 2.x keeps a position where every mask does, Keras 3 where any does; along a
+    /// time axis both concatenate the masks.
+    bool differs_in_keras3(const std::vector<TensorSpec>& inputs) const override {
+        bool masked = false;
+        for (const TensorSpec& s : inputs) masked = masked || s.masked;
+        return masked && !inputs.empty() && resolved_ == static_cast<int>(inputs[0].shape.size()) - 1;
     }
     void call(const typename Layer<Scalar>::Inputs& in, const typename Layer<Scalar>::Outputs& out) override {
         const Tensor<Scalar>& first = in[0]->data;

@@ -5,6 +5,7 @@
 
 #include <elman/config.hpp>
 #include <elman/exceptions.hpp>
+#include <elman/io/error.hpp>
 #include <elman/io/json.hpp>
 #include <elman/model/graph.hpp>
 #include <elman/model/keras_config.hpp>
@@ -109,6 +110,14 @@ class Model {
                              const std::string& source, ModelOrigin origin = {}) {
         Model m;
         m.graph_ = model::detail::build_graph<Scalar>(topology, source);
+        if (origin.keras3_semantics) {
+            const std::string differs = m.keras3_difference();
+            if (!differs.empty())
+                throw io::FormatError(source, differs +
+                                                  " receives a mask, and Keras 3 merges masks (and masked values) "
+                                                  "differently from TF 2.x, whose rule elman implements; "
+                                                  "LoadOptions::semantics = tf2 gives TF 2.x's numbers");
+        }
         model::detail::load_weights(m.graph_, weights);
         m.config_ = topology;
         m.origin_ = std::move(origin);
@@ -120,6 +129,18 @@ class Model {
     /// spelling of the file format it saves.
     const io::json::Value& config() const noexcept { return config_; }
     const ModelOrigin& origin() const noexcept { return origin_; }
+    /// The first layer application Keras 3 computes differently from TF 2.x (Layer::differs_in_keras3), as
+    /// "layer 'name' (Class)"; empty when there is none.
+    std::string keras3_difference() const {
+        std::vector<model::TensorSpec> specs;
+        for (const auto& n : graph_.nodes) {
+            specs.clear();
+            for (const std::size_t v : n.inputs) specs.push_back(graph_.specs[v]);
+            const model::Layer<Scalar>& l = *graph_.layers[n.layer];
+            if (l.differs_in_keras3(specs)) return "layer '" + l.name() + "' (" + l.class_name() + ")";
+        }
+        return {};
+    }
     /// Keras `model.layers` (a Sequential model lists no InputLayer), for writers that walk every layer.
     std::vector<const model::Layer<Scalar>*> layers() const {
         std::vector<const model::Layer<Scalar>*> out;
