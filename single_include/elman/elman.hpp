@@ -2761,14 +2761,17 @@ EIGEN_ALWAYS_INLINE void packed_row_split(const Scalar* a, const PackedView<Scal
     }
 }
 
-/// z = bias + a · W for one row, see packed_gemv in packed_gemm.hpp. Every column is split the same way (S = 2)
-/// whichever panel group holds it, so all paths with FMA sum each element identically whatever their width.
+/// z = bias + a · W for one row, see packed_gemv in packed_gemm.hpp. Every column is split the same way (S = 4:
+/// 8 chains for a single panel, enough for two FMA units of latency 4) whichever panel group holds it, so all
+/// paths with FMA sum each element identically whatever their width. Pairs of panels (16 accumulators) where
+/// the register file holds them, single panels (8) on 16-register ISAs.
 template <class Scalar, int Depth>
 void gemv(const Scalar* a, const PackedView<Scalar>& w, Scalar* z) noexcept {
     constexpr int NR = Tile<Scalar>::nr;
     Index p = 0;
-    for (; p + 2 <= w.panel_count; p += 2) packed_row_split<Scalar, 2, 2, Depth>(a, w, p, z + p * NR);
-    if (p < w.panel_count) packed_row_split<Scalar, 1, 2, Depth>(a, w, p, z + p * NR);
+    if constexpr (Ops<Scalar>::registers >= 32)
+        for (; p + 2 <= w.panel_count; p += 2) packed_row_split<Scalar, 2, 4, Depth>(a, w, p, z + p * NR);
+    for (; p < w.panel_count; ++p) packed_row_split<Scalar, 1, 4, Depth>(a, w, p, z + p * NR);
 }
 
 // Eigen's float tanh (generic_fast_tanh_float, the FMA variant) operation for operation: clamp, odd/even
@@ -3024,14 +3027,17 @@ EIGEN_ALWAYS_INLINE void packed_row_split(const Scalar* a, const PackedView<Scal
     }
 }
 
-/// z = bias + a · W for one row, see packed_gemv in packed_gemm.hpp. Every column is split the same way (S = 2)
-/// whichever panel group holds it, so all paths with FMA sum each element identically whatever their width.
+/// z = bias + a · W for one row, see packed_gemv in packed_gemm.hpp. Every column is split the same way (S = 4:
+/// 8 chains for a single panel, enough for two FMA units of latency 4) whichever panel group holds it, so all
+/// paths with FMA sum each element identically whatever their width. Pairs of panels (16 accumulators) where
+/// the register file holds them, single panels (8) on 16-register ISAs.
 template <class Scalar, int Depth>
 void gemv(const Scalar* a, const PackedView<Scalar>& w, Scalar* z) noexcept {
     constexpr int NR = Tile<Scalar>::nr;
     Index p = 0;
-    for (; p + 2 <= w.panel_count; p += 2) packed_row_split<Scalar, 2, 2, Depth>(a, w, p, z + p * NR);
-    if (p < w.panel_count) packed_row_split<Scalar, 1, 2, Depth>(a, w, p, z + p * NR);
+    if constexpr (Ops<Scalar>::registers >= 32)
+        for (; p + 2 <= w.panel_count; p += 2) packed_row_split<Scalar, 2, 4, Depth>(a, w, p, z + p * NR);
+    for (; p < w.panel_count; ++p) packed_row_split<Scalar, 1, 4, Depth>(a, w, p, z + p * NR);
 }
 
 // Eigen's float tanh (generic_fast_tanh_float, the FMA variant) operation for operation: clamp, odd/even
@@ -3293,14 +3299,17 @@ EIGEN_ALWAYS_INLINE void packed_row_split(const Scalar* a, const PackedView<Scal
     }
 }
 
-/// z = bias + a · W for one row, see packed_gemv in packed_gemm.hpp. Every column is split the same way (S = 2)
-/// whichever panel group holds it, so all paths with FMA sum each element identically whatever their width.
+/// z = bias + a · W for one row, see packed_gemv in packed_gemm.hpp. Every column is split the same way (S = 4:
+/// 8 chains for a single panel, enough for two FMA units of latency 4) whichever panel group holds it, so all
+/// paths with FMA sum each element identically whatever their width. Pairs of panels (16 accumulators) where
+/// the register file holds them, single panels (8) on 16-register ISAs.
 template <class Scalar, int Depth>
 void gemv(const Scalar* a, const PackedView<Scalar>& w, Scalar* z) noexcept {
     constexpr int NR = Tile<Scalar>::nr;
     Index p = 0;
-    for (; p + 2 <= w.panel_count; p += 2) packed_row_split<Scalar, 2, 2, Depth>(a, w, p, z + p * NR);
-    if (p < w.panel_count) packed_row_split<Scalar, 1, 2, Depth>(a, w, p, z + p * NR);
+    if constexpr (Ops<Scalar>::registers >= 32)
+        for (; p + 2 <= w.panel_count; p += 2) packed_row_split<Scalar, 2, 4, Depth>(a, w, p, z + p * NR);
+    for (; p < w.panel_count; ++p) packed_row_split<Scalar, 1, 4, Depth>(a, w, p, z + p * NR);
 }
 
 // Eigen's float tanh (generic_fast_tanh_float, the FMA variant) operation for operation: clamp, odd/even
@@ -3505,7 +3514,7 @@ void packed_gemm(Index rows, const Scalar* a, Index lda, const PackedWeights<Sca
 
 /// z[0, padded_units) = bias + a[0, depth) · W for a single row, latency-oriented: a batch of one sample has
 /// too few rows to fill the FMA units with plain-k-order chains (2 per panel), so k is split into partial sums
-/// (8 chains per pair of panels). The summation order differs from packed_gemm's, so use it only where no
+/// (k mod 4 partial sums: 8 chains per panel). The summation order differs from packed_gemm's, so use it only where no
 /// other row count can occur for the same data (a call whose whole batch is one sample, the streaming step of one
 /// sample). `Depth` as for packed_gemm.
 template <class Scalar, int Depth = Eigen::Dynamic>

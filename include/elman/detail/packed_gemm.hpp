@@ -369,7 +369,7 @@ void packed_gemm(Index rows, const Scalar* a, Index lda, const PackedWeights<Sca
 
 /// z[0, padded_units) = bias + a[0, depth) · W for a single row, latency-oriented: a batch of one sample has
 /// too few rows to fill the FMA units with plain-k-order chains (2 per panel), so k is split into partial sums
-/// (8 chains per pair of panels). The summation order differs from packed_gemm's, so use it only where no
+/// (k mod 4 partial sums: 8 chains per panel). The summation order differs from packed_gemm's, so use it only where no
 /// other row count can occur for the same data (a call whose whole batch is one sample, the streaming step of one
 /// sample). `Depth` as for packed_gemm.
 template <class Scalar, int Depth = Eigen::Dynamic>
