@@ -259,3 +259,52 @@ TEST_CASE("JSON running out of memory is a FormatError", "[io][json]") {
     CHECK(o.kind == 'F');
     CHECK_THAT(o.message, Catch::StartsWith("big.json: out of memory reading JSON text of"));
 }
+
+TEST_CASE("JSON long number arrays are held packed and read like any array", "[io][json]") {
+    // 64+ numbers switch to the packed form: values, integer-ness, order and the text written back are kept.
+    std::string text = "[";
+    for (int i = 0; i < 200; ++i)
+        text += (i ? ", " : "") + (i % 3 == 0 ? std::to_string(i) + ".5" : std::to_string(i - 100));
+    text += ", 9223372036854775807, -9223372036854775808, 1e300, NaN]";
+    const json::Value v = json::parse(text, "t.json");
+    REQUIRE(v.is_array());
+    REQUIRE(v.size() == 204);
+    CHECK(v[0].as_number() == 0.5);
+    CHECK(!v[0].is_integer());
+    CHECK(v[1].as_integer() == -99);
+    CHECK(v[200].as_integer() == 9223372036854775807LL);
+    CHECK(v[201].as_integer() == std::numeric_limits<long long>::min());
+    CHECK(v[202].as_number() == 1e300);
+    CHECK(std::isnan(v[203].as_number()));
+    CHECK(json::parse(json::dump(v), "again.json") == v);
+    CHECK(json::dump(json::parse(text.substr(0, text.find(", 9223")) + "]", "t.json")) ==
+          text.substr(0, text.find(", 9223")) + "]");
+    // Copies, equality with the same array built by hand, and modification (which unpacks).
+    json::Value built = json::Value::array();
+    for (const json::Value& x : v.items()) built.push_back(x);
+    CHECK(built == v);
+    json::Value copy = v;
+    CHECK(copy == v);
+    copy.push_back(json::Value("end"));
+    CHECK(copy.size() == 205);
+    CHECK(copy[204].as_string() == "end");
+    CHECK(copy != v);
+    CHECK(v.size() == 204);
+    json::Value moved = std::move(copy);
+    CHECK(moved.size() == 205);
+    // A non-number after the packed start turns the array back into a plain one, in order.
+    std::string mixed = "[";
+    for (int i = 0; i < 100; ++i) mixed += std::to_string(i) + ", ";
+    mixed += "\"x\", [1], null, 7]";
+    const json::Value m = json::parse(mixed, "t.json");
+    REQUIRE(m.size() == 104);
+    CHECK(m[99].as_integer() == 99);
+    CHECK(m[100].as_string() == "x");
+    CHECK(m[101][0].as_integer() == 1);
+    CHECK(m[102].is_null());
+    CHECK(m[103].as_integer() == 7);
+    // Inside objects and nested arrays too.
+    const json::Value o = json::parse("{\"a\": [" + text.substr(1) + ", \"b\": [[" + text.substr(1) + "]}", "t.json");
+    CHECK(*o.find("a") == v);
+    CHECK((*o.find("b"))[0] == v);
+}

@@ -10,6 +10,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <new>
 #include <stdexcept>
@@ -86,14 +87,18 @@ class Value {
     Value(const char* s) : Value(std::string(s)) {}
     Value(std::string s) : type_(Type::String) { u_.s = s.empty() ? nullptr : new std::string(std::move(s)); }
 
-    Value(const Value& other) : type_(other.type_), is_integer_(other.is_integer_), u_(other.u_) {
+    Value(const Value& other)
+        : type_(other.type_), is_integer_(other.is_integer_), packed_(other.packed_), u_(other.u_) {
         // u_ now aliases other's pointer (or null); replace it with an owned copy.
         if (type_ == Type::String && u_.s) u_.s = new std::string(*u_.s);
-        if (type_ == Type::Array && u_.a) u_.a = new std::vector<Value>(*u_.a);
+        if (type_ == Type::Array && packed_) u_.n = new NumberArray{other.u_.n->bits, other.u_.n->integer, {}};
+        if (type_ == Type::Array && !packed_ && u_.a) u_.a = new std::vector<Value>(*u_.a);
         if (type_ == Type::Object && u_.o) u_.o = new Members(*u_.o);
     }
-    Value(Value&& other) noexcept : type_(other.type_), is_integer_(other.is_integer_), u_(other.u_) {
+    Value(Value&& other) noexcept
+        : type_(other.type_), is_integer_(other.is_integer_), packed_(other.packed_), u_(other.u_) {
         other.type_ = Type::Null;
+        other.packed_ = false;
         other.u_ = Payload{};
     }
     Value& operator=(const Value& other) {
@@ -105,8 +110,10 @@ class Value {
             release();
             type_ = other.type_;
             is_integer_ = other.is_integer_;
+            packed_ = other.packed_;
             u_ = other.u_;
             other.type_ = Type::Null;
+            other.packed_ = false;
             other.u_ = Payload{};
         }
         return *this;
@@ -147,9 +154,17 @@ class Value {
     const std::string& as_string() const { return expect(Type::String), u_.s ? *u_.s : no_string(); }
 
     /// Array elements or object values (in key order); empty for scalars.
-    std::size_t size() const noexcept { return items().size(); }
+    std::size_t size() const noexcept {
+        if (type_ == Type::Array) return packed_ ? u_.n->bits.size() : u_.a ? u_.a->size() : 0;
+        if (type_ == Type::Object) return u_.o ? u_.o->items.size() : 0;
+        return 0;
+    }
     const Value& operator[](std::size_t i) const { return items().at(i); }
-    const std::vector<Value>& items() const noexcept {
+    /// A long array of numbers is held packed (8 bytes and a bit per number, see Parser); its first items() or
+    /// operator[] call builds the Value list once (which may throw std::bad_alloc), so a const Value holding one
+    /// must not be read from two threads at once before that.
+    const std::vector<Value>& items() const {
+        if (type_ == Type::Array && packed_) return u_.n->values();
         if (type_ == Type::Array && u_.a) return *u_.a;
         if (type_ == Type::Object && u_.o) return u_.o->items;
         return no_items();
@@ -172,6 +187,7 @@ class Value {
     /// Appends to an array.
     Value& push_back(Value v) {
         expect(Type::Array);
+        if (packed_) unpack();
         if (!u_.a) u_.a = new std::vector<Value>();
         u_.a->push_back(std::move(v));
         return u_.a->back();
@@ -225,6 +241,41 @@ class Value {
   private:
     friend class Parser;
 
+    /// A long array of numbers: each number's 8 bytes (a double, or an int64 when its bit in `integer` is set),
+    /// and the Value list built from them on first request.
+    struct NumberArray {
+        std::vector<std::uint64_t> bits;
+        std::vector<bool> integer;
+        mutable std::vector<Value> items;
+
+        Value at(std::size_t i) const {
+            if (integer[i]) {
+                long long x;
+                std::memcpy(&x, &bits[i], sizeof x);
+                return Value(x);
+            }
+            double d;
+            std::memcpy(&d, &bits[i], sizeof d);
+            return Value(d);
+        }
+        const std::vector<Value>& values() const {
+            if (items.size() != bits.size()) {
+                items.clear();
+                items.reserve(bits.size());
+                for (std::size_t i = 0; i < bits.size(); ++i) items.push_back(at(i));
+            }
+            return items;
+        }
+    };
+
+    /// Turns a packed array into a plain one (before it is modified).
+    void unpack() {
+        auto* plain = new std::vector<Value>(u_.n->values());
+        delete u_.n;
+        u_.a = plain;
+        packed_ = false;
+    }
+
     /// An object's members in insertion order, plus their indices sorted by key for lookup.
     struct Members {
         std::vector<std::string> keys;
@@ -243,6 +294,7 @@ class Value {
         long long i;
         std::string* s;
         std::vector<Value>* a;
+        NumberArray* n;
         Members* o;
     };
 
@@ -288,7 +340,10 @@ class Value {
                 delete u_.s;
                 break;
             case Type::Array:
-                delete u_.a;
+                if (packed_)
+                    delete u_.n;
+                else
+                    delete u_.a;
                 break;
             case Type::Object:
                 delete u_.o;
@@ -297,10 +352,12 @@ class Value {
                 break;
         }
         u_ = Payload{};
+        packed_ = false;
     }
 
     Type type_ = Type::Null;
     bool is_integer_ = false;
+    bool packed_ = false;  // an Array held as a NumberArray
     Payload u_{};
 };
 
@@ -486,6 +543,41 @@ class Parser {
         }
     }
 
+    /// An array whose first `pack_after` elements are all numbers continues as a NumberArray: 8 bytes and a bit
+    /// per number instead of a 16-byte Value, which bounds what a long number array costs per input byte (a
+    /// number and its comma are at least 2 bytes). Shorter arrays (shapes, configs) stay plain.
+    static constexpr std::size_t pack_after = 64;
+
+    static bool all_numbers(const std::vector<Value>& items) noexcept {
+        for (const Value& x : items)
+            if (!x.is_number()) return false;
+        return true;
+    }
+
+    static void pack(Value& v) {
+        auto* n = new Value::NumberArray();
+        try {
+            const std::vector<Value>& items = *v.u_.a;
+            n->bits.reserve(2 * items.size());
+            n->integer.reserve(2 * items.size());
+            for (const Value& x : items) {
+                std::uint64_t bits;
+                if (x.is_integer_)
+                    std::memcpy(&bits, &x.u_.i, sizeof bits);
+                else
+                    std::memcpy(&bits, &x.u_.d, sizeof bits);
+                n->bits.push_back(bits);
+                n->integer.push_back(x.is_integer_);
+            }
+        } catch (...) {
+            delete n;
+            throw;
+        }
+        delete v.u_.a;
+        v.u_.n = n;
+        v.packed_ = true;
+    }
+
     Value parse_array(int depth) {
         Value v = Value::array();
         ++pos_;  // '['
@@ -495,12 +587,27 @@ class Parser {
             return v;
         }
         v.u_.a = new std::vector<Value>();
-        std::vector<Value>& items = *v.u_.a;
         for (;;) {
             skip_ws();
-            // An element is at least one byte plus a separator.
-            reserve_one(items, 2);
-            items.push_back(parse_value(depth));
+            Value item = parse_value(depth);
+            if (v.packed_ && item.is_number()) {
+                Value::NumberArray& n = *v.u_.n;
+                // An element is at least one byte plus a separator.
+                reserve_one(n.bits, 2);
+                std::uint64_t bits;
+                if (item.is_integer_)
+                    std::memcpy(&bits, &item.u_.i, sizeof bits);
+                else
+                    std::memcpy(&bits, &item.u_.d, sizeof bits);
+                n.bits.push_back(bits);
+                n.integer.push_back(item.is_integer_);
+            } else {
+                if (v.packed_) v.unpack();
+                std::vector<Value>& items = *v.u_.a;
+                reserve_one(items, 2);
+                items.push_back(std::move(item));
+                if (items.size() == pack_after && all_numbers(items)) pack(v);
+            }
             skip_ws();
             if (pos_ >= text_.size()) fail("unexpected end of input inside an array");
             if (text_[pos_] == ',') {
