@@ -6,39 +6,24 @@
 #include "support.hpp"
 
 #if defined(ELMAN_TEST_WITH_HDF5)
+#include "keras_file_cases.hpp"
+
 #include <elman/io/load_model.hpp>
 
 #include <catch2/catch.hpp>
 
-#include <fstream>
 #include <string>
 #include <vector>
 
 namespace {
 
 using elman::Tensor;
-using elman_test::model_dir;
 using nlohmann::json;
 
-const std::string keras_dir = model_dir + "keras/";
-
-json read_json(const std::string& path) {
-    std::ifstream in(path);
-    return json::parse(in);
-}
-
-json expected_case(const std::string& name) {
-    if (name.size() > 5 && name.compare(name.size() - 5, 5, ".json") == 0) return read_json(keras_dir + name);
-    return read_json(model_dir + name + "/case.json");
-}
-
-template <class Scalar>
-elman::Model<Scalar> load(const json& entry, const elman::io::LoadOptions& options = {}) {
-    const std::string file = keras_dir + entry.at("file").get<std::string>();
-    if (entry.contains("config"))
-        return elman::io::load_model<Scalar>(file, keras_dir + entry.at("config").get<std::string>(), options);
-    return elman::io::load_model<Scalar>(file, options);
-}
+using elman_test::keras_case_json;
+using elman_test::keras_dir;
+using elman_test::load_keras_entry;
+using elman_test::read_json;
 
 /// The largest relative error of the model's outputs against the case's (every call in order).
 template <class Scalar>
@@ -76,31 +61,31 @@ TEST_CASE("keras files: every generated .h5 / .keras file gives the outputs of i
     REQUIRE(entries.size() >= 43);
     for (const json& entry : entries) {
         INFO("file " << entry.at("file").get<std::string>());
-        const json c = expected_case(entry.at("case").get<std::string>());
-        elman::Model<float> f = load<float>(entry);
+        const json c = keras_case_json(entry.at("case").get<std::string>());
+        elman::Model<float> f = load_keras_entry<float>(entry);
         CHECK(case_error(f, c) <= 2e-5);
-        elman::Model<double> d = load<double>(entry);
+        elman::Model<double> d = load_keras_entry<double>(entry);
         CHECK(case_error(d, c) <= 2e-5);
     }
 }
 
 TEST_CASE("keras files: Keras 3 hard_sigmoid is relu6(x + 3) / 6, unless TF 2.x semantics are asked for") {
-    const json c = expected_case("k3_hard_sigmoid.expected.json");
+    const json c = keras_case_json("k3_hard_sigmoid.expected.json");
     for (const char* file : {"k3_hard_sigmoid.keras", "k3_hard_sigmoid.k3.h5"}) {
         INFO(file);
         const json entry = {{"file", file}};
-        elman::Model<double> from_file = load<double>(entry);
+        elman::Model<double> from_file = load_keras_entry<double>(entry);
         CHECK(case_error(from_file, c) <= 1e-12);
         elman::io::LoadOptions tf2;
         tf2.semantics = elman::io::KerasSemantics::tf2;
-        elman::Model<double> forced = load<double>(entry, tf2);
+        elman::Model<double> forced = load_keras_entry<double>(entry, tf2);
         CHECK(case_error(forced, c) > 1e-3);  // TF 2.4's clip(0.2 x + 0.5, 0, 1) differs
     }
     // And a TF 2.x file read with Keras 3 semantics changes meaning the same way (its hard_sigmoid only).
     elman::io::LoadOptions k3;
     k3.semantics = elman::io::KerasSemantics::keras3;
-    elman::Model<float> m = load<float>(json{{"file", "seq_rnn_dense.tf2.h5"}}, k3);
-    CHECK(case_error(m, expected_case("seq_rnn_dense")) <= 2e-5);  // no hard_sigmoid in it: unchanged
+    elman::Model<float> m = load_keras_entry<float>(json{{"file", "seq_rnn_dense.tf2.h5"}}, k3);
+    CHECK(case_error(m, keras_case_json("seq_rnn_dense")) <= 2e-5);  // no hard_sigmoid in it: unchanged
 }
 
 TEST_CASE("keras files: load_model chooses the format by content and names the file in every error") {

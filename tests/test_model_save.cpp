@@ -7,6 +7,8 @@
 #include "temp_dir.hpp"
 
 #if defined(ELMAN_TEST_WITH_HDF5)
+#include "keras_file_cases.hpp"
+
 #include <elman/io/load_model.hpp>
 #include <elman/io/save_model.hpp>
 
@@ -14,7 +16,6 @@
 #include <catch2/catch.hpp>
 
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <sstream>
 #include <string>
@@ -25,12 +26,10 @@ namespace model_save_test {
 using elman::Tensor;
 using nlohmann::json;
 
-const std::string keras_dir = elman_test::model_dir + "keras/";
-
-json read_json(const std::string& path) {
-    std::ifstream in(path);
-    return json::parse(in);
-}
+using elman_test::keras_case_json;
+using elman_test::keras_dir;
+using elman_test::load_keras_entry;
+using elman_test::read_json;
 
 /// Every call's inputs of a case (tfjs case.json, or a generated case's expected.json).
 template <class Scalar>
@@ -180,19 +179,6 @@ void check_same_tree(const Tree& expected, const Tree& got) {
     }
 }
 
-template <class Scalar>
-elman::Model<Scalar> load_entry(const json& entry, const elman::io::LoadOptions& options = {}) {
-    const std::string file = keras_dir + entry.at("file").get<std::string>();
-    if (entry.contains("config"))
-        return elman::io::load_model<Scalar>(file, keras_dir + entry.at("config").get<std::string>(), options);
-    return elman::io::load_model<Scalar>(file, options);
-}
-
-json case_of(const std::string& name) {
-    if (name.size() > 5 && name.compare(name.size() - 5, 5, ".json") == 0) return read_json(keras_dir + name);
-    return elman_test::model_case_json(name);
-}
-
 /// What no Keras 3 file can hold of a model read with TF 2.x semantics: TF 2.x's hard_sigmoid, a merge layer
 /// whose masks Keras 3 combines differently. The message the save gives, or "" when it can be saved.
 template <class Scalar>
@@ -251,8 +237,8 @@ TEST_CASE("model save: every generated Keras file saved again reads back with id
     REQUIRE(entries.size() >= 43);
     for (const json& entry : entries) {
         INFO("file " << entry.at("file").get<std::string>());
-        elman::Model<float> m = load_entry<float>(entry);
-        check_round_trips(m, case_of(entry.at("case").get<std::string>()), dir);
+        elman::Model<float> m = load_keras_entry<float>(entry);
+        check_round_trips(m, keras_case_json(entry.at("case").get<std::string>()), dir);
     }
 }
 

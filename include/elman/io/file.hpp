@@ -50,6 +50,9 @@ inline void write_file(const std::string& path, const std::string& bytes) {
     if (!ok || !closed) throw FormatError(path, "write error");
 }
 
+/// The temporary file a writer fills before it replaces `path` with it (replace_file).
+inline std::string temp_path(const std::string& path) { return path + ".elman-tmp"; }
+
 /// Renames `from` to `to`, replacing `to` (std::filesystem::rename: also on Windows, where std::rename does not
 /// replace). On failure `from` is removed and FormatError names `to`.
 inline void replace_file(const std::string& from, const std::string& to) {
@@ -59,6 +62,19 @@ inline void replace_file(const std::string& from, const std::string& to) {
         std::remove(from.c_str());
         throw FormatError(to, "cannot write: " + ec.message());
     }
+}
+
+/// Writes `bytes` to temp_path(path) and renames it to `path` (replacing it): a failure leaves `path` as it
+/// was and removes the temporary file.
+inline void write_file_replacing(const std::string& path, const std::string& bytes) {
+    const std::string temp = temp_path(path);
+    try {
+        write_file(temp, bytes);
+    } catch (...) {
+        std::remove(temp.c_str());
+        throw;
+    }
+    replace_file(temp, path);
 }
 
 }  // namespace io

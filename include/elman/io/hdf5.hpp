@@ -502,14 +502,14 @@ void h5_write_dataset(hid_t loc, const std::string& path, const Tensor<Scalar>& 
         throw FormatError(target, "cannot write dataset '" + path + "'");
 }
 
-/// An HDF5 file the savers write: created as `target` + ".elman-tmp" and, once complete, either renamed to
+/// An HDF5 file the savers write: created as temp_path(target) and, once complete, either renamed to
 /// `target` (commit) or read back and removed (take_bytes, a .keras archive's `model.weights.h5`); removed if
 /// the save fails, so a failed save leaves no partial target behind. The 1.8 file format (readable by every
 /// libhdf5 since 2008, h5py included) stores attributes larger than an object header holds, such as the
 /// model_config of a model with thousands of layers.
 class H5FileWriter {
   public:
-    explicit H5FileWriter(std::string target) : target_(std::move(target)), temp_(target_ + ".elman-tmp") {
+    explicit H5FileWriter(std::string target) : target_(std::move(target)), temp_(temp_path(target_)) {
         H5Id fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
         // H5F_CLOSE_SEMI: closing fails while a group or dataset is still open, instead of leaving the file
         // open (and unwritten) until it closes.

@@ -548,6 +548,16 @@ class Parser {
     /// number and its comma are at least 2 bytes). Shorter arrays (shapes, configs) stay plain.
     static constexpr std::size_t pack_after = 64;
 
+    /// A number's 8 bytes as a NumberArray stores them (the int64 or the double).
+    static std::uint64_t bits_of(const Value& x) noexcept {
+        std::uint64_t bits;
+        if (x.is_integer_)
+            std::memcpy(&bits, &x.u_.i, sizeof bits);
+        else
+            std::memcpy(&bits, &x.u_.d, sizeof bits);
+        return bits;
+    }
+
     static bool all_numbers(const std::vector<Value>& items) noexcept {
         for (const Value& x : items)
             if (!x.is_number()) return false;
@@ -561,12 +571,7 @@ class Parser {
             n->bits.reserve(2 * items.size());
             n->integer.reserve(2 * items.size());
             for (const Value& x : items) {
-                std::uint64_t bits;
-                if (x.is_integer_)
-                    std::memcpy(&bits, &x.u_.i, sizeof bits);
-                else
-                    std::memcpy(&bits, &x.u_.d, sizeof bits);
-                n->bits.push_back(bits);
+                n->bits.push_back(bits_of(x));
                 n->integer.push_back(x.is_integer_);
             }
         } catch (...) {
@@ -594,12 +599,7 @@ class Parser {
                 Value::NumberArray& n = *v.u_.n;
                 // An element is at least one byte plus a separator.
                 reserve_one(n.bits, 2);
-                std::uint64_t bits;
-                if (item.is_integer_)
-                    std::memcpy(&bits, &item.u_.i, sizeof bits);
-                else
-                    std::memcpy(&bits, &item.u_.d, sizeof bits);
-                n.bits.push_back(bits);
+                n.bits.push_back(bits_of(item));
                 n.integer.push_back(item.is_integer_);
             } else {
                 if (v.packed_) v.unpack();

@@ -24,16 +24,8 @@ namespace detail {
 /// initializers even in Keras 3's legacy h5, whose layer entries lack it), an InputLayer has `batch_shape`,
 /// Functional inbound nodes are `{"args": [...], "kwargs": {...}}`. Keras 2 configs have none of these.
 inline bool is_keras3_form(const json::Value& v) {
-    if (v.is_array()) {
-        for (const json::Value& e : v.items())
-            if (is_keras3_form(e)) return true;
-        return false;
-    }
-    if (!v.is_object()) return false;
-    if (v.find("module") || v.find("batch_shape") || v.find("args")) return true;
-    for (const json::Value& e : v.items())
-        if (is_keras3_form(e)) return true;
-    return false;
+    return any_object(v,
+                      [](const json::Value& o) { return o.find("module") || o.find("batch_shape") || o.find("args"); });
 }
 
 /// Rewrites the `activation` of every layer config (wrapped layers included) through `rename(name, layer)`.
@@ -161,6 +153,25 @@ inline json::Value keras3_component(const json::Value& v, const std::string& mod
     return keras3_object(module, cls->as_string(), std::move(cfg));
 }
 
+/// An InputLayer's config as Keras 3 serializes it.
+inline json::Value keras3_input_config(json::Value batch_shape, json::Value dtype, json::Value sparse,
+                                       json::Value ragged, const std::string& name) {
+    json::Value cfg = json::Value::object();
+    cfg.set("batch_shape", std::move(batch_shape));
+    cfg.set("dtype", std::move(dtype));
+    cfg.set("sparse", std::move(sparse));
+    cfg.set("ragged", std::move(ragged));
+    cfg.set("name", json::Value(name));
+    return cfg;
+}
+
+/// Where Keras 3 finds a model class: Sequential as keras.Sequential; Functional, which has no keras.* export,
+/// by its module path and registered name.
+inline const char* keras3_model_module(bool sequential) { return sequential ? "keras" : "keras.src.models.functional"; }
+inline json::Value keras3_model_registered_name(bool sequential) {
+    return sequential ? json::Value() : json::Value("Functional");
+}
+
 inline bool ends_with(const std::string& s, const char* suffix) {
     const std::string x(suffix);
     return s.size() >= x.size() && s.compare(s.size() - x.size(), x.size(), x) == 0;
@@ -177,14 +188,13 @@ inline json::Value keras3_layer(const json::Value& entry, bool functional, const
     json::Value cfg = json::Value::object();
     if (cls == "InputLayer") {
         const json::Value* shape = c.find("batch_shape") ? c.find("batch_shape") : c.find("batch_input_shape");
-        cfg.set("batch_shape", shape ? *shape : json::Value());
         const json::Value* dtype = c.find("dtype");
-        cfg.set("dtype", dtype && dtype->is_string() ? *dtype : json::Value("float32"));
         const json::Value* sparse = c.find("sparse");
-        cfg.set("sparse", sparse && sparse->is_bool() ? *sparse : json::Value(false));
         const json::Value* ragged = c.find("ragged");
-        cfg.set("ragged", ragged && ragged->is_bool() ? *ragged : json::Value(false));
-        cfg.set("name", json::Value(name));
+        cfg = keras3_input_config(shape ? *shape : json::Value(),
+                                  dtype && dtype->is_string() ? *dtype : json::Value("float32"),
+                                  sparse && sparse->is_bool() ? *sparse : json::Value(false),
+                                  ragged && ragged->is_bool() ? *ragged : json::Value(false), name);
     } else {
         for (std::size_t i = 0; i < c.size(); ++i) {
             const std::string& k = c.keys()[i];
@@ -240,15 +250,11 @@ inline json::Value keras3_model_config(const json::Value& topology, const std::v
     for (const long long d : input_shape) shape.push_back(d < 0 ? json::Value() : json::Value(d));
     if (sequential) {
         const json::Value* first = layers.size() ? layers[0].find("class_name") : nullptr;
-        if (!first || first->as_string() != "InputLayer") {
-            json::Value in = json::Value::object();
-            in.set("batch_shape", shape);
-            in.set("dtype", json::Value("float32"));
-            in.set("sparse", json::Value(false));
-            in.set("ragged", json::Value(false));
-            in.set("name", json::Value(layer_name(layers[0]) + "_input"));
-            out_layers.push_back(keras3_object("keras.layers", "InputLayer", std::move(in)));
-        }
+        if (!first || first->as_string() != "InputLayer")
+            out_layers.push_back(
+                keras3_object("keras.layers", "InputLayer",
+                              keras3_input_config(shape, json::Value("float32"), json::Value(false), json::Value(false),
+                                                  layer_name(layers[0]) + "_input")));
     }
     for (const json::Value& entry : layers.items()) out_layers.push_back(keras3_layer(entry, !sequential, target));
     json::Value cfg = json::Value::object();
@@ -261,11 +267,9 @@ inline json::Value keras3_model_config(const json::Value& topology, const std::v
         for (const char* k : {"input_layers", "output_layers"})
             if (const json::Value* v = c->find(k)) cfg.set(k, *v);
     }
-    // Keras 3 exports Sequential as keras.Sequential; Functional is found only by its module path and
-    // registered name (it has no keras.* export).
-    json::Value out = sequential ? keras3_object("keras", "Sequential", std::move(cfg))
-                                 : keras3_object("keras.src.models.functional", "Functional", std::move(cfg));
-    if (!sequential) out.set("registered_name", json::Value("Functional"));
+    json::Value out =
+        keras3_object(keras3_model_module(sequential), sequential ? "Sequential" : "Functional", std::move(cfg));
+    out.set("registered_name", keras3_model_registered_name(sequential));
     if (sequential) {
         json::Value build = json::Value::object();
         build.set("input_shape", std::move(shape));

@@ -219,24 +219,25 @@ inline json::Value translate_config(const json::Value& v, const TranslateContext
     return out;
 }
 
+/// Whether `object_matches` holds for some object anywhere in `v` (`v` itself, array elements, member values).
+template <class Predicate>
+bool any_object(const json::Value& v, const Predicate& object_matches) {
+    if (v.is_object() && object_matches(v)) return true;
+    for (const json::Value& e : v.items())
+        if (any_object(e, object_matches)) return true;
+    return false;
+}
+
 /// Keras 1 configs: the version says so, or (no version recorded) a SimpleRNN or Dense config spells its
 /// size `output_dim`, which only Keras 1 did.
 inline bool looks_like_keras1(const json::Value& v) {
-    if (v.is_array()) {
-        for (const json::Value& e : v.items())
-            if (looks_like_keras1(e)) return true;
-        return false;
-    }
-    if (!v.is_object()) return false;
-    const json::Value* cls = v.find("class_name");
-    const json::Value* cfg = v.find("config");
-    if (cls && cls->is_string() && cfg && cfg->is_object() &&
-        (cls->as_string() == "SimpleRNN" || cls->as_string() == "Dense") && cfg->contains("output_dim") &&
-        !cfg->contains("units"))
-        return true;
-    for (const json::Value& e : v.items())
-        if (looks_like_keras1(e)) return true;
-    return false;
+    return any_object(v, [](const json::Value& o) {
+        const json::Value* cls = o.find("class_name");
+        const json::Value* cfg = o.find("config");
+        return cls && cls->is_string() && cfg && cfg->is_object() &&
+               (cls->as_string() == "SimpleRNN" || cls->as_string() == "Dense") && cfg->contains("output_dim") &&
+               !cfg->contains("units");
+    });
 }
 
 /// The model config `config` of a file that records `keras_version` (empty when it records none), as the

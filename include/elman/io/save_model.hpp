@@ -20,7 +20,6 @@
 #include <hdf5.h>
 
 #include <cstddef>
-#include <cstdio>
 #include <ctime>
 #include <initializer_list>
 #include <stdexcept>
@@ -101,7 +100,7 @@ json::Value saved_model_config(const Model<Scalar>& model, bool file_keras3, con
 inline json::Value keras3_archive_config(const json::Value& config) {
     const bool sequential = config.find("class_name")->as_string() == "Sequential";
     json::Value out = json::Value::object();
-    out.set("module", json::Value(sequential ? "keras" : "keras.src.models.functional"));
+    out.set("module", json::Value(keras3_model_module(sequential)));
     for (std::size_t i = 0; i < config.size(); ++i) {
         const std::string& k = config.keys()[i];
         if (k != "config" || !config[i].is_object() || !config[i].find("layers")) {
@@ -122,8 +121,7 @@ inline json::Value keras3_archive_config(const json::Value& config) {
         }
         out.set(k, with_key(config[i], "layers", std::move(layers)));
     }
-    if (!out.find("registered_name"))
-        out.set("registered_name", sequential ? json::Value() : json::Value("Functional"));
+    if (!out.find("registered_name")) out.set("registered_name", keras3_model_registered_name(sequential));
     return out;
 }
 
@@ -253,19 +251,6 @@ std::string keras_weights_image(const Model<Scalar>& model, const json::Value& c
     return file.take_bytes();
 }
 
-/// Writes `bytes` to `<path>.elman-tmp` and renames it to `path` (replacing it): a failure leaves `path` as it
-/// was and removes the temporary file.
-inline void write_file_replacing(const std::string& path, const std::string& bytes) {
-    const std::string temp = path + ".elman-tmp";
-    try {
-        write_file(temp, bytes);
-    } catch (...) {
-        std::remove(temp.c_str());
-        throw;
-    }
-    replace_file(temp, path);
-}
-
 /// "YYYY-MM-DD@HH:MM:SS" (UTC), Keras 3's `date_saved`.
 inline std::string keras_date_saved() {
     const std::time_t now = std::time(nullptr);
@@ -311,7 +296,7 @@ void save_keras_zip_model(const Model<Scalar>& model, const std::string& path) {
     entries.push_back({"metadata.json", json::dump(metadata)});
     entries.push_back({"config.json", json::dump(config)});
     entries.push_back({"model.weights.h5", detail::keras_weights_image(model, config, path)});
-    detail::write_file_replacing(path, detail::write_zip(entries, path));
+    write_file_replacing(path, detail::write_zip(entries, path));
 }
 
 /// Saves `model` in the format `path`'s extension names: `.keras` (save_keras_zip_model), `.h5` / `.hdf5`
