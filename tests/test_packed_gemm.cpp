@@ -358,3 +358,48 @@ TEST_CASE("simd_tanh: Eigen's float tanh on every vector path, the same in every
     }
 #endif
 }
+
+// packed_gemm_accumulate continues each element's FMA chain from Z: a product split into k blocks, the first by
+// packed_gemm (zero bias) and the rest accumulated in order, is bitwise one packed_gemm over the whole depth,
+// for every row count up to 2*MR+1 and every panel remainder. The bias is not read when accumulating.
+TEMPLATE_TEST_CASE("packed_gemm_accumulate: k blocks in order give the whole product bit for bit",
+                   "[packed_gemm][detail]", float, double) {
+    elman::Random rng(91);
+    for (elman::Isa isa : runnable_isas()) {
+        INFO(elman::isa_name(isa) << " kernels");
+        const Index nr = elman::detail::panel_width<TestType>(isa), mr = elman::detail::tile_rows<TestType>(isa);
+        for (Index units : {Index(1), nr - 1, nr + 3, 3 * nr}) {
+            for (Index block : {1, 3, 8}) {
+                const Index depth = 2 * block + 1;  // two full blocks and a remainder
+                const RowMatrix<TestType> weights = random_matrix<TestType>(rng, depth, units);
+                const RowMatrix<TestType> none(0, units);
+                elman::detail::PackedWeights<TestType> whole;
+                whole.pack(weights, none, Vector<TestType>(0), isa);
+                std::vector<elman::detail::PackedWeights<TestType>> blocks;
+                for (Index k = 0; k < depth; k += block) {
+                    blocks.emplace_back();
+                    const Vector<TestType> ignored = random_matrix<TestType>(rng, units, 1);  // never read
+                    blocks.back().pack(weights.middleRows(k, std::min(block, depth - k)), none,
+                                       k == 0 ? Vector<TestType>(0) : ignored, isa);
+                }
+                for (Index rows = 1; rows <= 2 * mr + 1; ++rows) {
+                    const RowMatrix<TestType> a = random_matrix<TestType>(rng, rows, depth);
+                    const Index ldz = whole.padded_units();
+                    std::vector<TestType> expected(static_cast<std::size_t>(rows * ldz)),
+                        got(static_cast<std::size_t>(rows * ldz));
+                    elman::detail::packed_gemm(rows, a.data(), depth, whole, expected.data(), ldz);
+                    for (std::size_t k = 0; k < blocks.size(); ++k) {
+                        const TestType* ak = a.data() + static_cast<Index>(k) * block;
+                        if (k == 0) {
+                            elman::detail::packed_gemm(rows, ak, depth, blocks[k], got.data(), ldz);
+                        } else {
+                            elman::detail::packed_gemm_accumulate(rows, ak, depth, blocks[k], got.data(), ldz);
+                        }
+                    }
+                    INFO("U " << units << ", k block " << block << ", rows " << rows);
+                    CHECK(std::memcmp(got.data(), expected.data(), got.size() * sizeof(TestType)) == 0);
+                }
+            }
+        }
+    }
+}

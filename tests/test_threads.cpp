@@ -2,6 +2,8 @@
 // included, for every option that changes the loop (mask, go_backwards, time_major, sequences, state).
 #include "support.hpp"
 
+#include <elman/backward.hpp>
+
 #include <catch2/catch.hpp>
 
 #include <cstdint>
@@ -234,6 +236,57 @@ TEMPLATE_TEST_CASE("Dropout training calls: packed and threaded, bit-identical a
     CHECK(same(gemm.trace.recurrent_dropout_mask, one.trace.recurrent_dropout_mask));
     const double tol = std::is_same<TestType, float>::value ? 1e-4 : 1e-12;
     CHECK(elman_test::max_relative_error(gemm.result.output, one.result.output) <= tol);
+}
+
+// backward() runs on the layer's threads (batch slices for the reverse recurrence, row blocks of the weight
+// gradients, several k blocks here since T*B > 256): every gradient is bit-identical for any thread count, for
+// every option that changes the backward loop, dropout included.
+TEMPLATE_TEST_CASE("backward: bit-identical gradients across thread counts", "[threads][backward]", float, double) {
+    const Index B = 23, T = 25, F = 11, U = 37;
+    for (int variant = 0; variant < 6; ++variant) {
+        elman::SimpleRNNOptions o;
+        o.return_sequences = variant != 1;
+        o.return_state = true;
+        o.go_backwards = variant == 2;
+        o.time_major = variant == 3;
+        o.zero_output_for_mask = variant == 4;
+        o.use_bias = variant != 5;
+        o.dropout = variant == 5 ? 0.3 : 0.0;
+        o.recurrent_dropout = variant == 5 ? 0.2 : 0.0;
+        o.seed = 5;
+        const auto x = o.time_major ? random_tensor<TestType>({T, B, F}, 50) : random_tensor<TestType>({B, T, F}, 50);
+        auto mask =
+            o.time_major ? random_tensor<double>({T, B}, 51, 0.0, 1.0) : random_tensor<double>({B, T}, 51, 0.0, 1.0);
+        for (auto& m : mask.values()) m = m < 0.3 ? 0.0 : 1.0;
+        const bool masked = variant >= 2 && variant <= 4;
+        auto gradients = [&](int threads) {
+            SimpleRNN<TestType> layer(U, o);
+            std::vector<Tensor<TestType>> w{random_tensor<TestType>({F, U}, 52),
+                                            random_tensor<TestType>({U, U}, 53, -0.3, 0.3)};
+            if (o.use_bias) w.push_back(random_tensor<TestType>({U}, 54));
+            layer.set_weights(w);
+            layer.set_threads(threads);
+            elman::ForwardTrace<TestType> trace;
+            elman::CallArgs<TestType> args;
+            args.training = true;
+            args.trace = &trace;
+            if (masked) args.mask = mask;
+            const auto result = layer(x, args);
+            const auto g_out = random_tensor<TestType>(result.output.shape(), 55);
+            const auto g_state = random_tensor<TestType>({B, U}, 56);
+            return elman::backward(layer, trace, result, g_out, g_state.view());
+        };
+        const auto one = gradients(1);
+        for (int threads : {2, 3, 8}) {
+            INFO("variant " << variant << ", " << threads << " threads");
+            const auto many = gradients(threads);
+            CHECK(same(many.kernel, one.kernel));
+            CHECK(same(many.recurrent_kernel, one.recurrent_kernel));
+            CHECK(same(many.bias, one.bias));
+            CHECK(many.inputs.values() == one.inputs.values());
+            CHECK(many.initial_state.values() == one.initial_state.values());
+        }
+    }
 }
 
 // The documented way to use one model from several threads: each thread its own copy of the layer (or its own

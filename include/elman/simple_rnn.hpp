@@ -5,6 +5,7 @@
 #include <elman/activations.hpp>
 #include <elman/backend.hpp>
 #include <elman/config.hpp>
+#include <elman/detail/backward_engine.hpp>
 #include <elman/detail/call_validation.hpp>
 #include <elman/detail/errors.hpp>
 #include <elman/detail/sequence_engine.hpp>
@@ -27,6 +28,10 @@
 #include <vector>
 
 ELMAN_NAMESPACE_BEGIN
+
+namespace detail {
+struct BackwardAccess;  // backward() (train/backward.hpp) reaches the layer's weights and compute side through it
+}  // namespace detail
 
 /// The Elman recurrence `h_t = act(x_t · W + b + h_{t-1} · U)` over `[batch, timesteps, features]` inputs, with
 /// every behaviour of Keras' SimpleRNN: masking (select, output carry starting at zero), go_backwards (the
@@ -326,7 +331,12 @@ class SimpleRNN {
     detail::StoredState<Scalar> state_;
     Random rng_;
     detail::SequenceEngine<Scalar> engine_;
+    // backward() counts as a call of the layer (not concurrently with another call on it): its workspaces
+    // and packed transposed weights are a cache, hence mutable for the const layer backward() receives.
+    mutable detail::BackwardEngine<Scalar> backward_engine_;
     MovedFrom moved_from_;
+
+    friend struct detail::BackwardAccess;
 };
 
 ELMAN_NAMESPACE_END

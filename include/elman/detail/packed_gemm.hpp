@@ -53,6 +53,8 @@ struct PackedView {
     const Scalar* bias;
     Index depth, panel_count;
     Index block_panels;
+    /// The product adds to Z (Z += A · W) instead of starting from the bias: a long product summed in k blocks.
+    bool accumulate = false;
 };
 
 /// The L2 cache of the CPU this runs on, in bytes (glibc's sysconf, read once; 1 MiB where it says nothing, the
@@ -83,6 +85,7 @@ struct Ops {
     static constexpr int size = Eigen::internal::packet_traits<Scalar>::size;
     static constexpr int registers = EIGEN_ARCH_DEFAULT_NUMBER_OF_REGISTERS;
     static EIGEN_ALWAYS_INLINE V load(const Scalar* p) noexcept { return Eigen::internal::pload<V>(p); }
+    static EIGEN_ALWAYS_INLINE V loadu(const Scalar* p) noexcept { return Eigen::internal::ploadu<V>(p); }
     static EIGEN_ALWAYS_INLINE void storeu(Scalar* p, V v) noexcept { Eigen::internal::pstoreu(p, v); }
     static EIGEN_ALWAYS_INLINE V set1(Scalar s) noexcept { return Eigen::internal::pset1<V>(s); }
     static EIGEN_ALWAYS_INLINE V zero() noexcept { return Eigen::internal::pset1<V>(Scalar(0)); }
@@ -139,6 +142,7 @@ struct Ops<double> {
     using V = __m256d;
     static constexpr int size = 4, registers = 16;
     static EIGEN_ALWAYS_INLINE V load(const double* p) noexcept { return _mm256_load_pd(p); }
+    static EIGEN_ALWAYS_INLINE V loadu(const double* p) noexcept { return _mm256_loadu_pd(p); }
     static EIGEN_ALWAYS_INLINE void storeu(double* p, V v) noexcept { _mm256_storeu_pd(p, v); }
     static EIGEN_ALWAYS_INLINE V set1(double s) noexcept { return _mm256_set1_pd(s); }
     static EIGEN_ALWAYS_INLINE V zero() noexcept { return _mm256_setzero_pd(); }
@@ -200,6 +204,7 @@ struct Ops<double> {
     using V = __m512d;
     static constexpr int size = 8, registers = 32;
     static EIGEN_ALWAYS_INLINE V load(const double* p) noexcept { return _mm512_load_pd(p); }
+    static EIGEN_ALWAYS_INLINE V loadu(const double* p) noexcept { return _mm512_loadu_pd(p); }
     static EIGEN_ALWAYS_INLINE void storeu(double* p, V v) noexcept { _mm512_storeu_pd(p, v); }
     static EIGEN_ALWAYS_INLINE V set1(double s) noexcept { return _mm512_set1_pd(s); }
     static EIGEN_ALWAYS_INLINE V zero() noexcept { return _mm512_setzero_pd(); }
@@ -296,6 +301,13 @@ class PackedWeights {
     void set_block_panels(Index n) noexcept { block_panels_ = std::max<Index>(1, n); }
     PackedView<Scalar> view() const noexcept { return {panel(0), bias(), depth_, panels_, block_panels_}; }
 
+    /// Allocates the storage for weights of `depth` rows and `units` columns packed for `isa`, so that a later
+    /// pack() of that shape does not allocate (packing inside worker threads, which must not throw).
+    void allocate(Index depth, Index units, Isa isa) {
+        const Index nr = panel_width<Scalar>(isa);
+        storage_.resize(static_cast<std::size_t>((units + nr - 1) / nr * nr * (depth + 1)));
+    }
+
     /// Packs the stacked weights: rows [0, top.rows()) from `top`, the next rows from `bottom` (either may have
     /// zero rows), so `[x h] · [W; U]` is one product. `bias` has U entries or is empty (no bias). Packs for
     /// elman::active_isa() (which throws std::runtime_error for an unusable ELMAN_ISA setting).
@@ -345,18 +357,16 @@ class PackedWeights {
     std::vector<Scalar, CacheLineAllocator<Scalar>> storage_;  // [bias (padded_units) | panels]
 };
 
-/// Z[rows, padded_units] (row stride ldz >= padded_units) = bias + A[rows, depth] (row stride lda) · W, on the
-/// kernel `w` was packed for. Columns U..padded_units of Z receive exact zeros (bias and weight padding are 0).
-/// `Depth` fixes w.depth() at compile time (unrolled k loops); Eigen::Dynamic reads it from `w`.
-template <class Scalar, int Depth = Eigen::Dynamic>
-void packed_gemm(Index rows, const Scalar* a, Index lda, const PackedWeights<Scalar>& w, Scalar* z,
-                 Index ldz) noexcept {
-    switch (w.isa()) {
+// The throughput kernel of `isa` on a view (plain or accumulating).
+template <class Scalar, int Depth>
+void packed_gemm_on(Isa isa, Index rows, const Scalar* a, Index lda, const PackedView<Scalar>& w, Scalar* z,
+                    Index ldz) noexcept {
+    switch (isa) {
 #if ELMAN_DETAIL_X86_KERNELS
         case Isa::avx512:
-            return avx512_kernels::gemm<Scalar, Depth>(rows, a, lda, w.view(), z, ldz);
+            return avx512_kernels::gemm<Scalar, Depth>(rows, a, lda, w, z, ldz);
         case Isa::avx2:
-            return avx2_kernels::gemm<Scalar, Depth>(rows, a, lda, w.view(), z, ldz);
+            return avx2_kernels::gemm<Scalar, Depth>(rows, a, lda, w, z, ldz);
 #else
         case Isa::avx512:
         case Isa::avx2:
@@ -364,7 +374,27 @@ void packed_gemm(Index rows, const Scalar* a, Index lda, const PackedWeights<Sca
         case Isa::generic:
             break;
     }
-    generic_kernels::gemm<Scalar, Depth>(rows, a, lda, w.view(), z, ldz);
+    generic_kernels::gemm<Scalar, Depth>(rows, a, lda, w, z, ldz);
+}
+
+/// Z[rows, padded_units] (row stride ldz >= padded_units) = bias + A[rows, depth] (row stride lda) · W, on the
+/// kernel `w` was packed for. Columns U..padded_units of Z receive exact zeros (bias and weight padding are 0).
+/// `Depth` fixes w.depth() at compile time (unrolled k loops); Eigen::Dynamic reads it from `w`.
+template <class Scalar, int Depth = Eigen::Dynamic>
+void packed_gemm(Index rows, const Scalar* a, Index lda, const PackedWeights<Scalar>& w, Scalar* z,
+                 Index ldz) noexcept {
+    packed_gemm_on<Scalar, Depth>(w.isa(), rows, a, lda, w.view(), z, ldz);
+}
+
+/// Z += A[rows, depth] · W (the bias is not used): one k block of a product whose depth is split into several
+/// packed blocks. Each element continues its FMA chain from the value in Z, so the blocks taken in order sum
+/// every element in plain k order, like one packed_gemm over the whole depth, whatever the row split.
+template <class Scalar>
+void packed_gemm_accumulate(Index rows, const Scalar* a, Index lda, const PackedWeights<Scalar>& w, Scalar* z,
+                            Index ldz) noexcept {
+    PackedView<Scalar> view = w.view();
+    view.accumulate = true;
+    packed_gemm_on<Scalar, Eigen::Dynamic>(w.isa(), rows, a, lda, view, z, ldz);
 }
 
 /// z[0, padded_units) = bias + a[0, depth) · W for a single row, latency-oriented: a batch of one sample has

@@ -155,6 +155,9 @@ class SequenceEngine {
     /// h after the last step of the last call, `[B, U]`.
     const RowMatrix& final_state() const noexcept { return state_; }
 
+    /// The workers, shared with backward() (which runs on a const layer; the pool is not observable state).
+    SlicePool& pool() const noexcept { return pool_; }
+
   private:
     template <class Activation, class Product>
     void run_slices(const RecurrenceIO<Scalar>& io, const Activation& act, const Product& product, Index count) {
@@ -228,7 +231,7 @@ class SequenceEngine {
     std::uint64_t packed_stamps_[3] = {0, 0, 0};
     bool packed_valid_ = false;
     // Persistent workers for set_threads > 1 (not copied: a copy starts its own when it needs them).
-    SlicePool pool_;
+    mutable SlicePool pool_;
 };
 
 }  // namespace detail

@@ -4,7 +4,7 @@
 
 #include <elman/config.hpp>
 #include <elman/detail/errors.hpp>
-#include <elman/detail/sequence_layout.hpp>
+#include <elman/detail/backward_engine.hpp>
 #include <elman/shape.hpp>
 #include <elman/simple_rnn.hpp>
 #include <elman/simple_rnn_call.hpp>
@@ -53,14 +53,15 @@ struct non_deduced {
 template <class T>
 using non_deduced_t = typename non_deduced<T>::type;
 
-// Rows of step `t` of every sample in a buffer laid out as `layout` with `cols` columns, as a `[B, cols]` map.
-template <class Scalar, class Ptr>
-auto step_rows(Ptr data, Index t, const SequenceLayout& layout, Index cols) {
-    using Plain = RowMajorMatrix<Scalar>;
-    using Mapped = std::conditional_t<std::is_const<std::remove_pointer_t<Ptr>>::value, const Plain, Plain>;
-    return Eigen::Map<Mapped, 0, Eigen::OuterStride<>>(data + layout.first_row(t) * cols, layout.batch, cols,
-                                                       Eigen::OuterStride<>(layout.sample_stride() * cols));
-}
+// The layer's side of backward(): its weights, activation, threads and backward workspaces.
+struct BackwardAccess {
+    template <class Scalar, class Activation>
+    static void run(const SimpleRNN<Scalar, Activation>& layer, const ForwardTrace<Scalar>& trace,
+                    const UpstreamGradients<Scalar>& upstream, const BackwardOutputs<Scalar>& out) {
+        layer.backward_engine_.run(layer.weights_, layer.activation_, trace, upstream, layer.engine_.pool(),
+                                   layer.engine_.threads(), out);
+    }
+};
 
 // `grad += d(penalty(t) / t.dim(0)) / d t`: Keras' activity regularization of one returned tensor.
 template <class Scalar>
@@ -99,7 +100,6 @@ Gradients<Scalar> backward(const SimpleRNN<Scalar, Activation>& layer, const For
     const std::string& name = layer.name();
     const Index B = trace.batch, T = trace.timesteps, F = trace.features, U = trace.units;
     const bool time_major = trace.time_major;
-    const detail::SequenceLayout layout{B, T, time_major};
 
     // ---- validation: everything is checked before any work ----
     if (T <= 0 || trace.states.rows() != (T + 1) * B || trace.preactivations.rows() != T * B) {
@@ -130,9 +130,6 @@ Gradients<Scalar> backward(const SimpleRNN<Scalar, Activation>& layer, const For
 
     const auto& opts = layer.options();
     const bool with_penalties = regularization == Regularization::include;
-    const bool masked = trace.step_mask.size() != 0;
-    const bool input_dropout = trace.dropout_mask.size() != 0;
-    const bool recurrent_dropout = trace.recurrent_dropout_mask.size() != 0;
 
     // Upstream gradients, plus the activity regularizer's on every returned tensor.
     RowMatrix g_out = grad_output.matrix();
@@ -142,91 +139,27 @@ Gradients<Scalar> backward(const SimpleRNN<Scalar, Activation>& layer, const For
         if (result.state) detail::add_activity_gradient(*opts.activity_regularizer, *result.state, g_state);
     }
 
-    // ---- the backward recurrence, in reverse processing order ----
-    RowMatrix gh = g_state;                // d loss / d h_p
-    RowMatrix gy = RowMatrix::Zero(B, U);  // d loss / d y_p (the output carry)
-    RowMatrix gc(B, U), gz(B, U), gh_prev(B, U), dropped_state(B, U);
-    RowMatrix gz_all = RowMatrix::Zero(B * T, U);  // gz of every step, laid out like trace.inputs
+    // ---- the backward recurrence and the weight gradients (detail/backward_engine.hpp) ----
     Gradients<Scalar> g;
-    g.recurrent_kernel.setZero(U, U);
-    const auto& W = layer.kernel();
-    const auto& Uk = layer.recurrent_kernel();
-    // Over several steps, a column-major copy of U pays for itself: gz · Uᵀ then runs as Eigen's column-major
-    // GEMV (axpy form), faster than the row-major form for the one-sample batches where it dominates.
-    Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic> Uk_columns;
-    if (T > 1) Uk_columns = Uk;
-    const Activation& act = layer.activation();
-
-    for (Index p = T - 1; p >= 0; --p) {
-        const Index t = trace.go_backwards ? T - 1 - p : p;
-        if (trace.return_sequences) {
-            gy += detail::step_rows<Scalar>(g_out.data(), p, layout, U);
-        } else if (p == T - 1) {
-            gy += g_out;
-        }
-        gc = gy + gh;
-        if (masked) {
-            for (Index b = 0; b < B; ++b)
-                if (!trace.step_mask(p, b)) gc.row(b).setZero();
-        }
-        act.backward(trace.preactivations.middleRows(p * B, B).array(), trace.activations.middleRows(p * B, B).array(),
-                     gc.array(), gz.array());
-        if (masked) {
-            // tf.where's gradient: exact zeros for the discarded branch, even where act' is not finite.
-            for (Index b = 0; b < B; ++b)
-                if (!trace.step_mask(p, b)) gz.row(b).setZero();
-        }
-        detail::step_rows<Scalar>(gz_all.data(), t, layout, U) = gz;
-
-        auto h_prev = trace.states.middleRows(p * B, B);
-        if (recurrent_dropout) {
-            dropped_state = h_prev.cwiseProduct(trace.recurrent_dropout_mask);
-            g.recurrent_kernel.noalias() += dropped_state.transpose() * gz;
-        } else {
-            g.recurrent_kernel.noalias() += h_prev.transpose() * gz;
-        }
-        if (T > 1) {
-            gh_prev.noalias() = gz * Uk_columns.transpose();
-        } else {
-            gh_prev.noalias() = gz * Uk.transpose();
-        }
-        if (recurrent_dropout) gh_prev = gh_prev.cwiseProduct(trace.recurrent_dropout_mask);
-
-        if (!masked) {
-            gh.swap(gh_prev);
-            gy.setZero();  // y_p = c_p did not depend on y_{p-1}
-            continue;
-        }
-        for (Index b = 0; b < B; ++b) {
-            if (trace.step_mask(p, b)) {
-                gh.row(b) = gh_prev.row(b);
-                gy.row(b).setZero();
-            } else if (trace.zero_output_for_mask) {
-                gy.row(b).setZero();  // the masked output was the constant 0
-            }
-            // else: masked, h_p = h_{p-1} and y_p = y_{p-1}: gradients pass through unchanged.
-        }
-    }
-    // The gy left here reaches the constant-zero output carry y_{-1}: dropped.
-
-    g.kernel.noalias() = trace.inputs.transpose() * gz_all;
+    g.kernel.resize(F, U);
+    g.recurrent_kernel.resize(U, U);
     if (layer.use_bias()) {
-        g.bias = gz_all.colwise().sum();
+        g.bias.resize(1, U);
     } else {
         g.bias.resize(0, 0);
     }
     g.inputs.resize(time_major ? Shape{T, B, F} : Shape{B, T, F});
-    auto gx = g.inputs.matrix();
-    gx.noalias() = gz_all * W.transpose();
-    if (input_dropout) {
-        for (Index t = 0; t < T; ++t) {
-            auto rows = detail::step_rows<Scalar>(gx.data(), t, layout, F);
-            rows = rows.cwiseProduct(trace.dropout_mask);
-        }
-    }
     g.initial_state.resize(Shape{B, U});
-    g.initial_state.matrix() = gh;
+    detail::BackwardOutputs<Scalar> out;
+    out.kernel = &g.kernel;
+    out.recurrent_kernel = &g.recurrent_kernel;
+    out.bias = layer.use_bias() ? &g.bias : nullptr;
+    out.inputs = g.inputs.data();
+    out.initial_state = g.initial_state.data();
+    detail::BackwardAccess::run(layer, trace, detail::UpstreamGradients<Scalar>{&g_out, &g_state}, out);
 
+    const auto& W = layer.kernel();
+    const auto& Uk = layer.recurrent_kernel();
     if (with_penalties) {
         if (opts.kernel_regularizer) opts.kernel_regularizer->add_gradient(W, g.kernel);
         if (opts.recurrent_regularizer) opts.recurrent_regularizer->add_gradient(Uk, g.recurrent_kernel);

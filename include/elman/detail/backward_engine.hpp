@@ -1,0 +1,281 @@
+// SPDX-License-Identifier: MIT
+// Backpropagation through time on the packed kernels and the layer's threads: the compute side of backward().
+//
+// With gz_p = d loss / d z_p (z_p the pre-activation of processed step p) the gradients are
+//     d h~_{p-1} = gz_p · Uᵀ,   d x~_t = gz_p · Wᵀ           (per step, in reverse: the sequential part)
+//     d U = Σ_p h~_{p-1}ᵀ gz_p,  d W = Σ_p x~_tᵀ gz_p,  d b = Σ_p gz_p   (reductions over all B·T rows)
+// Three phases, each split across the layer's threads:
+//  1. the reverse recurrence per batch slice (samples are independent): one packed product per step,
+//     gz · [Uᵀ Wᵀ], gives the state gradient and the input gradient together (the forward's [h x] · [U; W]
+//     mirrored); gz of every step is stored transposed, `[U, T·B]`, the operand of phase 3;
+//  2. (same pass) the reduction's other operand S = [h~ x~ 1], one row per (step, sample), packed in k blocks;
+//  3. [dU; dW; db]ᵀ = gzᵀ · S, split by rows of the result, each block summed over the k blocks in order.
+// Every element is summed in an order fixed by the data's shape alone (the packed kernels' plain k order), so
+// the gradients are bit-identical for any thread count.
+#pragma once
+
+#include <elman/config.hpp>
+#include <elman/detail/batch_split.hpp>
+#include <elman/detail/packed_gemm.hpp>
+#include <elman/detail/recurrence.hpp>
+#include <elman/detail/resize.hpp>
+#include <elman/detail/sequence_layout.hpp>
+#include <elman/simple_rnn_call.hpp>
+#include <elman/simple_rnn_weights.hpp>
+#include <elman/tensor.hpp>
+
+#include <Eigen/Core>
+
+#include <algorithm>
+#include <cstdint>
+#include <vector>
+
+ELMAN_NAMESPACE_BEGIN
+namespace detail {
+
+/// Where backward writes (sized by the caller): weight gradients in Keras layout, the input gradient in the
+/// call's input layout, the initial-state gradient `[B, U]`.
+template <class Scalar>
+struct BackwardOutputs {
+    RowMajorMatrix<Scalar>* kernel = nullptr;            // [F, U]
+    RowMajorMatrix<Scalar>* recurrent_kernel = nullptr;  // [U, U]
+    RowMajorMatrix<Scalar>* bias = nullptr;              // [1, U], or null without use_bias
+    Scalar* inputs = nullptr;                            // [B*T, F] in the trace's layout
+    Scalar* initial_state = nullptr;                     // [B, U]
+};
+
+/// The gradients backward() starts from: d loss / d output (the Result's shape, as `[rows, U]`) and d loss / d
+/// final state `[B, U]`, both already including the activity regularizer's share.
+template <class Scalar>
+struct UpstreamGradients {
+    const RowMajorMatrix<Scalar>* output = nullptr;
+    const RowMajorMatrix<Scalar>* state = nullptr;
+};
+
+template <class Scalar>
+class BackwardEngine {
+  public:
+    using RowMatrix = RowMajorMatrix<Scalar>;
+
+    /// Rows of S per packed k block of the reduction: a block's panel (k_block x two vectors) stays in L1 while
+    /// a row tile of the result walks it.
+    static constexpr Index k_block = 256;
+
+    /// Runs phases 1-3 for one call's trace (validated by the caller) on up to `threads` threads of `pool`.
+    /// Throws std::bad_alloc only before any output is written.
+    template <class Activation>
+    void run(const SimpleRNNWeights<Scalar>& weights, const Activation& act, const ForwardTrace<Scalar>& trace,
+             const UpstreamGradients<Scalar>& upstream, SlicePool& pool, int threads,
+             const BackwardOutputs<Scalar>& out) {
+        const Index B = trace.batch, T = trace.timesteps, F = trace.features, U = trace.units;
+        const Index rows_total = T * B;
+        const bool use_bias = out.bias != nullptr;
+        const Index s_cols = U + F + (use_bias ? 1 : 0);
+        refresh_step_weights(weights);
+
+        // Every allocation happens here, before any thread starts: the slice bodies cannot throw.
+        const Index count = slice_count(B, threads);
+        slices_.resize(static_cast<std::size_t>(count));
+        for (auto& ws : slices_) ws.prepare(B / count + 1, U, step_weights_.padded_units(), s_cols);
+        fit(gz_transposed_, U, rows_total);
+        const Index blocks = (rows_total + k_block - 1) / k_block;
+        reduction_blocks_.resize(static_cast<std::size_t>(blocks));
+        for (Index k = 0; k < blocks; ++k) {
+            reduction_blocks_[static_cast<std::size_t>(k)].allocate(std::min(k_block, rows_total - k * k_block),
+                                                                    s_cols, step_weights_.isa());
+        }
+        const Index ld_result = (s_cols + step_weights_.nr() - 1) / step_weights_.nr() * step_weights_.nr();
+        fit(result_transposed_, U, ld_result);
+
+        const Context ctx{trace, upstream, out, SequenceLayout{B, T, trace.time_major}, use_bias, count};
+        auto phases_1_2 = [&](Index c) noexcept {
+            const Index b0 = slice_begin(B, count, c);
+            reverse_slice(ctx, act, slices_[static_cast<std::size_t>(c)], b0, slice_begin(B, count, c + 1) - b0);
+            for (Index k = c; k < blocks; k += count) pack_reduction_block(ctx, slices_[static_cast<std::size_t>(c)], k);
+        };
+        pool.run(count, phases_1_2);
+
+        auto phase_3 = [&](Index c) noexcept {
+            const Index r0 = slice_begin(U, count, c), rows = slice_begin(U, count, c + 1) - r0;
+            if (rows == 0) return;
+            Scalar* z = result_transposed_.data() + r0 * ld_result;
+            for (Index k = 0; k < blocks; ++k) {
+                const PackedWeights<Scalar>& block = reduction_blocks_[static_cast<std::size_t>(k)];
+                const Scalar* a = gz_transposed_.data() + r0 * rows_total + k * k_block;
+                if (k == 0) {
+                    packed_gemm(rows, a, rows_total, block, z, ld_result);  // from the zero bias
+                } else {
+                    packed_gemm_accumulate(rows, a, rows_total, block, z, ld_result);
+                }
+            }
+        };
+        pool.run(count, phase_3);
+
+        const auto result = result_transposed_.leftCols(s_cols);
+        out.recurrent_kernel->noalias() = result.leftCols(U).transpose();
+        out.kernel->noalias() = result.middleCols(U, F).transpose();
+        if (use_bias) out.bias->noalias() = result.col(U + F).transpose();
+    }
+
+  private:
+    struct Context {
+        const ForwardTrace<Scalar>& trace;
+        const UpstreamGradients<Scalar>& upstream;
+        const BackwardOutputs<Scalar>& out;
+        SequenceLayout layout;
+        bool use_bias;
+        Index slices;
+    };
+
+    // Buffers of one slice; rows are padded to whole packets so every row splits into the same packet and
+    // scalar parts (element-wise results then do not depend on the slice, see packet_padded).
+    struct SliceBuffers {
+        RowMatrix gh;       // d loss / d h_p
+        RowMatrix gy;       // d loss / d y_p (the output carry)
+        RowMatrix gc;       // d loss / d c_p
+        RowMatrix gz;       // d loss / d z_p: the step product's operand
+        RowMatrix product;  // gz · [Uᵀ Wᵀ]
+        RowMatrix staging;  // one k block of S before packing
+
+        void prepare(Index rows, Index units, Index product_columns, Index s_cols) {
+            const Index padded = packet_padded<Scalar>(units);
+            fit(gh, rows, padded);
+            fit(gy, rows, padded);
+            fit(gc, rows, padded);
+            fit(gz, rows, padded);
+            fit(product, rows, product_columns);
+            fit(staging, k_block, s_cols);
+        }
+    };
+
+    // [Uᵀ Wᵀ] packed, repacked when any weight changed since (stamps change on every write).
+    void refresh_step_weights(const SimpleRNNWeights<Scalar>& w) {
+        const std::uint64_t stamps[2] = {w.kernel().stamp(), w.recurrent_kernel().stamp()};
+        if (step_weights_valid_ && std::equal(stamps, stamps + 2, step_stamps_)) return;
+        step_weights_valid_ = false;  // a failed (bad_alloc) pack must not look valid
+        const auto& W = w.kernel().value();
+        const auto& Uk = w.recurrent_kernel().value();
+        fit(transposed_, Uk.rows(), Uk.rows() + W.rows());
+        transposed_.leftCols(Uk.rows()) = Uk.transpose();
+        transposed_.rightCols(W.rows()) = W.transpose();
+        step_weights_.pack(transposed_, RowMatrix(0, transposed_.cols()), RowMatrix());
+        std::copy(stamps, stamps + 2, step_stamps_);
+        step_weights_valid_ = true;
+    }
+
+    // Phase 1 for rows [b0, b0 + rows): the reverse recurrence, the input gradient and gzᵀ.
+    template <class Activation>
+    void reverse_slice(const Context& ctx, const Activation& act, SliceBuffers& ws, Index b0,
+                       Index rows) noexcept {
+        const ForwardTrace<Scalar>& trace = ctx.trace;
+        const Index B = trace.batch, T = trace.timesteps, F = trace.features, U = trace.units;
+        const SequenceLayout& layout = ctx.layout;
+        const bool masked = trace.step_mask.size() != 0;
+        const bool input_dropout = trace.dropout_mask.size() != 0;
+        const bool recurrent_dropout = trace.recurrent_dropout_mask.size() != 0;
+        const Index rows_total = T * B;
+        auto block = [rows](RowMatrix& m, Index cols) {
+            return StridedRows<Scalar>(m.data(), rows, cols, Eigen::OuterStride<>(m.cols()));
+        };
+        auto gh = block(ws.gh, U), gy = block(ws.gy, U), gc = block(ws.gc, U), gz = block(ws.gz, U);
+        gh = ctx.upstream.state->middleRows(b0, rows);
+        gy.setZero();
+        const RowMatrix& g_out = *ctx.upstream.output;
+        for (Index p = T - 1; p >= 0; --p) {
+            const Index t = trace.go_backwards ? T - 1 - p : p;
+            if (trace.return_sequences) {
+                gy += Eigen::Map<const RowMatrix, 0, Eigen::OuterStride<>>(
+                    g_out.data() + layout.row(b0, p) * U, rows, U, Eigen::OuterStride<>(layout.sample_stride() * U));
+            } else if (p == T - 1) {
+                gy += g_out.middleRows(b0, rows);
+            }
+            gc = gy + gh;
+            if (masked) {
+                for (Index i = 0; i < rows; ++i)
+                    if (!trace.step_mask(p, b0 + i)) gc.row(i).setZero();
+            }
+            act.backward(trace.preactivations.middleRows(p * B + b0, rows).array(),
+                         trace.activations.middleRows(p * B + b0, rows).array(), gc.array(), gz.array());
+            if (masked) {
+                // tf.where's gradient: exact zeros for the discarded branch, even where act' is not finite.
+                for (Index i = 0; i < rows; ++i)
+                    if (!trace.step_mask(p, b0 + i)) gz.row(i).setZero();
+            }
+            Scalar* gzt = gz_transposed_.data() + p * B + b0;
+            for (Index j = 0; j < U; ++j)
+                for (Index i = 0; i < rows; ++i) gzt[j * rows_total + i] = gz(i, j);
+
+            // [d h~_{p-1}  d x~_t] = gz · [Uᵀ Wᵀ]
+            if (B == 1) {
+                packed_gemv(ws.gz.data(), step_weights_, ws.product.data());
+            } else {
+                packed_gemm(rows, ws.gz.data(), ws.gz.cols(), step_weights_, ws.product.data(), ws.product.cols());
+            }
+            auto product = block(ws.product, U + F);
+            for (Index i = 0; i < rows; ++i) {
+                Scalar* gx = ctx.out.inputs + layout.row(b0 + i, t) * F;
+                const Scalar* from = product.data() + i * product.outerStride() + U;
+                if (input_dropout) {
+                    const Scalar* keep = trace.dropout_mask.data() + (b0 + i) * F;
+                    for (Index f = 0; f < F; ++f) gx[f] = from[f] * keep[f];
+                } else {
+                    std::copy_n(from, F, gx);
+                }
+            }
+            auto gh_prev = product.leftCols(U);
+            if (recurrent_dropout) gh_prev = gh_prev.cwiseProduct(trace.recurrent_dropout_mask.middleRows(b0, rows));
+
+            if (!masked) {
+                gh = gh_prev;
+                gy.setZero();  // y_p = c_p did not depend on y_{p-1}
+                continue;
+            }
+            for (Index i = 0; i < rows; ++i) {
+                if (trace.step_mask(p, b0 + i)) {
+                    gh.row(i) = gh_prev.row(i);
+                    gy.row(i).setZero();
+                } else if (trace.zero_output_for_mask) {
+                    gy.row(i).setZero();  // the masked output was the constant 0
+                }
+                // else: masked, h_p = h_{p-1} and y_p = y_{p-1}: gradients pass through unchanged.
+            }
+        }
+        // The gy left here reaches the constant-zero output carry y_{-1}: dropped.
+        Eigen::Map<RowMatrix>(ctx.out.initial_state + b0 * U, rows, U) = gh;
+    }
+
+    // Phase 2: rows [k·k_block, ...) of S = [h~ x~ 1] (row p·B + b: the state entering step p times the
+    // recurrent-dropout mask, the input of that step after dropout, and a 1 for the bias), packed.
+    void pack_reduction_block(const Context& ctx, SliceBuffers& ws, Index k) noexcept {
+        const ForwardTrace<Scalar>& trace = ctx.trace;
+        const Index B = trace.batch, T = trace.timesteps, F = trace.features, U = trace.units;
+        const bool recurrent_dropout = trace.recurrent_dropout_mask.size() != 0;
+        const Index first = k * k_block, n = std::min(k_block, T * B - first);
+        for (Index r = 0; r < n; ++r) {
+            const Index row = first + r, p = row / B, b = row % B;
+            const Index t = trace.go_backwards ? T - 1 - p : p;
+            auto s = ws.staging.row(r);
+            if (recurrent_dropout) {
+                s.head(U) = trace.states.row(row).cwiseProduct(trace.recurrent_dropout_mask.row(b));
+            } else {
+                s.head(U) = trace.states.row(row);
+            }
+            s.segment(U, F) = trace.inputs.row(ctx.layout.row(b, t));
+            if (ctx.use_bias) s(U + F) = Scalar(1);
+        }
+        reduction_blocks_[static_cast<std::size_t>(k)].pack(ws.staging.topRows(n), RowMatrix(0, ws.staging.cols()),
+                                                            RowMatrix(), step_weights_.isa());
+    }
+
+    std::vector<SliceBuffers> slices_;
+    RowMatrix transposed_;  // [Uᵀ Wᵀ] before packing
+    PackedWeights<Scalar> step_weights_;
+    std::uint64_t step_stamps_[2] = {0, 0};
+    bool step_weights_valid_ = false;
+    RowMatrix gz_transposed_;      // [U, T·B]: gz of every step, column p·B + b
+    RowMatrix result_transposed_;  // [U, padded(U + F + 1)]: [dU; dW; db]ᵀ
+    std::vector<PackedWeights<Scalar>> reduction_blocks_;
+};
+
+}  // namespace detail
+ELMAN_NAMESPACE_END
