@@ -423,3 +423,56 @@ TEST_CASE("backward: bad arguments throw naming the argument", "[backward][error
     CHECK_THAT(message([&] { elman::backward(p.layer, trace, wrong_result, p.g_out.view()); }),
                Catch::Contains("result.output"));
 }
+
+// The reusing overload writes the same values as the by-value one, keeps its buffers when the shapes repeat,
+// resizes them when they change, and reads a grad_output that views its own input gradient (one Gradients reused
+// down a stack of layers) correctly.
+TEST_CASE("backward: into a reused Gradients, including upstream gradients that view it", "[backward]") {
+    elman::SimpleRNNOptions o;
+    o.return_sequences = true;
+    o.return_state = true;
+    const Index B = 3, T = 4, U = 5;
+    // Two layers of equal width, so layer 1's input gradient [B, T, U] can feed layer 0 as its grad_output.
+    elman::SimpleRNN<double> layer(U, o);
+    layer.set_weights(std::vector<elman::Tensor<double>>{elman_test::random_tensor<double>({U, U}, 1),
+                                                         elman_test::random_tensor<double>({U, U}, 2, -0.4, 0.4),
+                                                         elman_test::random_tensor<double>({U}, 3)});
+    const auto x = elman_test::random_tensor<double>({B, T, U}, 4);
+    elman::ForwardTrace<double> trace;
+    elman::CallArgs<double> args;
+    args.trace = &trace;
+    const auto r = layer(x, args);
+    const auto g_out = elman_test::random_tensor<double>({B, T, U}, 5);
+    const auto g_state = elman_test::random_tensor<double>({B, U}, 6);
+    const auto expected = elman::backward(layer, trace, r, g_out, g_state.view());
+
+    elman::Gradients<double> g;
+    elman::backward(layer, trace, r, g_out, g, g_state.view());
+    CHECK(g.kernel == expected.kernel);
+    CHECK(g.recurrent_kernel == expected.recurrent_kernel);
+    CHECK(g.bias == expected.bias);
+    CHECK(g.inputs.values() == expected.inputs.values());
+    CHECK(g.initial_state.values() == expected.initial_state.values());
+    const double* kept = g.inputs.data();
+    elman::backward(layer, trace, r, g_out, g, g_state.view());
+    CHECK(g.inputs.data() == kept);  // same shapes: no reallocation
+    CHECK(g.inputs.values() == expected.inputs.values());
+
+    // grad_output = this Gradients' own input gradient, grad_state = its own initial-state gradient.
+    const elman::Tensor<double> fed = g.inputs, fed_state = g.initial_state;
+    const auto chained = elman::backward(layer, trace, r, fed, fed_state.view());
+    elman::backward(layer, trace, r, g.inputs.view(), g, g.initial_state.view());
+    CHECK(g.kernel == chained.kernel);
+    CHECK(g.inputs.values() == chained.inputs.values());
+    CHECK(g.initial_state.values() == chained.initial_state.values());
+
+    // Another shape: the buffers follow it.
+    const auto x2 = elman_test::random_tensor<double>({B + 1, T - 1, U}, 7);
+    const auto r2 = layer(x2, args);
+    const auto g_out2 = elman_test::random_tensor<double>({B + 1, T - 1, U}, 8);
+    elman::backward(layer, trace, r2, g_out2, g);
+    const auto expected2 = elman::backward(layer, trace, r2, g_out2);
+    CHECK(g.inputs.shape() == expected2.inputs.shape());
+    CHECK(g.inputs.values() == expected2.inputs.values());
+    CHECK(g.recurrent_kernel == expected2.recurrent_kernel);
+}

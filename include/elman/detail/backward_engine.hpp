@@ -44,12 +44,12 @@ struct BackwardOutputs {
     Scalar* initial_state = nullptr;                     // [B, U]
 };
 
-/// The gradients backward() starts from: d loss / d output (the Result's shape, as `[rows, U]`) and d loss / d
-/// final state `[B, U]`, both already including the activity regularizer's share.
+/// The gradients backward() starts from, row-major: d loss / d output (the Result's shape) and d loss / d final
+/// state `[B, U]` (null = zero), both already including the activity regularizer's share.
 template <class Scalar>
 struct UpstreamGradients {
-    const RowMajorMatrix<Scalar>* output = nullptr;
-    const RowMajorMatrix<Scalar>* state = nullptr;
+    const Scalar* output = nullptr;
+    const Scalar* state = nullptr;
 };
 
 template <class Scalar>
@@ -77,12 +77,17 @@ class BackwardEngine {
         const Index count = slice_count(B, threads);
         slices_.resize(static_cast<std::size_t>(count));
         for (auto& ws : slices_) ws.prepare(B / count + 1, U, step_weights_.padded_units(), s_cols);
-        fit(gz_transposed_, U, rows_total);
+        // Row stride of gzᵀ: whole cache lines, and never a multiple of 4 KiB, where the reduction's row tile
+        // (a dozen rows read together) would fall into one L1 set.
+        constexpr Index line = 64 / static_cast<Index>(sizeof(Scalar));
+        gz_stride_ = (rows_total + line - 1) / line * line;
+        if (gz_stride_ * static_cast<Index>(sizeof(Scalar)) % 4096 == 0) gz_stride_ += line;
+        fit(gz_transposed_, U, gz_stride_);
         const Index blocks = (rows_total + k_block - 1) / k_block;
         reduction_blocks_.resize(static_cast<std::size_t>(blocks));
         for (Index k = 0; k < blocks; ++k) {
-            reduction_blocks_[static_cast<std::size_t>(k)].allocate(std::min(k_block, rows_total - k * k_block),
-                                                                    s_cols, step_weights_.isa());
+            reduction_blocks_[static_cast<std::size_t>(k)].allocate(std::min(k_block, rows_total - k * k_block), s_cols,
+                                                                    step_weights_.isa());
         }
         const Index ld_result = (s_cols + step_weights_.nr() - 1) / step_weights_.nr() * step_weights_.nr();
         fit(result_transposed_, U, ld_result);
@@ -91,7 +96,8 @@ class BackwardEngine {
         auto phases_1_2 = [&](Index c) noexcept {
             const Index b0 = slice_begin(B, count, c);
             reverse_slice(ctx, act, slices_[static_cast<std::size_t>(c)], b0, slice_begin(B, count, c + 1) - b0);
-            for (Index k = c; k < blocks; k += count) pack_reduction_block(ctx, slices_[static_cast<std::size_t>(c)], k);
+            for (Index k = c; k < blocks; k += count)
+                pack_reduction_block(ctx, slices_[static_cast<std::size_t>(c)], k);
         };
         pool.run(count, phases_1_2);
 
@@ -101,11 +107,11 @@ class BackwardEngine {
             Scalar* z = result_transposed_.data() + r0 * ld_result;
             for (Index k = 0; k < blocks; ++k) {
                 const PackedWeights<Scalar>& block = reduction_blocks_[static_cast<std::size_t>(k)];
-                const Scalar* a = gz_transposed_.data() + r0 * rows_total + k * k_block;
+                const Scalar* a = gz_transposed_.data() + r0 * gz_stride_ + k * k_block;
                 if (k == 0) {
-                    packed_gemm(rows, a, rows_total, block, z, ld_result);  // from the zero bias
+                    packed_gemm(rows, a, gz_stride_, block, z, ld_result);  // from the zero bias
                 } else {
-                    packed_gemm_accumulate(rows, a, rows_total, block, z, ld_result);
+                    packed_gemm_accumulate(rows, a, gz_stride_, block, z, ld_result);
                 }
             }
         };
@@ -165,29 +171,31 @@ class BackwardEngine {
 
     // Phase 1 for rows [b0, b0 + rows): the reverse recurrence, the input gradient and gzᵀ.
     template <class Activation>
-    void reverse_slice(const Context& ctx, const Activation& act, SliceBuffers& ws, Index b0,
-                       Index rows) noexcept {
+    void reverse_slice(const Context& ctx, const Activation& act, SliceBuffers& ws, Index b0, Index rows) noexcept {
         const ForwardTrace<Scalar>& trace = ctx.trace;
         const Index B = trace.batch, T = trace.timesteps, F = trace.features, U = trace.units;
         const SequenceLayout& layout = ctx.layout;
         const bool masked = trace.step_mask.size() != 0;
         const bool input_dropout = trace.dropout_mask.size() != 0;
         const bool recurrent_dropout = trace.recurrent_dropout_mask.size() != 0;
-        const Index rows_total = T * B;
         auto block = [rows](RowMatrix& m, Index cols) {
             return StridedRows<Scalar>(m.data(), rows, cols, Eigen::OuterStride<>(m.cols()));
         };
         auto gh = block(ws.gh, U), gy = block(ws.gy, U), gc = block(ws.gc, U), gz = block(ws.gz, U);
-        gh = ctx.upstream.state->middleRows(b0, rows);
+        if (ctx.upstream.state) {
+            gh = Eigen::Map<const RowMatrix>(ctx.upstream.state + b0 * U, rows, U);
+        } else {
+            gh.setZero();
+        }
         gy.setZero();
-        const RowMatrix& g_out = *ctx.upstream.output;
+        const Scalar* g_out = ctx.upstream.output;
         for (Index p = T - 1; p >= 0; --p) {
             const Index t = trace.go_backwards ? T - 1 - p : p;
             if (trace.return_sequences) {
                 gy += Eigen::Map<const RowMatrix, 0, Eigen::OuterStride<>>(
-                    g_out.data() + layout.row(b0, p) * U, rows, U, Eigen::OuterStride<>(layout.sample_stride() * U));
+                    g_out + layout.row(b0, p) * U, rows, U, Eigen::OuterStride<>(layout.sample_stride() * U));
             } else if (p == T - 1) {
-                gy += g_out.middleRows(b0, rows);
+                gy += Eigen::Map<const RowMatrix>(g_out + b0 * U, rows, U);
             }
             gc = gy + gh;
             if (masked) {
@@ -203,7 +211,7 @@ class BackwardEngine {
             }
             Scalar* gzt = gz_transposed_.data() + p * B + b0;
             for (Index j = 0; j < U; ++j)
-                for (Index i = 0; i < rows; ++i) gzt[j * rows_total + i] = gz(i, j);
+                for (Index i = 0; i < rows; ++i) gzt[j * gz_stride_ + i] = gz(i, j);
 
             // [d h~_{p-1}  d x~_t] = gz · [Uᵀ Wᵀ]
             if (B == 1) {
@@ -272,7 +280,8 @@ class BackwardEngine {
     PackedWeights<Scalar> step_weights_;
     std::uint64_t step_stamps_[2] = {0, 0};
     bool step_weights_valid_ = false;
-    RowMatrix gz_transposed_;      // [U, T·B]: gz of every step, column p·B + b
+    RowMatrix gz_transposed_;  // [U, gz_stride_ >= T·B]: gz of every step, column p·B + b
+    Index gz_stride_ = 0;
     RowMatrix result_transposed_;  // [U, padded(U + F + 1)]: [dU; dW; db]ᵀ
     std::vector<PackedWeights<Scalar>> reduction_blocks_;
 };

@@ -3,8 +3,9 @@
 #pragma once
 
 #include <elman/config.hpp>
-#include <elman/detail/errors.hpp>
 #include <elman/detail/backward_engine.hpp>
+#include <elman/detail/errors.hpp>
+#include <elman/detail/resize.hpp>
 #include <elman/shape.hpp>
 #include <elman/simple_rnn.hpp>
 #include <elman/simple_rnn_call.hpp>
@@ -74,9 +75,11 @@ void add_activity_gradient(const Regularizer& regularizer, const Tensor<Scalar>&
 
 }  // namespace detail
 
-/// Backpropagation through time (docs/keras-semantics.md, gradients) for one call of `layer`, from the ForwardTrace that call recorded
-/// (`CallArgs::trace`) and the Result it returned. The forward recurrence is not re-run: every value comes from
-/// the trace, so dropout masks, the step mask, go_backwards and the stateful initial state are exactly the call's.
+/// Backpropagation through time (docs/keras-semantics.md, gradients) for one call of `layer`, from the ForwardTrace
+/// that call recorded (`CallArgs::trace`) and the Result it returned, written into `gradients`. The forward
+/// recurrence is not re-run: every value comes from the trace, so dropout masks, the step mask, go_backwards and the
+/// stateful initial state are exactly the call's. `gradients`' buffers are reused: a training loop that keeps one
+/// Gradients object allocates nothing after its first step (the by-value overload below allocates every result).
 ///
 /// @param grad_output  d loss / d `result.output`, same shape (`[B, U]`, or the `[B, T, U]` sequence in
 ///                     processing order with return_sequences; `[T, B, U]` when time_major).
@@ -89,13 +92,19 @@ void add_activity_gradient(const Regularizer& regularizer, const Tensor<Scalar>&
 /// nothing to the weights or inputs; zero_output_for_mask stops the output gradient at masked steps; the output
 /// gradient left over before the first step is dropped (Keras' output carry starts at a constant zero).
 ///
+/// Runs on the layer's packed kernels (whatever its backend) and on `layer.threads()` threads, with results
+/// bit-identical for every thread count; it counts as a call of the layer: not concurrently with another call or
+/// backward on the same layer.
+///
 /// Throws std::invalid_argument when the trace is empty or from another layer shape, or when `result`,
-/// `grad_output` or `grad_state` do not have the call's shapes (naming the argument, expected vs. actual).
+/// `grad_output` or `grad_state` do not have the call's shapes (naming the argument, expected vs. actual), before
+/// anything is written; `grad_output` and `grad_state` must not view `gradients`' buffers.
 template <class Scalar, class Activation>
-Gradients<Scalar> backward(const SimpleRNN<Scalar, Activation>& layer, const ForwardTrace<Scalar>& trace,
-                           const Result<Scalar>& result, detail::non_deduced_t<TensorView<const Scalar>> grad_output,
-                           detail::non_deduced_t<std::optional<TensorView<const Scalar>>> grad_state = std::nullopt,
-                           Regularization regularization = Regularization::include) {
+void backward(const SimpleRNN<Scalar, Activation>& layer, const ForwardTrace<Scalar>& trace,
+              const Result<Scalar>& result, detail::non_deduced_t<TensorView<const Scalar>> grad_output,
+              Gradients<Scalar>& gradients,
+              detail::non_deduced_t<std::optional<TensorView<const Scalar>>> grad_state = std::nullopt,
+              Regularization regularization = Regularization::include) {
     using RowMatrix = RowMajorMatrix<Scalar>;
     const std::string& name = layer.name();
     const Index B = trace.batch, T = trace.timesteps, F = trace.features, U = trace.units;
@@ -131,23 +140,38 @@ Gradients<Scalar> backward(const SimpleRNN<Scalar, Activation>& layer, const For
     const auto& opts = layer.options();
     const bool with_penalties = regularization == Regularization::include;
 
-    // Upstream gradients, plus the activity regularizer's on every returned tensor.
-    RowMatrix g_out = grad_output.matrix();
-    RowMatrix g_state = grad_state ? RowMatrix(grad_state->matrix()) : RowMatrix::Zero(B, U);
-    if (with_penalties && opts.activity_regularizer) {
-        detail::add_activity_gradient(*opts.activity_regularizer, result.output, g_out);
-        if (result.state) detail::add_activity_gradient(*opts.activity_regularizer, *result.state, g_state);
+    // Upstream gradients, plus the activity regularizer's on every returned tensor. They are copied only for
+    // that, or when they view `gradients` (reusing one Gradients across stacked layers), which is rewritten below.
+    auto views_gradients = [&gradients](TensorView<const Scalar> v) {
+        auto hits = [&v](const Scalar* p, Index n) {
+            return detail::overlaps(v.data(), static_cast<std::size_t>(v.size()) * sizeof(Scalar), p,
+                                    static_cast<std::size_t>(n) * sizeof(Scalar));
+        };
+        return hits(gradients.kernel.data(), gradients.kernel.size()) ||
+               hits(gradients.recurrent_kernel.data(), gradients.recurrent_kernel.size()) ||
+               hits(gradients.bias.data(), gradients.bias.size()) ||
+               hits(gradients.inputs.data(), gradients.inputs.size()) ||
+               hits(gradients.initial_state.data(), gradients.initial_state.size());
+    };
+    const bool activity = with_penalties && opts.activity_regularizer;
+    detail::UpstreamGradients<Scalar> upstream{grad_output.data(), grad_state ? grad_state->data() : nullptr};
+    RowMatrix g_out, g_state;
+    if (activity || views_gradients(grad_output)) {
+        g_out = grad_output.matrix();
+        if (activity) detail::add_activity_gradient(*opts.activity_regularizer, result.output, g_out);
+        upstream.output = g_out.data();
+    }
+    if ((activity && result.state) || (grad_state && views_gradients(*grad_state))) {
+        g_state = grad_state ? RowMatrix(grad_state->matrix()) : RowMatrix::Zero(B, U);
+        if (activity && result.state) detail::add_activity_gradient(*opts.activity_regularizer, *result.state, g_state);
+        upstream.state = g_state.data();
     }
 
     // ---- the backward recurrence and the weight gradients (detail/backward_engine.hpp) ----
-    Gradients<Scalar> g;
-    g.kernel.resize(F, U);
-    g.recurrent_kernel.resize(U, U);
-    if (layer.use_bias()) {
-        g.bias.resize(1, U);
-    } else {
-        g.bias.resize(0, 0);
-    }
+    Gradients<Scalar>& g = gradients;
+    detail::fit(g.kernel, F, U);
+    detail::fit(g.recurrent_kernel, U, U);
+    detail::fit(g.bias, layer.use_bias() ? 1 : 0, layer.use_bias() ? U : 0);
     g.inputs.resize(time_major ? Shape{T, B, F} : Shape{B, T, F});
     g.initial_state.resize(Shape{B, U});
     detail::BackwardOutputs<Scalar> out;
@@ -156,16 +180,25 @@ Gradients<Scalar> backward(const SimpleRNN<Scalar, Activation>& layer, const For
     out.bias = layer.use_bias() ? &g.bias : nullptr;
     out.inputs = g.inputs.data();
     out.initial_state = g.initial_state.data();
-    detail::BackwardAccess::run(layer, trace, detail::UpstreamGradients<Scalar>{&g_out, &g_state}, out);
+    detail::BackwardAccess::run(layer, trace, upstream, out);
 
-    const auto& W = layer.kernel();
-    const auto& Uk = layer.recurrent_kernel();
     if (with_penalties) {
-        if (opts.kernel_regularizer) opts.kernel_regularizer->add_gradient(W, g.kernel);
-        if (opts.recurrent_regularizer) opts.recurrent_regularizer->add_gradient(Uk, g.recurrent_kernel);
+        if (opts.kernel_regularizer) opts.kernel_regularizer->add_gradient(layer.kernel(), g.kernel);
+        if (opts.recurrent_regularizer)
+            opts.recurrent_regularizer->add_gradient(layer.recurrent_kernel(), g.recurrent_kernel);
         if (opts.bias_regularizer && layer.use_bias()) opts.bias_regularizer->add_gradient(layer.bias(), g.bias);
     }
-    return g;
+}
+
+/// As above, returning new Gradients.
+template <class Scalar, class Activation>
+Gradients<Scalar> backward(const SimpleRNN<Scalar, Activation>& layer, const ForwardTrace<Scalar>& trace,
+                           const Result<Scalar>& result, detail::non_deduced_t<TensorView<const Scalar>> grad_output,
+                           detail::non_deduced_t<std::optional<TensorView<const Scalar>>> grad_state = std::nullopt,
+                           Regularization regularization = Regularization::include) {
+    Gradients<Scalar> gradients;
+    backward(layer, trace, result, grad_output, gradients, grad_state, regularization);
+    return gradients;
 }
 
 ELMAN_NAMESPACE_END
