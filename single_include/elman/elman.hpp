@@ -2047,279 +2047,21 @@ inline constexpr Backend default_backend = Backend::packed;
 
 ELMAN_NAMESPACE_END
 // #include <elman/config.hpp>
-// #include <elman/detail/call_validation.hpp>
-// Checks of a SimpleRNN call's arguments, before anything is changed (Keras' messages where Keras has one).
+// #include <elman/detail/backward_engine.hpp>
+// Backpropagation through time on the packed kernels and the layer's threads: the compute side of backward().
+//
+// With gz_p = d loss / d z_p (z_p the pre-activation of processed step p) the gradients are
+//     d h~_{p-1} = gz_p · Uᵀ,   d x~_t = gz_p · Wᵀ           (per step, in reverse: the sequential part)
+//     d U = Σ_p h~_{p-1}ᵀ gz_p,  d W = Σ_p x~_tᵀ gz_p,  d b = Σ_p gz_p   (reductions over all B·T rows)
+// Three phases, each split across the layer's threads:
+//  1. the reverse recurrence per batch slice (samples are independent): one packed product per step,
+//     gz · [Uᵀ Wᵀ], gives the state gradient and the input gradient together (the forward's [h x] · [U; W]
+//     mirrored); gz of every step is stored transposed, `[U, T·B]`, the operand of phase 3;
+//  2. (same pass) the reduction's other operand S = [h~ x~ 1], one row per (step, sample), packed in k blocks;
+//  3. [dU; dW; db]ᵀ = gzᵀ · S, split by rows of the result, each block summed over the k blocks in order.
+// Every element is summed in an order fixed by the data's shape alone (the packed kernels' plain k order), so
+// the gradients are bit-identical for any thread count.
 
-// #include <elman/config.hpp>
-// #include <elman/detail/errors.hpp>
-// Helpers that build the library's exception messages (who, argument name, expected vs. actual).
-
-// #include <elman/config.hpp>
-// #include <elman/exceptions.hpp>
-// #include <elman/shape.hpp>
-
-#include <stdexcept>
-#include <string>
-
-ELMAN_NAMESPACE_BEGIN
-namespace detail {
-
-/// "(None, None, 8)"-style text for an expected shape where unknown extents are negative.
-inline std::string expected_shape_string(std::initializer_list<Index> dims) {
-    std::string s = "(";
-    bool first = true;
-    for (Index d : dims) {
-        if (!first) s += ", ";
-        first = false;
-        s += d < 0 ? std::string("None") : std::to_string(d);
-    }
-    if (dims.size() == 1) s += ",";
-    return s + ")";
-}
-
-[[noreturn]] inline void throw_shape_error(const std::string& layer, const char* argument, const std::string& expected,
-                                           const Shape& found, const std::string& extra = {}) {
-    ELMAN_THROW(std::invalid_argument(
-        "SimpleRNN '" + layer + "': `" + argument + "` has an incompatible shape: expected shape=" + expected +
-        ", found shape=" + found.to_string() + (extra.empty() ? "" : " (" + extra + ")")));
-}
-
-/// std::invalid_argument "<kind> '<name>': `<argument>` <what>", e.g. kind "SimpleRNN" or "SimpleRNNStream".
-[[noreturn]] inline void throw_invalid(const char* kind, const std::string& name, const char* argument,
-                                       const std::string& what) {
-    ELMAN_THROW(std::invalid_argument(std::string(kind) + " '" + name + "': `" + argument + "` " + what));
-}
-
-/// The same for a SimpleRNN layer named `layer`.
-[[noreturn]] inline void throw_invalid(const std::string& layer, const char* argument, const std::string& what) {
-    throw_invalid("SimpleRNN", layer, argument, what);
-}
-
-}  // namespace detail
-ELMAN_NAMESPACE_END
-// #include <elman/exceptions.hpp>
-// #include <elman/mask.hpp>
-// #include <elman/shape.hpp>
-// #include <elman/simple_rnn_call.hpp>
-// The call arguments, the typed result and the recorded forward pass of SimpleRNN.
-
-// #include <elman/config.hpp>
-// #include <elman/mask.hpp>
-// #include <elman/tensor.hpp>
-
-#include <Eigen/Core>
-
-#include <optional>
-
-ELMAN_NAMESPACE_BEGIN
-
-template <class Scalar>
-struct ForwardTrace;
-
-/// Keras' call arguments: `layer(inputs, mask=None, training=None, initial_state=None)`.
-template <class Scalar>
-struct CallArgs {
-    /// `[B, T]` (or `[B, T, 1]`) timestep mask of any arithmetic dtype; non-zero keeps a step. Empty = none.
-    MaskView mask{};
-    /// Training call: applies dropout / recurrent_dropout. Keras' `None` is inference, as a bare eager call.
-    bool training = false;
-    /// `[B, U]` state before the first processed step (so with go_backwards it feeds source step T-1).
-    std::optional<TensorView<const Scalar>> initial_state{};
-    /// When set, the call records what backpropagation needs into this trace.
-    ForwardTrace<Scalar>* trace = nullptr;
-};
-
-/// What a call returns. `output` is the last output `[B, U]`, or the whole sequence `[B, T, U]` (in processing
-/// order) with `return_sequences`; `state` is the final state `[B, U]`, present exactly when `return_state`.
-template <class Scalar>
-struct Result {
-    Tensor<Scalar> output;
-    std::optional<Tensor<Scalar>> state;
-};
-
-/// Everything a call computed that backpropagation through time needs, in processing order p = 0..T-1
-/// (source step s(p) = p, or T-1-p with go_backwards). Row blocks are `[B, U]` per step: rows p*B .. p*B+B-1.
-template <class Scalar>
-struct ForwardTrace {
-    using Matrix = RowMajorMatrix<Scalar>;
-    Index batch = 0, timesteps = 0, features = 0, units = 0;
-    bool go_backwards = false;
-    bool time_major = false;
-    bool return_sequences = false;
-    bool zero_output_for_mask = false;
-    /// Inputs after input dropout, in source layout `[B*T, F]` (rows b*T+t, or t*B+b when time_major).
-    Matrix inputs;
-    /// `[(T+1)*B, U]`: block p is h_{p-1}, the state entering step p (block 0 = initial state); block T is the final state.
-    Matrix states;
-    /// `[T*B, U]`: pre-activations z_p = x~ W + b + h~_{p-1} U.
-    Matrix preactivations;
-    /// `[T*B, U]`: cell outputs c_p = act(z_p) (computed for masked rows too).
-    Matrix activations;
-    /// `[T, B]` step mask in processing order (1 = step taken); empty when the call had no mask.
-    Eigen::Array<bool, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> step_mask;
-    /// `[B, F]` input-dropout and `[B, U]` recurrent-dropout multipliers; empty when not applied.
-    Matrix dropout_mask;
-    Matrix recurrent_dropout_mask;
-};
-
-ELMAN_NAMESPACE_END
-// #include <elman/simple_rnn_options.hpp>
-// Constructor arguments of SimpleRNN, under their Keras names.
-
-// #include <elman/config.hpp>
-// #include <elman/constraints.hpp>
-// #include <elman/initializers.hpp>
-// #include <elman/regularizers.hpp>
-
-#include <cstdint>
-#include <optional>
-#include <string>
-
-ELMAN_NAMESPACE_BEGIN
-
-/// Every `tf.keras.layers.SimpleRNN` argument except `units` and `activation` (those are the constructor's
-/// first argument and the class' template parameter). Defaults are Keras'. With C++20 designated
-/// initializers: `SimpleRNN<float> rnn(4, {.return_sequences = true, .return_state = true});`
-struct SimpleRNNOptions {
-    bool use_bias = true;
-    Initializer kernel_initializer = Initializer::glorot_uniform();
-    Initializer recurrent_initializer = Initializer::orthogonal();
-    Initializer bias_initializer = Initializer::zeros();
-    std::optional<Regularizer> kernel_regularizer{};
-    std::optional<Regularizer> recurrent_regularizer{};
-    std::optional<Regularizer> bias_regularizer{};
-    std::optional<Regularizer> activity_regularizer{};
-    std::optional<Constraint> kernel_constraint{};
-    std::optional<Constraint> recurrent_constraint{};
-    std::optional<Constraint> bias_constraint{};
-    /// Fraction of input features dropped in training calls; clipped to [0, 1] as Keras does (NaN -> 0).
-    double dropout = 0.0;
-    /// Fraction of recurrent units dropped in training calls; clipped like `dropout`.
-    double recurrent_dropout = 0.0;
-    bool return_sequences = false;
-    bool return_state = false;
-    bool go_backwards = false;
-    bool stateful = false;
-    /// Keras' performance switch; accepted and reported, results are identical either way (see README).
-    bool unroll = false;
-    /// Keras hidden kwarg: inputs/outputs are `[T, B, ...]` instead of `[B, T, ...]`.
-    bool time_major = false;
-    /// Keras hidden kwarg: masked positions of the output are 0 instead of the previous output.
-    bool zero_output_for_mask = false;
-    /// Keras `input_dim` / last entry of `input_shape`: builds the weights at construction when > 0.
-    Index input_dim = 0;
-    /// Keras `batch_size` / first entry of `batch_input_shape`: the static batch a stateful layer needs
-    /// before its first call (0 = unknown; a stateful layer then takes it from its first call).
-    Index batch_size = 0;
-    /// Keras layer name, used in error messages and configs.
-    std::string name = "simple_rnn";
-    /// Seed of the dropout masks (TF 2.4 has none; Keras 3's `seed`). Unset = nondeterministic.
-    std::optional<std::uint64_t> seed{};
-};
-
-ELMAN_NAMESPACE_END
-// #include <elman/tensor.hpp>
-
-#include <algorithm>
-#include <stdexcept>
-#include <string>
-
-ELMAN_NAMESPACE_BEGIN
-namespace detail {
-
-/// Extents of a call: `[B, T, F]` whatever the layout.
-struct CallShape {
-    Index batch, timesteps, features;
-};
-
-/// What validation needs to know of the layer besides its options.
-struct CallFacts {
-    bool built = false;
-    Index input_dim = 0;       // features the weights were built for
-    Index stateful_batch = 0;  // batch a stateful layer is bound to (0 = unknown)
-};
-
-/// Throws std::invalid_argument (std::length_error for overflowing sizes) naming the argument, expected vs.
-/// actual shape, when `inputs`, `args.mask`, `args.initial_state` or a training call's dropout rate cannot be
-/// run by a layer with `options`, `units` and `facts`. Returns the call's extents.
-template <class Scalar>
-CallShape validate_call(const SimpleRNNOptions& options, Index units, const CallFacts& facts,
-                        const TensorView<const Scalar>& inputs, const CallArgs<Scalar>& args) {
-    const std::string& name = options.name;
-    if (inputs.rank() != 3) {
-        ELMAN_THROW(std::invalid_argument(
-            "SimpleRNN '" + name + "': `inputs` must have rank 3 (" +
-            (options.time_major ? "[timesteps, batch, features]" : "[batch, timesteps, features]") +
-            "), expected ndim=3, found ndim=" + std::to_string(inputs.rank()) +
-            ". Full shape received: " + inputs.shape().to_string()));
-    }
-    const Index batch = options.time_major ? inputs.dim(1) : inputs.dim(0);
-    const Index timesteps = options.time_major ? inputs.dim(0) : inputs.dim(1);
-    const Index features = inputs.dim(2);
-    const Index stateful_batch = options.stateful ? facts.stateful_batch : -1;
-    auto expected_inputs = [&] {
-        const Index b = stateful_batch > 0 ? stateful_batch : -1;
-        const Index f = facts.built ? facts.input_dim : -1;
-        return options.time_major ? detail::expected_shape_string({-1, b, f})
-                                  : detail::expected_shape_string({b, -1, f});
-    };
-    if (batch < 0 || timesteps < 0 || features < 0) {
-        detail::throw_shape_error(name, "inputs", expected_inputs(), inputs.shape(), "negative extent");
-    }
-    if (facts.built && features != facts.input_dim) {
-        detail::throw_shape_error(
-            name, "inputs", expected_inputs(), inputs.shape(),
-            "feature dimension must equal the built input_dim " + std::to_string(facts.input_dim));
-    }
-    if (timesteps == 0) {
-        detail::throw_shape_error(name, "inputs", expected_inputs(), inputs.shape(),
-                                  "timesteps must be >= 1: Keras cannot run a RNN over an empty sequence");
-    }
-    if (stateful_batch > 0 && batch != stateful_batch) {
-        detail::throw_shape_error(name, "inputs", expected_inputs(), inputs.shape(),
-                                  "a stateful layer keeps its batch size " + std::to_string(stateful_batch));
-    }
-    if (options.stateful && batch == 0) {
-        detail::throw_shape_error(name, "inputs", expected_inputs(), inputs.shape(),
-                                  "a stateful layer needs batch >= 1");
-    }
-    // Sizes of everything the call allocates; throws std::length_error on overflow.
-    Shape({batch, timesteps, std::max(features, units)}).size();
-    if (features > 0 && !facts.built) Shape({features, units}).size();
-
-    if (!args.mask.empty()) {
-        const Shape& m = args.mask.shape();
-        const Index d0 = options.time_major ? timesteps : batch, d1 = options.time_major ? batch : timesteps;
-        const bool ok =
-            (m.rank() == 2 && m[0] == d0 && m[1] == d1) || (m.rank() == 3 && m[0] == d0 && m[1] == d1 && m[2] == 1);
-        if (!ok) {
-            detail::throw_shape_error(name, "mask", detail::expected_shape_string({d0, d1}), m,
-                                      "one flag per sample and timestep; [B, T, 1] is accepted too");
-        }
-    }
-    if (args.initial_state) {
-        const Shape expected{batch, units};
-        if (args.initial_state->shape() != expected) {
-            detail::throw_shape_error(name, "initial_state", expected.to_string(), args.initial_state->shape(),
-                                      "one state row of `units` values per sample");
-        }
-    }
-    if (args.training && (options.dropout >= 1.0 || options.recurrent_dropout >= 1.0)) {
-        const bool input_rate = options.dropout >= 1.0;
-        detail::throw_invalid(name, input_rate ? "dropout" : "recurrent_dropout",
-                              "rate must be a scalar tensor or a float in the range [0, 1), got 1 (a training "
-                              "call cannot drop every unit)");
-    }
-    return {batch, timesteps, features};
-}
-
-}  // namespace detail
-ELMAN_NAMESPACE_END
-// #include <elman/detail/errors.hpp>
-// #include <elman/detail/sequence_engine.hpp>
-// Runs one whole-sequence SimpleRNN call: dropout masks, product choice, workspaces, threads, trace.
-
-// #include <elman/backend.hpp>
 // #include <elman/config.hpp>
 // #include <elman/detail/batch_split.hpp>
 // Running independent batch slices of a recurrence on several threads: persistent workers (SlicePool).
@@ -2510,7 +2252,6 @@ class SlicePool {
 
 }  // namespace detail
 ELMAN_NAMESPACE_END
-// #include <elman/detail/call_validation.hpp>
 // #include <elman/detail/packed_gemm.hpp>
 // The recurrence's matrix product with weights packed once: Z = bias + A · W for a few rows of A.
 //
@@ -2565,6 +2306,8 @@ struct PackedView {
     const Scalar* bias;
     Index depth, panel_count;
     Index block_panels;
+    /// The product adds to Z (Z += A · W) instead of starting from the bias: a long product summed in k blocks.
+    bool accumulate = false;
 };
 
 /// The L2 cache of the CPU this runs on, in bytes (glibc's sysconf, read once; 1 MiB where it says nothing, the
@@ -2595,6 +2338,7 @@ struct Ops {
     static constexpr int size = Eigen::internal::packet_traits<Scalar>::size;
     static constexpr int registers = EIGEN_ARCH_DEFAULT_NUMBER_OF_REGISTERS;
     static EIGEN_ALWAYS_INLINE V load(const Scalar* p) noexcept { return Eigen::internal::pload<V>(p); }
+    static EIGEN_ALWAYS_INLINE V loadu(const Scalar* p) noexcept { return Eigen::internal::ploadu<V>(p); }
     static EIGEN_ALWAYS_INLINE void storeu(Scalar* p, V v) noexcept { Eigen::internal::pstoreu(p, v); }
     static EIGEN_ALWAYS_INLINE V set1(Scalar s) noexcept { return Eigen::internal::pset1<V>(s); }
     static EIGEN_ALWAYS_INLINE V zero() noexcept { return Eigen::internal::pset1<V>(Scalar(0)); }
@@ -2638,9 +2382,16 @@ EIGEN_ALWAYS_INLINE void packed_tile(const Scalar* a, Index lda, const PackedVie
     V acc0[NP][MR], acc1[NP][MR];
     for (int q = 0; q < NP; ++q) {
         panel[q] = w.panels + (p0 + q) * w.depth * NR;
-        const Scalar* bias = w.bias + (p0 + q) * NR;
-        ((acc0[q][I] = O::load(bias)), ...);
-        ((acc1[q][I] = O::load(bias + P)), ...);
+        if (w.accumulate) {
+            // Continuing the sums already in Z: each element's FMA chain goes on in k order across k blocks.
+            const Scalar* zq = z + q * NR;
+            ((acc0[q][I] = O::loadu(zq + static_cast<Index>(I) * ldz)), ...);
+            ((acc1[q][I] = O::loadu(zq + static_cast<Index>(I) * ldz + P)), ...);
+        } else {
+            const Scalar* bias = w.bias + (p0 + q) * NR;
+            ((acc0[q][I] = O::load(bias)), ...);
+            ((acc1[q][I] = O::load(bias + P)), ...);
+        }
     }
     for (Index k = 0; k < depth; ++k) {
         if constexpr (NP == 1) {
@@ -2862,6 +2613,7 @@ struct Ops<double> {
     using V = __m256d;
     static constexpr int size = 4, registers = 16;
     static EIGEN_ALWAYS_INLINE V load(const double* p) noexcept { return _mm256_load_pd(p); }
+    static EIGEN_ALWAYS_INLINE V loadu(const double* p) noexcept { return _mm256_loadu_pd(p); }
     static EIGEN_ALWAYS_INLINE void storeu(double* p, V v) noexcept { _mm256_storeu_pd(p, v); }
     static EIGEN_ALWAYS_INLINE V set1(double s) noexcept { return _mm256_set1_pd(s); }
     static EIGEN_ALWAYS_INLINE V zero() noexcept { return _mm256_setzero_pd(); }
@@ -2904,9 +2656,16 @@ EIGEN_ALWAYS_INLINE void packed_tile(const Scalar* a, Index lda, const PackedVie
     V acc0[NP][MR], acc1[NP][MR];
     for (int q = 0; q < NP; ++q) {
         panel[q] = w.panels + (p0 + q) * w.depth * NR;
-        const Scalar* bias = w.bias + (p0 + q) * NR;
-        ((acc0[q][I] = O::load(bias)), ...);
-        ((acc1[q][I] = O::load(bias + P)), ...);
+        if (w.accumulate) {
+            // Continuing the sums already in Z: each element's FMA chain goes on in k order across k blocks.
+            const Scalar* zq = z + q * NR;
+            ((acc0[q][I] = O::loadu(zq + static_cast<Index>(I) * ldz)), ...);
+            ((acc1[q][I] = O::loadu(zq + static_cast<Index>(I) * ldz + P)), ...);
+        } else {
+            const Scalar* bias = w.bias + (p0 + q) * NR;
+            ((acc0[q][I] = O::load(bias)), ...);
+            ((acc1[q][I] = O::load(bias + P)), ...);
+        }
     }
     for (Index k = 0; k < depth; ++k) {
         if constexpr (NP == 1) {
@@ -3134,6 +2893,7 @@ struct Ops<double> {
     using V = __m512d;
     static constexpr int size = 8, registers = 32;
     static EIGEN_ALWAYS_INLINE V load(const double* p) noexcept { return _mm512_load_pd(p); }
+    static EIGEN_ALWAYS_INLINE V loadu(const double* p) noexcept { return _mm512_loadu_pd(p); }
     static EIGEN_ALWAYS_INLINE void storeu(double* p, V v) noexcept { _mm512_storeu_pd(p, v); }
     static EIGEN_ALWAYS_INLINE V set1(double s) noexcept { return _mm512_set1_pd(s); }
     static EIGEN_ALWAYS_INLINE V zero() noexcept { return _mm512_setzero_pd(); }
@@ -3176,9 +2936,16 @@ EIGEN_ALWAYS_INLINE void packed_tile(const Scalar* a, Index lda, const PackedVie
     V acc0[NP][MR], acc1[NP][MR];
     for (int q = 0; q < NP; ++q) {
         panel[q] = w.panels + (p0 + q) * w.depth * NR;
-        const Scalar* bias = w.bias + (p0 + q) * NR;
-        ((acc0[q][I] = O::load(bias)), ...);
-        ((acc1[q][I] = O::load(bias + P)), ...);
+        if (w.accumulate) {
+            // Continuing the sums already in Z: each element's FMA chain goes on in k order across k blocks.
+            const Scalar* zq = z + q * NR;
+            ((acc0[q][I] = O::loadu(zq + static_cast<Index>(I) * ldz)), ...);
+            ((acc1[q][I] = O::loadu(zq + static_cast<Index>(I) * ldz + P)), ...);
+        } else {
+            const Scalar* bias = w.bias + (p0 + q) * NR;
+            ((acc0[q][I] = O::load(bias)), ...);
+            ((acc1[q][I] = O::load(bias + P)), ...);
+        }
     }
     for (Index k = 0; k < depth; ++k) {
         if constexpr (NP == 1) {
@@ -3441,6 +3208,13 @@ class PackedWeights {
     void set_block_panels(Index n) noexcept { block_panels_ = std::max<Index>(1, n); }
     PackedView<Scalar> view() const noexcept { return {panel(0), bias(), depth_, panels_, block_panels_}; }
 
+    /// Allocates the storage for weights of `depth` rows and `units` columns packed for `isa`, so that a later
+    /// pack() of that shape does not allocate (packing inside worker threads, which must not throw).
+    void allocate(Index depth, Index units, Isa isa) {
+        const Index nr = panel_width<Scalar>(isa);
+        storage_.resize(static_cast<std::size_t>((units + nr - 1) / nr * nr * (depth + 1)));
+    }
+
     /// Packs the stacked weights: rows [0, top.rows()) from `top`, the next rows from `bottom` (either may have
     /// zero rows), so `[x h] · [W; U]` is one product. `bias` has U entries or is empty (no bias). Packs for
     /// elman::active_isa() (which throws std::runtime_error for an unusable ELMAN_ISA setting).
@@ -3490,18 +3264,16 @@ class PackedWeights {
     std::vector<Scalar, CacheLineAllocator<Scalar>> storage_;  // [bias (padded_units) | panels]
 };
 
-/// Z[rows, padded_units] (row stride ldz >= padded_units) = bias + A[rows, depth] (row stride lda) · W, on the
-/// kernel `w` was packed for. Columns U..padded_units of Z receive exact zeros (bias and weight padding are 0).
-/// `Depth` fixes w.depth() at compile time (unrolled k loops); Eigen::Dynamic reads it from `w`.
-template <class Scalar, int Depth = Eigen::Dynamic>
-void packed_gemm(Index rows, const Scalar* a, Index lda, const PackedWeights<Scalar>& w, Scalar* z,
-                 Index ldz) noexcept {
-    switch (w.isa()) {
+// The throughput kernel of `isa` on a view (plain or accumulating).
+template <class Scalar, int Depth>
+void packed_gemm_on(Isa isa, Index rows, const Scalar* a, Index lda, const PackedView<Scalar>& w, Scalar* z,
+                    Index ldz) noexcept {
+    switch (isa) {
 #if ELMAN_DETAIL_X86_KERNELS
         case Isa::avx512:
-            return avx512_kernels::gemm<Scalar, Depth>(rows, a, lda, w.view(), z, ldz);
+            return avx512_kernels::gemm<Scalar, Depth>(rows, a, lda, w, z, ldz);
         case Isa::avx2:
-            return avx2_kernels::gemm<Scalar, Depth>(rows, a, lda, w.view(), z, ldz);
+            return avx2_kernels::gemm<Scalar, Depth>(rows, a, lda, w, z, ldz);
 #else
         case Isa::avx512:
         case Isa::avx2:
@@ -3509,7 +3281,27 @@ void packed_gemm(Index rows, const Scalar* a, Index lda, const PackedWeights<Sca
         case Isa::generic:
             break;
     }
-    generic_kernels::gemm<Scalar, Depth>(rows, a, lda, w.view(), z, ldz);
+    generic_kernels::gemm<Scalar, Depth>(rows, a, lda, w, z, ldz);
+}
+
+/// Z[rows, padded_units] (row stride ldz >= padded_units) = bias + A[rows, depth] (row stride lda) · W, on the
+/// kernel `w` was packed for. Columns U..padded_units of Z receive exact zeros (bias and weight padding are 0).
+/// `Depth` fixes w.depth() at compile time (unrolled k loops); Eigen::Dynamic reads it from `w`.
+template <class Scalar, int Depth = Eigen::Dynamic>
+void packed_gemm(Index rows, const Scalar* a, Index lda, const PackedWeights<Scalar>& w, Scalar* z,
+                 Index ldz) noexcept {
+    packed_gemm_on<Scalar, Depth>(w.isa(), rows, a, lda, w.view(), z, ldz);
+}
+
+/// Z += A[rows, depth] · W (the bias is not used): one k block of a product whose depth is split into several
+/// packed blocks. Each element continues its FMA chain from the value in Z, so the blocks taken in order sum
+/// every element in plain k order, like one packed_gemm over the whole depth, whatever the row split.
+template <class Scalar>
+void packed_gemm_accumulate(Index rows, const Scalar* a, Index lda, const PackedWeights<Scalar>& w, Scalar* z,
+                            Index ldz) noexcept {
+    PackedView<Scalar> view = w.view();
+    view.accumulate = true;
+    packed_gemm_on<Scalar, Eigen::Dynamic>(w.isa(), rows, a, lda, view, z, ldz);
 }
 
 /// z[0, padded_units) = bias + a[0, depth) · W for a single row, latency-oriented: a batch of one sample has
@@ -3622,6 +3414,68 @@ struct SequenceLayout {
 ELMAN_NAMESPACE_END
 // #include <elman/mask.hpp>
 // #include <elman/simple_rnn_call.hpp>
+// The call arguments, the typed result and the recorded forward pass of SimpleRNN.
+
+// #include <elman/config.hpp>
+// #include <elman/mask.hpp>
+// #include <elman/tensor.hpp>
+
+#include <Eigen/Core>
+
+#include <optional>
+
+ELMAN_NAMESPACE_BEGIN
+
+template <class Scalar>
+struct ForwardTrace;
+
+/// Keras' call arguments: `layer(inputs, mask=None, training=None, initial_state=None)`.
+template <class Scalar>
+struct CallArgs {
+    /// `[B, T]` (or `[B, T, 1]`) timestep mask of any arithmetic dtype; non-zero keeps a step. Empty = none.
+    MaskView mask{};
+    /// Training call: applies dropout / recurrent_dropout. Keras' `None` is inference, as a bare eager call.
+    bool training = false;
+    /// `[B, U]` state before the first processed step (so with go_backwards it feeds source step T-1).
+    std::optional<TensorView<const Scalar>> initial_state{};
+    /// When set, the call records what backpropagation needs into this trace.
+    ForwardTrace<Scalar>* trace = nullptr;
+};
+
+/// What a call returns. `output` is the last output `[B, U]`, or the whole sequence `[B, T, U]` (in processing
+/// order) with `return_sequences`; `state` is the final state `[B, U]`, present exactly when `return_state`.
+template <class Scalar>
+struct Result {
+    Tensor<Scalar> output;
+    std::optional<Tensor<Scalar>> state;
+};
+
+/// Everything a call computed that backpropagation through time needs, in processing order p = 0..T-1
+/// (source step s(p) = p, or T-1-p with go_backwards). Row blocks are `[B, U]` per step: rows p*B .. p*B+B-1.
+template <class Scalar>
+struct ForwardTrace {
+    using Matrix = RowMajorMatrix<Scalar>;
+    Index batch = 0, timesteps = 0, features = 0, units = 0;
+    bool go_backwards = false;
+    bool time_major = false;
+    bool return_sequences = false;
+    bool zero_output_for_mask = false;
+    /// Inputs after input dropout, in source layout `[B*T, F]` (rows b*T+t, or t*B+b when time_major).
+    Matrix inputs;
+    /// `[(T+1)*B, U]`: block p is h_{p-1}, the state entering step p (block 0 = initial state); block T is the final state.
+    Matrix states;
+    /// `[T*B, U]`: pre-activations z_p = x~ W + b + h~_{p-1} U.
+    Matrix preactivations;
+    /// `[T*B, U]`: cell outputs c_p = act(z_p) (computed for masked rows too).
+    Matrix activations;
+    /// `[T, B]` step mask in processing order (1 = step taken); empty when the call had no mask.
+    Eigen::Array<bool, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> step_mask;
+    /// `[B, F]` input-dropout and `[B, U]` recurrent-dropout multipliers; empty when not applied.
+    Matrix dropout_mask;
+    Matrix recurrent_dropout_mask;
+};
+
+ELMAN_NAMESPACE_END
 // #include <elman/tensor.hpp>
 
 #include <Eigen/Core>
@@ -3847,9 +3701,6 @@ void run_slice(const RecurrenceIO<Scalar>& io, const Activation& act, const Prod
 ELMAN_NAMESPACE_END
 // #include <elman/detail/resize.hpp>
 // #include <elman/detail/sequence_layout.hpp>
-// #include <elman/exceptions.hpp>
-// #include <elman/mask.hpp>
-// #include <elman/random.hpp>
 // #include <elman/simple_rnn_call.hpp>
 // #include <elman/simple_rnn_weights.hpp>
 // The weights of a SimpleRNN in Keras' layout: build, get_weights, set_weights.
@@ -3985,6 +3836,495 @@ class SimpleRNNWeights {
 };
 
 ELMAN_NAMESPACE_END
+// #include <elman/tensor.hpp>
+
+#include <Eigen/Core>
+
+#include <algorithm>
+#include <cstdint>
+#include <vector>
+
+ELMAN_NAMESPACE_BEGIN
+namespace detail {
+
+/// Where backward writes (sized by the caller): weight gradients in Keras layout, the input gradient in the
+/// call's input layout, the initial-state gradient `[B, U]`.
+template <class Scalar>
+struct BackwardOutputs {
+    RowMajorMatrix<Scalar>* kernel = nullptr;            // [F, U]
+    RowMajorMatrix<Scalar>* recurrent_kernel = nullptr;  // [U, U]
+    RowMajorMatrix<Scalar>* bias = nullptr;              // [1, U], or null without use_bias
+    Scalar* inputs = nullptr;                            // [B*T, F] in the trace's layout
+    Scalar* initial_state = nullptr;                     // [B, U]
+};
+
+/// The gradients backward() starts from, row-major: d loss / d output (the Result's shape) and d loss / d final
+/// state `[B, U]` (null = zero), both already including the activity regularizer's share.
+template <class Scalar>
+struct UpstreamGradients {
+    const Scalar* output = nullptr;
+    const Scalar* state = nullptr;
+};
+
+template <class Scalar>
+class BackwardEngine {
+  public:
+    using RowMatrix = RowMajorMatrix<Scalar>;
+
+    /// Rows of S per packed k block of the reduction: a block's panel (k_block x two vectors) stays in L1 while
+    /// a row tile of the result walks it.
+    static constexpr Index k_block = 256;
+
+    /// Runs phases 1-3 for one call's trace (validated by the caller) on up to `threads` threads of `pool`.
+    /// Throws std::bad_alloc only before any output is written.
+    template <class Activation>
+    void run(const SimpleRNNWeights<Scalar>& weights, const Activation& act, const ForwardTrace<Scalar>& trace,
+             const UpstreamGradients<Scalar>& upstream, SlicePool& pool, int threads,
+             const BackwardOutputs<Scalar>& out) {
+        const Index B = trace.batch, T = trace.timesteps, F = trace.features, U = trace.units;
+        const Index rows_total = T * B;
+        const bool use_bias = out.bias != nullptr;
+        const Index s_cols = U + F + (use_bias ? 1 : 0);
+        refresh_step_weights(weights);
+
+        // Every allocation happens here, before any thread starts: the slice bodies cannot throw.
+        const Index count = slice_count(B, threads);
+        slices_.resize(static_cast<std::size_t>(count));
+        for (auto& ws : slices_) ws.prepare(B / count + 1, U, step_weights_.padded_units(), s_cols);
+        // Row stride of gzᵀ: whole cache lines, and never a multiple of 4 KiB, where the reduction's row tile
+        // (a dozen rows read together) would fall into one L1 set.
+        constexpr Index line = 64 / static_cast<Index>(sizeof(Scalar));
+        gz_stride_ = (rows_total + line - 1) / line * line;
+        if (gz_stride_ * static_cast<Index>(sizeof(Scalar)) % 4096 == 0) gz_stride_ += line;
+        fit(gz_transposed_, U, gz_stride_);
+        const Index blocks = (rows_total + k_block - 1) / k_block;
+        reduction_blocks_.resize(static_cast<std::size_t>(blocks));
+        for (Index k = 0; k < blocks; ++k) {
+            reduction_blocks_[static_cast<std::size_t>(k)].allocate(std::min(k_block, rows_total - k * k_block), s_cols,
+                                                                    step_weights_.isa());
+        }
+        const Index ld_result = (s_cols + step_weights_.nr() - 1) / step_weights_.nr() * step_weights_.nr();
+        fit(result_transposed_, U, ld_result);
+
+        const Context ctx{trace, upstream, out, SequenceLayout{B, T, trace.time_major}, use_bias, count};
+        auto phases_1_2 = [&](Index c) noexcept {
+            const Index b0 = slice_begin(B, count, c);
+            reverse_slice(ctx, act, slices_[static_cast<std::size_t>(c)], b0, slice_begin(B, count, c + 1) - b0);
+            for (Index k = c; k < blocks; k += count)
+                pack_reduction_block(ctx, slices_[static_cast<std::size_t>(c)], k);
+        };
+        pool.run(count, phases_1_2);
+
+        auto phase_3 = [&](Index c) noexcept {
+            const Index r0 = slice_begin(U, count, c), rows = slice_begin(U, count, c + 1) - r0;
+            if (rows == 0) return;
+            Scalar* z = result_transposed_.data() + r0 * ld_result;
+            for (Index k = 0; k < blocks; ++k) {
+                const PackedWeights<Scalar>& block = reduction_blocks_[static_cast<std::size_t>(k)];
+                const Scalar* a = gz_transposed_.data() + r0 * gz_stride_ + k * k_block;
+                if (k == 0) {
+                    packed_gemm(rows, a, gz_stride_, block, z, ld_result);  // from the zero bias
+                } else {
+                    packed_gemm_accumulate(rows, a, gz_stride_, block, z, ld_result);
+                }
+            }
+        };
+        pool.run(count, phase_3);
+
+        const auto result = result_transposed_.leftCols(s_cols);
+        out.recurrent_kernel->noalias() = result.leftCols(U).transpose();
+        out.kernel->noalias() = result.middleCols(U, F).transpose();
+        if (use_bias) out.bias->noalias() = result.col(U + F).transpose();
+    }
+
+  private:
+    struct Context {
+        const ForwardTrace<Scalar>& trace;
+        const UpstreamGradients<Scalar>& upstream;
+        const BackwardOutputs<Scalar>& out;
+        SequenceLayout layout;
+        bool use_bias;
+        Index slices;
+    };
+
+    // Buffers of one slice; rows are padded to whole packets so every row splits into the same packet and
+    // scalar parts (element-wise results then do not depend on the slice, see packet_padded).
+    struct SliceBuffers {
+        RowMatrix gh;       // d loss / d h_p
+        RowMatrix gy;       // d loss / d y_p (the output carry)
+        RowMatrix gc;       // d loss / d c_p
+        RowMatrix gz;       // d loss / d z_p: the step product's operand
+        RowMatrix product;  // gz · [Uᵀ Wᵀ]
+        RowMatrix staging;  // one k block of S before packing
+
+        void prepare(Index rows, Index units, Index product_columns, Index s_cols) {
+            const Index padded = packet_padded<Scalar>(units);
+            fit(gh, rows, padded);
+            fit(gy, rows, padded);
+            fit(gc, rows, padded);
+            fit(gz, rows, padded);
+            fit(product, rows, product_columns);
+            fit(staging, k_block, s_cols);
+        }
+    };
+
+    // [Uᵀ Wᵀ] packed, repacked when any weight changed since (stamps change on every write).
+    void refresh_step_weights(const SimpleRNNWeights<Scalar>& w) {
+        const std::uint64_t stamps[2] = {w.kernel().stamp(), w.recurrent_kernel().stamp()};
+        if (step_weights_valid_ && std::equal(stamps, stamps + 2, step_stamps_)) return;
+        step_weights_valid_ = false;  // a failed (bad_alloc) pack must not look valid
+        const auto& W = w.kernel().value();
+        const auto& Uk = w.recurrent_kernel().value();
+        fit(transposed_, Uk.rows(), Uk.rows() + W.rows());
+        transposed_.leftCols(Uk.rows()) = Uk.transpose();
+        transposed_.rightCols(W.rows()) = W.transpose();
+        step_weights_.pack(transposed_, RowMatrix(0, transposed_.cols()), RowMatrix());
+        std::copy(stamps, stamps + 2, step_stamps_);
+        step_weights_valid_ = true;
+    }
+
+    // Phase 1 for rows [b0, b0 + rows): the reverse recurrence, the input gradient and gzᵀ.
+    template <class Activation>
+    void reverse_slice(const Context& ctx, const Activation& act, SliceBuffers& ws, Index b0, Index rows) noexcept {
+        const ForwardTrace<Scalar>& trace = ctx.trace;
+        const Index B = trace.batch, T = trace.timesteps, F = trace.features, U = trace.units;
+        const SequenceLayout& layout = ctx.layout;
+        const bool masked = trace.step_mask.size() != 0;
+        const bool input_dropout = trace.dropout_mask.size() != 0;
+        const bool recurrent_dropout = trace.recurrent_dropout_mask.size() != 0;
+        auto block = [rows](RowMatrix& m, Index cols) {
+            return StridedRows<Scalar>(m.data(), rows, cols, Eigen::OuterStride<>(m.cols()));
+        };
+        auto gh = block(ws.gh, U), gy = block(ws.gy, U), gc = block(ws.gc, U), gz = block(ws.gz, U);
+        if (ctx.upstream.state) {
+            gh = Eigen::Map<const RowMatrix>(ctx.upstream.state + b0 * U, rows, U);
+        } else {
+            gh.setZero();
+        }
+        gy.setZero();
+        const Scalar* g_out = ctx.upstream.output;
+        for (Index p = T - 1; p >= 0; --p) {
+            const Index t = trace.go_backwards ? T - 1 - p : p;
+            if (trace.return_sequences) {
+                gy += Eigen::Map<const RowMatrix, 0, Eigen::OuterStride<>>(
+                    g_out + layout.row(b0, p) * U, rows, U, Eigen::OuterStride<>(layout.sample_stride() * U));
+            } else if (p == T - 1) {
+                gy += Eigen::Map<const RowMatrix>(g_out + b0 * U, rows, U);
+            }
+            gc = gy + gh;
+            if (masked) {
+                for (Index i = 0; i < rows; ++i)
+                    if (!trace.step_mask(p, b0 + i)) gc.row(i).setZero();
+            }
+            act.backward(trace.preactivations.middleRows(p * B + b0, rows).array(),
+                         trace.activations.middleRows(p * B + b0, rows).array(), gc.array(), gz.array());
+            if (masked) {
+                // tf.where's gradient: exact zeros for the discarded branch, even where act' is not finite.
+                for (Index i = 0; i < rows; ++i)
+                    if (!trace.step_mask(p, b0 + i)) gz.row(i).setZero();
+            }
+            Scalar* gzt = gz_transposed_.data() + p * B + b0;
+            for (Index j = 0; j < U; ++j)
+                for (Index i = 0; i < rows; ++i) gzt[j * gz_stride_ + i] = gz(i, j);
+
+            // [d h~_{p-1}  d x~_t] = gz · [Uᵀ Wᵀ]
+            if (B == 1) {
+                packed_gemv(ws.gz.data(), step_weights_, ws.product.data());
+            } else {
+                packed_gemm(rows, ws.gz.data(), ws.gz.cols(), step_weights_, ws.product.data(), ws.product.cols());
+            }
+            auto product = block(ws.product, U + F);
+            for (Index i = 0; i < rows; ++i) {
+                Scalar* gx = ctx.out.inputs + layout.row(b0 + i, t) * F;
+                const Scalar* from = product.data() + i * product.outerStride() + U;
+                if (input_dropout) {
+                    const Scalar* keep = trace.dropout_mask.data() + (b0 + i) * F;
+                    for (Index f = 0; f < F; ++f) gx[f] = from[f] * keep[f];
+                } else {
+                    std::copy_n(from, F, gx);
+                }
+            }
+            auto gh_prev = product.leftCols(U);
+            if (recurrent_dropout) gh_prev = gh_prev.cwiseProduct(trace.recurrent_dropout_mask.middleRows(b0, rows));
+
+            if (!masked) {
+                gh = gh_prev;
+                gy.setZero();  // y_p = c_p did not depend on y_{p-1}
+                continue;
+            }
+            for (Index i = 0; i < rows; ++i) {
+                if (trace.step_mask(p, b0 + i)) {
+                    gh.row(i) = gh_prev.row(i);
+                    gy.row(i).setZero();
+                } else if (trace.zero_output_for_mask) {
+                    gy.row(i).setZero();  // the masked output was the constant 0
+                }
+                // else: masked, h_p = h_{p-1} and y_p = y_{p-1}: gradients pass through unchanged.
+            }
+        }
+        // The gy left here reaches the constant-zero output carry y_{-1}: dropped.
+        Eigen::Map<RowMatrix>(ctx.out.initial_state + b0 * U, rows, U) = gh;
+    }
+
+    // Phase 2: rows [k·k_block, ...) of S = [h~ x~ 1] (row p·B + b: the state entering step p times the
+    // recurrent-dropout mask, the input of that step after dropout, and a 1 for the bias), packed.
+    void pack_reduction_block(const Context& ctx, SliceBuffers& ws, Index k) noexcept {
+        const ForwardTrace<Scalar>& trace = ctx.trace;
+        const Index B = trace.batch, T = trace.timesteps, F = trace.features, U = trace.units;
+        const bool recurrent_dropout = trace.recurrent_dropout_mask.size() != 0;
+        const Index first = k * k_block, n = std::min(k_block, T * B - first);
+        for (Index r = 0; r < n; ++r) {
+            const Index row = first + r, p = row / B, b = row % B;
+            const Index t = trace.go_backwards ? T - 1 - p : p;
+            auto s = ws.staging.row(r);
+            if (recurrent_dropout) {
+                s.head(U) = trace.states.row(row).cwiseProduct(trace.recurrent_dropout_mask.row(b));
+            } else {
+                s.head(U) = trace.states.row(row);
+            }
+            s.segment(U, F) = trace.inputs.row(ctx.layout.row(b, t));
+            if (ctx.use_bias) s(U + F) = Scalar(1);
+        }
+        reduction_blocks_[static_cast<std::size_t>(k)].pack(ws.staging.topRows(n), RowMatrix(0, ws.staging.cols()),
+                                                            RowMatrix(), step_weights_.isa());
+    }
+
+    std::vector<SliceBuffers> slices_;
+    RowMatrix transposed_;  // [Uᵀ Wᵀ] before packing
+    PackedWeights<Scalar> step_weights_;
+    std::uint64_t step_stamps_[2] = {0, 0};
+    bool step_weights_valid_ = false;
+    RowMatrix gz_transposed_;  // [U, gz_stride_ >= T·B]: gz of every step, column p·B + b
+    Index gz_stride_ = 0;
+    RowMatrix result_transposed_;  // [U, padded(U + F + 1)]: [dU; dW; db]ᵀ
+    std::vector<PackedWeights<Scalar>> reduction_blocks_;
+};
+
+}  // namespace detail
+ELMAN_NAMESPACE_END
+// #include <elman/detail/call_validation.hpp>
+// Checks of a SimpleRNN call's arguments, before anything is changed (Keras' messages where Keras has one).
+
+// #include <elman/config.hpp>
+// #include <elman/detail/errors.hpp>
+// Helpers that build the library's exception messages (who, argument name, expected vs. actual).
+
+// #include <elman/config.hpp>
+// #include <elman/exceptions.hpp>
+// #include <elman/shape.hpp>
+
+#include <stdexcept>
+#include <string>
+
+ELMAN_NAMESPACE_BEGIN
+namespace detail {
+
+/// "(None, None, 8)"-style text for an expected shape where unknown extents are negative.
+inline std::string expected_shape_string(std::initializer_list<Index> dims) {
+    std::string s = "(";
+    bool first = true;
+    for (Index d : dims) {
+        if (!first) s += ", ";
+        first = false;
+        s += d < 0 ? std::string("None") : std::to_string(d);
+    }
+    if (dims.size() == 1) s += ",";
+    return s + ")";
+}
+
+[[noreturn]] inline void throw_shape_error(const std::string& layer, const char* argument, const std::string& expected,
+                                           const Shape& found, const std::string& extra = {}) {
+    ELMAN_THROW(std::invalid_argument(
+        "SimpleRNN '" + layer + "': `" + argument + "` has an incompatible shape: expected shape=" + expected +
+        ", found shape=" + found.to_string() + (extra.empty() ? "" : " (" + extra + ")")));
+}
+
+/// std::invalid_argument "<kind> '<name>': `<argument>` <what>", e.g. kind "SimpleRNN" or "SimpleRNNStream".
+[[noreturn]] inline void throw_invalid(const char* kind, const std::string& name, const char* argument,
+                                       const std::string& what) {
+    ELMAN_THROW(std::invalid_argument(std::string(kind) + " '" + name + "': `" + argument + "` " + what));
+}
+
+/// The same for a SimpleRNN layer named `layer`.
+[[noreturn]] inline void throw_invalid(const std::string& layer, const char* argument, const std::string& what) {
+    throw_invalid("SimpleRNN", layer, argument, what);
+}
+
+}  // namespace detail
+ELMAN_NAMESPACE_END
+// #include <elman/exceptions.hpp>
+// #include <elman/mask.hpp>
+// #include <elman/shape.hpp>
+// #include <elman/simple_rnn_call.hpp>
+// #include <elman/simple_rnn_options.hpp>
+// Constructor arguments of SimpleRNN, under their Keras names.
+
+// #include <elman/config.hpp>
+// #include <elman/constraints.hpp>
+// #include <elman/initializers.hpp>
+// #include <elman/regularizers.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+ELMAN_NAMESPACE_BEGIN
+
+/// Every `tf.keras.layers.SimpleRNN` argument except `units` and `activation` (those are the constructor's
+/// first argument and the class' template parameter). Defaults are Keras'. With C++20 designated
+/// initializers: `SimpleRNN<float> rnn(4, {.return_sequences = true, .return_state = true});`
+struct SimpleRNNOptions {
+    bool use_bias = true;
+    Initializer kernel_initializer = Initializer::glorot_uniform();
+    Initializer recurrent_initializer = Initializer::orthogonal();
+    Initializer bias_initializer = Initializer::zeros();
+    std::optional<Regularizer> kernel_regularizer{};
+    std::optional<Regularizer> recurrent_regularizer{};
+    std::optional<Regularizer> bias_regularizer{};
+    std::optional<Regularizer> activity_regularizer{};
+    std::optional<Constraint> kernel_constraint{};
+    std::optional<Constraint> recurrent_constraint{};
+    std::optional<Constraint> bias_constraint{};
+    /// Fraction of input features dropped in training calls; clipped to [0, 1] as Keras does (NaN -> 0).
+    double dropout = 0.0;
+    /// Fraction of recurrent units dropped in training calls; clipped like `dropout`.
+    double recurrent_dropout = 0.0;
+    bool return_sequences = false;
+    bool return_state = false;
+    bool go_backwards = false;
+    bool stateful = false;
+    /// Keras' performance switch; accepted and reported, results are identical either way (see README).
+    bool unroll = false;
+    /// Keras hidden kwarg: inputs/outputs are `[T, B, ...]` instead of `[B, T, ...]`.
+    bool time_major = false;
+    /// Keras hidden kwarg: masked positions of the output are 0 instead of the previous output.
+    bool zero_output_for_mask = false;
+    /// Keras `input_dim` / last entry of `input_shape`: builds the weights at construction when > 0.
+    Index input_dim = 0;
+    /// Keras `batch_size` / first entry of `batch_input_shape`: the static batch a stateful layer needs
+    /// before its first call (0 = unknown; a stateful layer then takes it from its first call).
+    Index batch_size = 0;
+    /// Keras layer name, used in error messages and configs.
+    std::string name = "simple_rnn";
+    /// Seed of the dropout masks (TF 2.4 has none; Keras 3's `seed`). Unset = nondeterministic.
+    std::optional<std::uint64_t> seed{};
+};
+
+ELMAN_NAMESPACE_END
+// #include <elman/tensor.hpp>
+
+#include <algorithm>
+#include <stdexcept>
+#include <string>
+
+ELMAN_NAMESPACE_BEGIN
+namespace detail {
+
+/// Extents of a call: `[B, T, F]` whatever the layout.
+struct CallShape {
+    Index batch, timesteps, features;
+};
+
+/// What validation needs to know of the layer besides its options.
+struct CallFacts {
+    bool built = false;
+    Index input_dim = 0;       // features the weights were built for
+    Index stateful_batch = 0;  // batch a stateful layer is bound to (0 = unknown)
+};
+
+/// Throws std::invalid_argument (std::length_error for overflowing sizes) naming the argument, expected vs.
+/// actual shape, when `inputs`, `args.mask`, `args.initial_state` or a training call's dropout rate cannot be
+/// run by a layer with `options`, `units` and `facts`. Returns the call's extents.
+template <class Scalar>
+CallShape validate_call(const SimpleRNNOptions& options, Index units, const CallFacts& facts,
+                        const TensorView<const Scalar>& inputs, const CallArgs<Scalar>& args) {
+    const std::string& name = options.name;
+    if (inputs.rank() != 3) {
+        ELMAN_THROW(std::invalid_argument(
+            "SimpleRNN '" + name + "': `inputs` must have rank 3 (" +
+            (options.time_major ? "[timesteps, batch, features]" : "[batch, timesteps, features]") +
+            "), expected ndim=3, found ndim=" + std::to_string(inputs.rank()) +
+            ". Full shape received: " + inputs.shape().to_string()));
+    }
+    const Index batch = options.time_major ? inputs.dim(1) : inputs.dim(0);
+    const Index timesteps = options.time_major ? inputs.dim(0) : inputs.dim(1);
+    const Index features = inputs.dim(2);
+    const Index stateful_batch = options.stateful ? facts.stateful_batch : -1;
+    auto expected_inputs = [&] {
+        const Index b = stateful_batch > 0 ? stateful_batch : -1;
+        const Index f = facts.built ? facts.input_dim : -1;
+        return options.time_major ? detail::expected_shape_string({-1, b, f})
+                                  : detail::expected_shape_string({b, -1, f});
+    };
+    if (batch < 0 || timesteps < 0 || features < 0) {
+        detail::throw_shape_error(name, "inputs", expected_inputs(), inputs.shape(), "negative extent");
+    }
+    if (facts.built && features != facts.input_dim) {
+        detail::throw_shape_error(
+            name, "inputs", expected_inputs(), inputs.shape(),
+            "feature dimension must equal the built input_dim " + std::to_string(facts.input_dim));
+    }
+    if (timesteps == 0) {
+        detail::throw_shape_error(name, "inputs", expected_inputs(), inputs.shape(),
+                                  "timesteps must be >= 1: Keras cannot run a RNN over an empty sequence");
+    }
+    if (stateful_batch > 0 && batch != stateful_batch) {
+        detail::throw_shape_error(name, "inputs", expected_inputs(), inputs.shape(),
+                                  "a stateful layer keeps its batch size " + std::to_string(stateful_batch));
+    }
+    if (options.stateful && batch == 0) {
+        detail::throw_shape_error(name, "inputs", expected_inputs(), inputs.shape(),
+                                  "a stateful layer needs batch >= 1");
+    }
+    // Sizes of everything the call allocates; throws std::length_error on overflow.
+    Shape({batch, timesteps, std::max(features, units)}).size();
+    if (features > 0 && !facts.built) Shape({features, units}).size();
+
+    if (!args.mask.empty()) {
+        const Shape& m = args.mask.shape();
+        const Index d0 = options.time_major ? timesteps : batch, d1 = options.time_major ? batch : timesteps;
+        const bool ok =
+            (m.rank() == 2 && m[0] == d0 && m[1] == d1) || (m.rank() == 3 && m[0] == d0 && m[1] == d1 && m[2] == 1);
+        if (!ok) {
+            detail::throw_shape_error(name, "mask", detail::expected_shape_string({d0, d1}), m,
+                                      "one flag per sample and timestep; [B, T, 1] is accepted too");
+        }
+    }
+    if (args.initial_state) {
+        const Shape expected{batch, units};
+        if (args.initial_state->shape() != expected) {
+            detail::throw_shape_error(name, "initial_state", expected.to_string(), args.initial_state->shape(),
+                                      "one state row of `units` values per sample");
+        }
+    }
+    if (args.training && (options.dropout >= 1.0 || options.recurrent_dropout >= 1.0)) {
+        const bool input_rate = options.dropout >= 1.0;
+        detail::throw_invalid(name, input_rate ? "dropout" : "recurrent_dropout",
+                              "rate must be a scalar tensor or a float in the range [0, 1), got 1 (a training "
+                              "call cannot drop every unit)");
+    }
+    return {batch, timesteps, features};
+}
+
+}  // namespace detail
+ELMAN_NAMESPACE_END
+// #include <elman/detail/errors.hpp>
+// #include <elman/detail/sequence_engine.hpp>
+// Runs one whole-sequence SimpleRNN call: dropout masks, product choice, workspaces, threads, trace.
+
+// #include <elman/backend.hpp>
+// #include <elman/config.hpp>
+// #include <elman/detail/batch_split.hpp>
+// #include <elman/detail/call_validation.hpp>
+// #include <elman/detail/packed_gemm.hpp>
+// #include <elman/detail/recurrence.hpp>
+// #include <elman/detail/resize.hpp>
+// #include <elman/detail/sequence_layout.hpp>
+// #include <elman/exceptions.hpp>
+// #include <elman/mask.hpp>
+// #include <elman/random.hpp>
+// #include <elman/simple_rnn_call.hpp>
+// #include <elman/simple_rnn_weights.hpp>
 // #include <elman/tensor.hpp>
 
 #include <Eigen/Core>
@@ -4125,6 +4465,9 @@ class SequenceEngine {
     /// h after the last step of the last call, `[B, U]`.
     const RowMatrix& final_state() const noexcept { return state_; }
 
+    /// The workers, shared with backward() (which runs on a const layer; the pool is not observable state).
+    SlicePool& pool() const noexcept { return pool_; }
+
   private:
     template <class Activation, class Product>
     void run_slices(const RecurrenceIO<Scalar>& io, const Activation& act, const Product& product, Index count) {
@@ -4198,7 +4541,7 @@ class SequenceEngine {
     std::uint64_t packed_stamps_[3] = {0, 0, 0};
     bool packed_valid_ = false;
     // Persistent workers for set_threads > 1 (not copied: a copy starts its own when it needs them).
-    SlicePool pool_;
+    mutable SlicePool pool_;
 };
 
 }  // namespace detail
@@ -4285,6 +4628,10 @@ ELMAN_NAMESPACE_END
 #include <vector>
 
 ELMAN_NAMESPACE_BEGIN
+
+namespace detail {
+struct BackwardAccess;  // backward() (train/backward.hpp) reaches the layer's weights and compute side through it
+}  // namespace detail
 
 /// The Elman recurrence `h_t = act(x_t · W + b + h_{t-1} · U)` over `[batch, timesteps, features]` inputs, with
 /// every behaviour of Keras' SimpleRNN: masking (select, output carry starting at zero), go_backwards (the
@@ -4584,7 +4931,12 @@ class SimpleRNN {
     detail::StoredState<Scalar> state_;
     Random rng_;
     detail::SequenceEngine<Scalar> engine_;
+    // backward() counts as a call of the layer (not concurrently with another call on it): its workspaces
+    // and packed transposed weights are a cache, hence mutable for the const layer backward() receives.
+    mutable detail::BackwardEngine<Scalar> backward_engine_;
     MovedFrom moved_from_;
+
+    friend struct detail::BackwardAccess;
 };
 
 ELMAN_NAMESPACE_END
@@ -4760,8 +5112,9 @@ ELMAN_NAMESPACE_END
 // Backpropagation through time for SimpleRNN: gradients of one call from what the call recorded.
 
 // #include <elman/config.hpp>
+// #include <elman/detail/backward_engine.hpp>
 // #include <elman/detail/errors.hpp>
-// #include <elman/detail/sequence_layout.hpp>
+// #include <elman/detail/resize.hpp>
 // #include <elman/shape.hpp>
 // #include <elman/simple_rnn.hpp>
 // #include <elman/simple_rnn_call.hpp>
@@ -4810,14 +5163,15 @@ struct non_deduced {
 template <class T>
 using non_deduced_t = typename non_deduced<T>::type;
 
-// Rows of step `t` of every sample in a buffer laid out as `layout` with `cols` columns, as a `[B, cols]` map.
-template <class Scalar, class Ptr>
-auto step_rows(Ptr data, Index t, const SequenceLayout& layout, Index cols) {
-    using Plain = RowMajorMatrix<Scalar>;
-    using Mapped = std::conditional_t<std::is_const<std::remove_pointer_t<Ptr>>::value, const Plain, Plain>;
-    return Eigen::Map<Mapped, 0, Eigen::OuterStride<>>(data + layout.first_row(t) * cols, layout.batch, cols,
-                                                       Eigen::OuterStride<>(layout.sample_stride() * cols));
-}
+// The layer's side of backward(): its weights, activation, threads and backward workspaces.
+struct BackwardAccess {
+    template <class Scalar, class Activation>
+    static void run(const SimpleRNN<Scalar, Activation>& layer, const ForwardTrace<Scalar>& trace,
+                    const UpstreamGradients<Scalar>& upstream, const BackwardOutputs<Scalar>& out) {
+        layer.backward_engine_.run(layer.weights_, layer.activation_, trace, upstream, layer.engine_.pool(),
+                                   layer.engine_.threads(), out);
+    }
+};
 
 // `grad += d(penalty(t) / t.dim(0)) / d t`: Keras' activity regularization of one returned tensor.
 template <class Scalar>
@@ -4830,9 +5184,11 @@ void add_activity_gradient(const Regularizer& regularizer, const Tensor<Scalar>&
 
 }  // namespace detail
 
-/// Backpropagation through time (docs/keras-semantics.md, gradients) for one call of `layer`, from the ForwardTrace that call recorded
-/// (`CallArgs::trace`) and the Result it returned. The forward recurrence is not re-run: every value comes from
-/// the trace, so dropout masks, the step mask, go_backwards and the stateful initial state are exactly the call's.
+/// Backpropagation through time (docs/keras-semantics.md, gradients) for one call of `layer`, from the ForwardTrace
+/// that call recorded (`CallArgs::trace`) and the Result it returned, written into `gradients`. The forward
+/// recurrence is not re-run: every value comes from the trace, so dropout masks, the step mask, go_backwards and the
+/// stateful initial state are exactly the call's. `gradients`' buffers are reused: a training loop that keeps one
+/// Gradients object allocates nothing after its first step (the by-value overload below allocates every result).
 ///
 /// @param grad_output  d loss / d `result.output`, same shape (`[B, U]`, or the `[B, T, U]` sequence in
 ///                     processing order with return_sequences; `[T, B, U]` when time_major).
@@ -4845,18 +5201,23 @@ void add_activity_gradient(const Regularizer& regularizer, const Tensor<Scalar>&
 /// nothing to the weights or inputs; zero_output_for_mask stops the output gradient at masked steps; the output
 /// gradient left over before the first step is dropped (Keras' output carry starts at a constant zero).
 ///
+/// Runs on the layer's packed kernels (whatever its backend) and on `layer.threads()` threads, with results
+/// bit-identical for every thread count; it counts as a call of the layer: not concurrently with another call or
+/// backward on the same layer.
+///
 /// Throws std::invalid_argument when the trace is empty or from another layer shape, or when `result`,
-/// `grad_output` or `grad_state` do not have the call's shapes (naming the argument, expected vs. actual).
+/// `grad_output` or `grad_state` do not have the call's shapes (naming the argument, expected vs. actual), before
+/// anything is written; `grad_output` and `grad_state` must not view `gradients`' buffers.
 template <class Scalar, class Activation>
-Gradients<Scalar> backward(const SimpleRNN<Scalar, Activation>& layer, const ForwardTrace<Scalar>& trace,
-                           const Result<Scalar>& result, detail::non_deduced_t<TensorView<const Scalar>> grad_output,
-                           detail::non_deduced_t<std::optional<TensorView<const Scalar>>> grad_state = std::nullopt,
-                           Regularization regularization = Regularization::include) {
+void backward(const SimpleRNN<Scalar, Activation>& layer, const ForwardTrace<Scalar>& trace,
+              const Result<Scalar>& result, detail::non_deduced_t<TensorView<const Scalar>> grad_output,
+              Gradients<Scalar>& gradients,
+              detail::non_deduced_t<std::optional<TensorView<const Scalar>>> grad_state = std::nullopt,
+              Regularization regularization = Regularization::include) {
     using RowMatrix = RowMajorMatrix<Scalar>;
     const std::string& name = layer.name();
     const Index B = trace.batch, T = trace.timesteps, F = trace.features, U = trace.units;
     const bool time_major = trace.time_major;
-    const detail::SequenceLayout layout{B, T, time_major};
 
     // ---- validation: everything is checked before any work ----
     if (T <= 0 || trace.states.rows() != (T + 1) * B || trace.preactivations.rows() != T * B) {
@@ -4887,109 +5248,66 @@ Gradients<Scalar> backward(const SimpleRNN<Scalar, Activation>& layer, const For
 
     const auto& opts = layer.options();
     const bool with_penalties = regularization == Regularization::include;
-    const bool masked = trace.step_mask.size() != 0;
-    const bool input_dropout = trace.dropout_mask.size() != 0;
-    const bool recurrent_dropout = trace.recurrent_dropout_mask.size() != 0;
 
-    // Upstream gradients, plus the activity regularizer's on every returned tensor.
-    RowMatrix g_out = grad_output.matrix();
-    RowMatrix g_state = grad_state ? RowMatrix(grad_state->matrix()) : RowMatrix::Zero(B, U);
-    if (with_penalties && opts.activity_regularizer) {
-        detail::add_activity_gradient(*opts.activity_regularizer, result.output, g_out);
-        if (result.state) detail::add_activity_gradient(*opts.activity_regularizer, *result.state, g_state);
+    // Upstream gradients, plus the activity regularizer's on every returned tensor. They are copied only for
+    // that, or when they view `gradients` (reusing one Gradients across stacked layers), which is rewritten below.
+    auto views_gradients = [&gradients](TensorView<const Scalar> v) {
+        auto hits = [&v](const Scalar* p, Index n) {
+            return detail::overlaps(v.data(), static_cast<std::size_t>(v.size()) * sizeof(Scalar), p,
+                                    static_cast<std::size_t>(n) * sizeof(Scalar));
+        };
+        return hits(gradients.kernel.data(), gradients.kernel.size()) ||
+               hits(gradients.recurrent_kernel.data(), gradients.recurrent_kernel.size()) ||
+               hits(gradients.bias.data(), gradients.bias.size()) ||
+               hits(gradients.inputs.data(), gradients.inputs.size()) ||
+               hits(gradients.initial_state.data(), gradients.initial_state.size());
+    };
+    const bool activity = with_penalties && opts.activity_regularizer;
+    detail::UpstreamGradients<Scalar> upstream{grad_output.data(), grad_state ? grad_state->data() : nullptr};
+    RowMatrix g_out, g_state;
+    if (activity || views_gradients(grad_output)) {
+        g_out = grad_output.matrix();
+        if (activity) detail::add_activity_gradient(*opts.activity_regularizer, result.output, g_out);
+        upstream.output = g_out.data();
+    }
+    if ((activity && result.state) || (grad_state && views_gradients(*grad_state))) {
+        g_state = grad_state ? RowMatrix(grad_state->matrix()) : RowMatrix::Zero(B, U);
+        if (activity && result.state) detail::add_activity_gradient(*opts.activity_regularizer, *result.state, g_state);
+        upstream.state = g_state.data();
     }
 
-    // ---- the backward recurrence, in reverse processing order ----
-    RowMatrix gh = g_state;                // d loss / d h_p
-    RowMatrix gy = RowMatrix::Zero(B, U);  // d loss / d y_p (the output carry)
-    RowMatrix gc(B, U), gz(B, U), gh_prev(B, U), dropped_state(B, U);
-    RowMatrix gz_all = RowMatrix::Zero(B * T, U);  // gz of every step, laid out like trace.inputs
-    Gradients<Scalar> g;
-    g.recurrent_kernel.setZero(U, U);
-    const auto& W = layer.kernel();
-    const auto& Uk = layer.recurrent_kernel();
-    // Over several steps, a column-major copy of U pays for itself: gz · Uᵀ then runs as Eigen's column-major
-    // GEMV (axpy form), faster than the row-major form for the one-sample batches where it dominates.
-    Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic> Uk_columns;
-    if (T > 1) Uk_columns = Uk;
-    const Activation& act = layer.activation();
-
-    for (Index p = T - 1; p >= 0; --p) {
-        const Index t = trace.go_backwards ? T - 1 - p : p;
-        if (trace.return_sequences) {
-            gy += detail::step_rows<Scalar>(g_out.data(), p, layout, U);
-        } else if (p == T - 1) {
-            gy += g_out;
-        }
-        gc = gy + gh;
-        if (masked) {
-            for (Index b = 0; b < B; ++b)
-                if (!trace.step_mask(p, b)) gc.row(b).setZero();
-        }
-        act.backward(trace.preactivations.middleRows(p * B, B).array(), trace.activations.middleRows(p * B, B).array(),
-                     gc.array(), gz.array());
-        if (masked) {
-            // tf.where's gradient: exact zeros for the discarded branch, even where act' is not finite.
-            for (Index b = 0; b < B; ++b)
-                if (!trace.step_mask(p, b)) gz.row(b).setZero();
-        }
-        detail::step_rows<Scalar>(gz_all.data(), t, layout, U) = gz;
-
-        auto h_prev = trace.states.middleRows(p * B, B);
-        if (recurrent_dropout) {
-            dropped_state = h_prev.cwiseProduct(trace.recurrent_dropout_mask);
-            g.recurrent_kernel.noalias() += dropped_state.transpose() * gz;
-        } else {
-            g.recurrent_kernel.noalias() += h_prev.transpose() * gz;
-        }
-        if (T > 1) {
-            gh_prev.noalias() = gz * Uk_columns.transpose();
-        } else {
-            gh_prev.noalias() = gz * Uk.transpose();
-        }
-        if (recurrent_dropout) gh_prev = gh_prev.cwiseProduct(trace.recurrent_dropout_mask);
-
-        if (!masked) {
-            gh.swap(gh_prev);
-            gy.setZero();  // y_p = c_p did not depend on y_{p-1}
-            continue;
-        }
-        for (Index b = 0; b < B; ++b) {
-            if (trace.step_mask(p, b)) {
-                gh.row(b) = gh_prev.row(b);
-                gy.row(b).setZero();
-            } else if (trace.zero_output_for_mask) {
-                gy.row(b).setZero();  // the masked output was the constant 0
-            }
-            // else: masked, h_p = h_{p-1} and y_p = y_{p-1}: gradients pass through unchanged.
-        }
-    }
-    // The gy left here reaches the constant-zero output carry y_{-1}: dropped.
-
-    g.kernel.noalias() = trace.inputs.transpose() * gz_all;
-    if (layer.use_bias()) {
-        g.bias = gz_all.colwise().sum();
-    } else {
-        g.bias.resize(0, 0);
-    }
+    // ---- the backward recurrence and the weight gradients (detail/backward_engine.hpp) ----
+    Gradients<Scalar>& g = gradients;
+    detail::fit(g.kernel, F, U);
+    detail::fit(g.recurrent_kernel, U, U);
+    detail::fit(g.bias, layer.use_bias() ? 1 : 0, layer.use_bias() ? U : 0);
     g.inputs.resize(time_major ? Shape{T, B, F} : Shape{B, T, F});
-    auto gx = g.inputs.matrix();
-    gx.noalias() = gz_all * W.transpose();
-    if (input_dropout) {
-        for (Index t = 0; t < T; ++t) {
-            auto rows = detail::step_rows<Scalar>(gx.data(), t, layout, F);
-            rows = rows.cwiseProduct(trace.dropout_mask);
-        }
-    }
     g.initial_state.resize(Shape{B, U});
-    g.initial_state.matrix() = gh;
+    detail::BackwardOutputs<Scalar> out;
+    out.kernel = &g.kernel;
+    out.recurrent_kernel = &g.recurrent_kernel;
+    out.bias = layer.use_bias() ? &g.bias : nullptr;
+    out.inputs = g.inputs.data();
+    out.initial_state = g.initial_state.data();
+    detail::BackwardAccess::run(layer, trace, upstream, out);
 
     if (with_penalties) {
-        if (opts.kernel_regularizer) opts.kernel_regularizer->add_gradient(W, g.kernel);
-        if (opts.recurrent_regularizer) opts.recurrent_regularizer->add_gradient(Uk, g.recurrent_kernel);
+        if (opts.kernel_regularizer) opts.kernel_regularizer->add_gradient(layer.kernel(), g.kernel);
+        if (opts.recurrent_regularizer)
+            opts.recurrent_regularizer->add_gradient(layer.recurrent_kernel(), g.recurrent_kernel);
         if (opts.bias_regularizer && layer.use_bias()) opts.bias_regularizer->add_gradient(layer.bias(), g.bias);
     }
-    return g;
+}
+
+/// As above, returning new Gradients.
+template <class Scalar, class Activation>
+Gradients<Scalar> backward(const SimpleRNN<Scalar, Activation>& layer, const ForwardTrace<Scalar>& trace,
+                           const Result<Scalar>& result, detail::non_deduced_t<TensorView<const Scalar>> grad_output,
+                           detail::non_deduced_t<std::optional<TensorView<const Scalar>>> grad_state = std::nullopt,
+                           Regularization regularization = Regularization::include) {
+    Gradients<Scalar> gradients;
+    backward(layer, trace, result, grad_output, gradients, grad_state, regularization);
+    return gradients;
 }
 
 ELMAN_NAMESPACE_END
