@@ -2306,8 +2306,6 @@ struct PackedView {
     const Scalar* bias;
     Index depth, panel_count;
     Index block_panels;
-    /// The product adds to Z (Z += A · W) instead of starting from the bias: a long product summed in k blocks.
-    bool accumulate = false;
 };
 
 /// The L2 cache of the CPU this runs on, in bytes (glibc's sysconf, read once; 1 MiB where it says nothing, the
@@ -2371,7 +2369,7 @@ struct Tile {
 // z[i, 0..NP*NR) = bias + sum_k a[i, k] * panels[k, ...] for i < MR.
 // Few rows give few independent FMA chains (2 per row and panel); more panels per tile keep enough chains in
 // flight to hide the FMA latency without changing any element's summation order.
-template <class Scalar, int MR, int NP, int Depth, std::size_t... I>
+template <class Scalar, int MR, int NP, int Depth, bool Accumulate, std::size_t... I>
 EIGEN_ALWAYS_INLINE void packed_tile(const Scalar* a, Index lda, const PackedView<Scalar>& w, Index p0, Scalar* z,
                                      Index ldz, std::index_sequence<I...>) noexcept {
     using O = Ops<Scalar>;
@@ -2382,7 +2380,7 @@ EIGEN_ALWAYS_INLINE void packed_tile(const Scalar* a, Index lda, const PackedVie
     V acc0[NP][MR], acc1[NP][MR];
     for (int q = 0; q < NP; ++q) {
         panel[q] = w.panels + (p0 + q) * w.depth * NR;
-        if (w.accumulate) {
+        if constexpr (Accumulate) {
             // Continuing the sums already in Z: each element's FMA chain goes on in k order across k blocks.
             const Scalar* zq = z + q * NR;
             ((acc0[q][I] = O::loadu(zq + static_cast<Index>(I) * ldz)), ...);
@@ -2419,31 +2417,32 @@ EIGEN_ALWAYS_INLINE void packed_tile(const Scalar* a, Index lda, const PackedVie
 }
 
 // MR rows across every panel: groups of NP panels, then single panels for the rest.
-template <class Scalar, int MR, int Depth>
+template <class Scalar, int MR, int Depth, bool Accumulate>
 EIGEN_ALWAYS_INLINE void packed_rows(const Scalar* a, Index lda, const PackedView<Scalar>& w, Scalar* z,
                                      Index ldz) noexcept {
     constexpr int NR = Tile<Scalar>::nr;
     constexpr int NP = MR == 1 ? 4 : MR <= 3 ? 2 : 1;
     Index p = 0;
     for (; p + NP <= w.panel_count; p += NP)
-        packed_tile<Scalar, MR, NP, Depth>(a, lda, w, p, z + p * NR, ldz, std::make_index_sequence<MR>{});
+        packed_tile<Scalar, MR, NP, Depth, Accumulate>(a, lda, w, p, z + p * NR, ldz, std::make_index_sequence<MR>{});
     if constexpr (NP > 2) {
         for (; p + 2 <= w.panel_count; p += 2)
-            packed_tile<Scalar, MR, 2, Depth>(a, lda, w, p, z + p * NR, ldz, std::make_index_sequence<MR>{});
+            packed_tile<Scalar, MR, 2, Depth, Accumulate>(a, lda, w, p, z + p * NR, ldz,
+                                                          std::make_index_sequence<MR>{});
     }
     for (; p < w.panel_count; ++p)
-        packed_tile<Scalar, MR, 1, Depth>(a, lda, w, p, z + p * NR, ldz, std::make_index_sequence<MR>{});
+        packed_tile<Scalar, MR, 1, Depth, Accumulate>(a, lda, w, p, z + p * NR, ldz, std::make_index_sequence<MR>{});
 }
 
 // The leftover rows (fewer than MR) dispatch to a tile of exactly that height.
-template <class Scalar, int R, int Depth>
+template <class Scalar, int R, int Depth, bool Accumulate>
 EIGEN_ALWAYS_INLINE void packed_remainder(Index rows, const Scalar* a, Index lda, const PackedView<Scalar>& w,
                                           Scalar* z, Index ldz) noexcept {
     if constexpr (R > 0) {
         if (rows == R) {
-            packed_rows<Scalar, R, Depth>(a, lda, w, z, ldz);
+            packed_rows<Scalar, R, Depth, Accumulate>(a, lda, w, z, ldz);
         } else {
-            packed_remainder<Scalar, R - 1, Depth>(rows, a, lda, w, z, ldz);
+            packed_remainder<Scalar, R - 1, Depth, Accumulate>(rows, a, lda, w, z, ldz);
         }
     } else {
         (void)rows, (void)a, (void)lda, (void)w, (void)z, (void)ldz;
@@ -2455,7 +2454,7 @@ EIGEN_ALWAYS_INLINE void packed_remainder(Index rows, const Scalar* a, Index lda
 /// weights larger than L2 then come from memory once per product instead of once per row tile (S5's
 /// [768, 512] and S6's [1152, 1024] float weights exceed a 1-2 MiB L2). Each element's summation order is the
 /// same whatever the blocking.
-template <class Scalar, int Depth>
+template <class Scalar, int Depth, bool Accumulate = false>
 void gemm(Index rows, const Scalar* a, Index lda, const PackedView<Scalar>& w, Scalar* z, Index ldz) noexcept {
     constexpr int MR = Tile<Scalar>::mr, NR = Tile<Scalar>::nr;
     const Index block = rows > MR ? std::max<Index>(w.block_panels, 1) : w.panel_count;
@@ -2466,8 +2465,9 @@ void gemm(Index rows, const Scalar* a, Index lda, const PackedView<Scalar>& w, S
         wb.panel_count = std::min(block, w.panel_count - p0);
         Scalar* zb = z + p0 * NR;
         Index i = 0;
-        for (; i + MR <= rows; i += MR) packed_rows<Scalar, MR, Depth>(a + i * lda, lda, wb, zb + i * ldz, ldz);
-        packed_remainder<Scalar, MR - 1, Depth>(rows - i, a + i * lda, lda, wb, zb + i * ldz, ldz);
+        for (; i + MR <= rows; i += MR)
+            packed_rows<Scalar, MR, Depth, Accumulate>(a + i * lda, lda, wb, zb + i * ldz, ldz);
+        packed_remainder<Scalar, MR - 1, Depth, Accumulate>(rows - i, a + i * lda, lda, wb, zb + i * ldz, ldz);
     }
 }
 
@@ -2645,7 +2645,7 @@ struct Tile {
 // z[i, 0..NP*NR) = bias + sum_k a[i, k] * panels[k, ...] for i < MR.
 // Few rows give few independent FMA chains (2 per row and panel); more panels per tile keep enough chains in
 // flight to hide the FMA latency without changing any element's summation order.
-template <class Scalar, int MR, int NP, int Depth, std::size_t... I>
+template <class Scalar, int MR, int NP, int Depth, bool Accumulate, std::size_t... I>
 EIGEN_ALWAYS_INLINE void packed_tile(const Scalar* a, Index lda, const PackedView<Scalar>& w, Index p0, Scalar* z,
                                      Index ldz, std::index_sequence<I...>) noexcept {
     using O = Ops<Scalar>;
@@ -2656,7 +2656,7 @@ EIGEN_ALWAYS_INLINE void packed_tile(const Scalar* a, Index lda, const PackedVie
     V acc0[NP][MR], acc1[NP][MR];
     for (int q = 0; q < NP; ++q) {
         panel[q] = w.panels + (p0 + q) * w.depth * NR;
-        if (w.accumulate) {
+        if constexpr (Accumulate) {
             // Continuing the sums already in Z: each element's FMA chain goes on in k order across k blocks.
             const Scalar* zq = z + q * NR;
             ((acc0[q][I] = O::loadu(zq + static_cast<Index>(I) * ldz)), ...);
@@ -2693,31 +2693,32 @@ EIGEN_ALWAYS_INLINE void packed_tile(const Scalar* a, Index lda, const PackedVie
 }
 
 // MR rows across every panel: groups of NP panels, then single panels for the rest.
-template <class Scalar, int MR, int Depth>
+template <class Scalar, int MR, int Depth, bool Accumulate>
 EIGEN_ALWAYS_INLINE void packed_rows(const Scalar* a, Index lda, const PackedView<Scalar>& w, Scalar* z,
                                      Index ldz) noexcept {
     constexpr int NR = Tile<Scalar>::nr;
     constexpr int NP = MR == 1 ? 4 : MR <= 3 ? 2 : 1;
     Index p = 0;
     for (; p + NP <= w.panel_count; p += NP)
-        packed_tile<Scalar, MR, NP, Depth>(a, lda, w, p, z + p * NR, ldz, std::make_index_sequence<MR>{});
+        packed_tile<Scalar, MR, NP, Depth, Accumulate>(a, lda, w, p, z + p * NR, ldz, std::make_index_sequence<MR>{});
     if constexpr (NP > 2) {
         for (; p + 2 <= w.panel_count; p += 2)
-            packed_tile<Scalar, MR, 2, Depth>(a, lda, w, p, z + p * NR, ldz, std::make_index_sequence<MR>{});
+            packed_tile<Scalar, MR, 2, Depth, Accumulate>(a, lda, w, p, z + p * NR, ldz,
+                                                          std::make_index_sequence<MR>{});
     }
     for (; p < w.panel_count; ++p)
-        packed_tile<Scalar, MR, 1, Depth>(a, lda, w, p, z + p * NR, ldz, std::make_index_sequence<MR>{});
+        packed_tile<Scalar, MR, 1, Depth, Accumulate>(a, lda, w, p, z + p * NR, ldz, std::make_index_sequence<MR>{});
 }
 
 // The leftover rows (fewer than MR) dispatch to a tile of exactly that height.
-template <class Scalar, int R, int Depth>
+template <class Scalar, int R, int Depth, bool Accumulate>
 EIGEN_ALWAYS_INLINE void packed_remainder(Index rows, const Scalar* a, Index lda, const PackedView<Scalar>& w,
                                           Scalar* z, Index ldz) noexcept {
     if constexpr (R > 0) {
         if (rows == R) {
-            packed_rows<Scalar, R, Depth>(a, lda, w, z, ldz);
+            packed_rows<Scalar, R, Depth, Accumulate>(a, lda, w, z, ldz);
         } else {
-            packed_remainder<Scalar, R - 1, Depth>(rows, a, lda, w, z, ldz);
+            packed_remainder<Scalar, R - 1, Depth, Accumulate>(rows, a, lda, w, z, ldz);
         }
     } else {
         (void)rows, (void)a, (void)lda, (void)w, (void)z, (void)ldz;
@@ -2729,7 +2730,7 @@ EIGEN_ALWAYS_INLINE void packed_remainder(Index rows, const Scalar* a, Index lda
 /// weights larger than L2 then come from memory once per product instead of once per row tile (S5's
 /// [768, 512] and S6's [1152, 1024] float weights exceed a 1-2 MiB L2). Each element's summation order is the
 /// same whatever the blocking.
-template <class Scalar, int Depth>
+template <class Scalar, int Depth, bool Accumulate = false>
 void gemm(Index rows, const Scalar* a, Index lda, const PackedView<Scalar>& w, Scalar* z, Index ldz) noexcept {
     constexpr int MR = Tile<Scalar>::mr, NR = Tile<Scalar>::nr;
     const Index block = rows > MR ? std::max<Index>(w.block_panels, 1) : w.panel_count;
@@ -2740,8 +2741,9 @@ void gemm(Index rows, const Scalar* a, Index lda, const PackedView<Scalar>& w, S
         wb.panel_count = std::min(block, w.panel_count - p0);
         Scalar* zb = z + p0 * NR;
         Index i = 0;
-        for (; i + MR <= rows; i += MR) packed_rows<Scalar, MR, Depth>(a + i * lda, lda, wb, zb + i * ldz, ldz);
-        packed_remainder<Scalar, MR - 1, Depth>(rows - i, a + i * lda, lda, wb, zb + i * ldz, ldz);
+        for (; i + MR <= rows; i += MR)
+            packed_rows<Scalar, MR, Depth, Accumulate>(a + i * lda, lda, wb, zb + i * ldz, ldz);
+        packed_remainder<Scalar, MR - 1, Depth, Accumulate>(rows - i, a + i * lda, lda, wb, zb + i * ldz, ldz);
     }
 }
 
@@ -2925,7 +2927,7 @@ struct Tile {
 // z[i, 0..NP*NR) = bias + sum_k a[i, k] * panels[k, ...] for i < MR.
 // Few rows give few independent FMA chains (2 per row and panel); more panels per tile keep enough chains in
 // flight to hide the FMA latency without changing any element's summation order.
-template <class Scalar, int MR, int NP, int Depth, std::size_t... I>
+template <class Scalar, int MR, int NP, int Depth, bool Accumulate, std::size_t... I>
 EIGEN_ALWAYS_INLINE void packed_tile(const Scalar* a, Index lda, const PackedView<Scalar>& w, Index p0, Scalar* z,
                                      Index ldz, std::index_sequence<I...>) noexcept {
     using O = Ops<Scalar>;
@@ -2936,7 +2938,7 @@ EIGEN_ALWAYS_INLINE void packed_tile(const Scalar* a, Index lda, const PackedVie
     V acc0[NP][MR], acc1[NP][MR];
     for (int q = 0; q < NP; ++q) {
         panel[q] = w.panels + (p0 + q) * w.depth * NR;
-        if (w.accumulate) {
+        if constexpr (Accumulate) {
             // Continuing the sums already in Z: each element's FMA chain goes on in k order across k blocks.
             const Scalar* zq = z + q * NR;
             ((acc0[q][I] = O::loadu(zq + static_cast<Index>(I) * ldz)), ...);
@@ -2973,31 +2975,32 @@ EIGEN_ALWAYS_INLINE void packed_tile(const Scalar* a, Index lda, const PackedVie
 }
 
 // MR rows across every panel: groups of NP panels, then single panels for the rest.
-template <class Scalar, int MR, int Depth>
+template <class Scalar, int MR, int Depth, bool Accumulate>
 EIGEN_ALWAYS_INLINE void packed_rows(const Scalar* a, Index lda, const PackedView<Scalar>& w, Scalar* z,
                                      Index ldz) noexcept {
     constexpr int NR = Tile<Scalar>::nr;
     constexpr int NP = MR == 1 ? 4 : MR <= 3 ? 2 : 1;
     Index p = 0;
     for (; p + NP <= w.panel_count; p += NP)
-        packed_tile<Scalar, MR, NP, Depth>(a, lda, w, p, z + p * NR, ldz, std::make_index_sequence<MR>{});
+        packed_tile<Scalar, MR, NP, Depth, Accumulate>(a, lda, w, p, z + p * NR, ldz, std::make_index_sequence<MR>{});
     if constexpr (NP > 2) {
         for (; p + 2 <= w.panel_count; p += 2)
-            packed_tile<Scalar, MR, 2, Depth>(a, lda, w, p, z + p * NR, ldz, std::make_index_sequence<MR>{});
+            packed_tile<Scalar, MR, 2, Depth, Accumulate>(a, lda, w, p, z + p * NR, ldz,
+                                                          std::make_index_sequence<MR>{});
     }
     for (; p < w.panel_count; ++p)
-        packed_tile<Scalar, MR, 1, Depth>(a, lda, w, p, z + p * NR, ldz, std::make_index_sequence<MR>{});
+        packed_tile<Scalar, MR, 1, Depth, Accumulate>(a, lda, w, p, z + p * NR, ldz, std::make_index_sequence<MR>{});
 }
 
 // The leftover rows (fewer than MR) dispatch to a tile of exactly that height.
-template <class Scalar, int R, int Depth>
+template <class Scalar, int R, int Depth, bool Accumulate>
 EIGEN_ALWAYS_INLINE void packed_remainder(Index rows, const Scalar* a, Index lda, const PackedView<Scalar>& w,
                                           Scalar* z, Index ldz) noexcept {
     if constexpr (R > 0) {
         if (rows == R) {
-            packed_rows<Scalar, R, Depth>(a, lda, w, z, ldz);
+            packed_rows<Scalar, R, Depth, Accumulate>(a, lda, w, z, ldz);
         } else {
-            packed_remainder<Scalar, R - 1, Depth>(rows, a, lda, w, z, ldz);
+            packed_remainder<Scalar, R - 1, Depth, Accumulate>(rows, a, lda, w, z, ldz);
         }
     } else {
         (void)rows, (void)a, (void)lda, (void)w, (void)z, (void)ldz;
@@ -3009,7 +3012,7 @@ EIGEN_ALWAYS_INLINE void packed_remainder(Index rows, const Scalar* a, Index lda
 /// weights larger than L2 then come from memory once per product instead of once per row tile (S5's
 /// [768, 512] and S6's [1152, 1024] float weights exceed a 1-2 MiB L2). Each element's summation order is the
 /// same whatever the blocking.
-template <class Scalar, int Depth>
+template <class Scalar, int Depth, bool Accumulate = false>
 void gemm(Index rows, const Scalar* a, Index lda, const PackedView<Scalar>& w, Scalar* z, Index ldz) noexcept {
     constexpr int MR = Tile<Scalar>::mr, NR = Tile<Scalar>::nr;
     const Index block = rows > MR ? std::max<Index>(w.block_panels, 1) : w.panel_count;
@@ -3020,8 +3023,9 @@ void gemm(Index rows, const Scalar* a, Index lda, const PackedView<Scalar>& w, S
         wb.panel_count = std::min(block, w.panel_count - p0);
         Scalar* zb = z + p0 * NR;
         Index i = 0;
-        for (; i + MR <= rows; i += MR) packed_rows<Scalar, MR, Depth>(a + i * lda, lda, wb, zb + i * ldz, ldz);
-        packed_remainder<Scalar, MR - 1, Depth>(rows - i, a + i * lda, lda, wb, zb + i * ldz, ldz);
+        for (; i + MR <= rows; i += MR)
+            packed_rows<Scalar, MR, Depth, Accumulate>(a + i * lda, lda, wb, zb + i * ldz, ldz);
+        packed_remainder<Scalar, MR - 1, Depth, Accumulate>(rows - i, a + i * lda, lda, wb, zb + i * ldz, ldz);
     }
 }
 
@@ -3264,16 +3268,16 @@ class PackedWeights {
     std::vector<Scalar, CacheLineAllocator<Scalar>> storage_;  // [bias (padded_units) | panels]
 };
 
-// The throughput kernel of `isa` on a view (plain or accumulating).
-template <class Scalar, int Depth>
+// The throughput kernel of `isa`: Z = bias + A · W, or Z += A · W when Accumulate.
+template <class Scalar, int Depth, bool Accumulate>
 void packed_gemm_on(Isa isa, Index rows, const Scalar* a, Index lda, const PackedView<Scalar>& w, Scalar* z,
                     Index ldz) noexcept {
     switch (isa) {
 #if ELMAN_DETAIL_X86_KERNELS
         case Isa::avx512:
-            return avx512_kernels::gemm<Scalar, Depth>(rows, a, lda, w, z, ldz);
+            return avx512_kernels::gemm<Scalar, Depth, Accumulate>(rows, a, lda, w, z, ldz);
         case Isa::avx2:
-            return avx2_kernels::gemm<Scalar, Depth>(rows, a, lda, w, z, ldz);
+            return avx2_kernels::gemm<Scalar, Depth, Accumulate>(rows, a, lda, w, z, ldz);
 #else
         case Isa::avx512:
         case Isa::avx2:
@@ -3281,7 +3285,7 @@ void packed_gemm_on(Isa isa, Index rows, const Scalar* a, Index lda, const Packe
         case Isa::generic:
             break;
     }
-    generic_kernels::gemm<Scalar, Depth>(rows, a, lda, w, z, ldz);
+    generic_kernels::gemm<Scalar, Depth, Accumulate>(rows, a, lda, w, z, ldz);
 }
 
 /// Z[rows, padded_units] (row stride ldz >= padded_units) = bias + A[rows, depth] (row stride lda) · W, on the
@@ -3290,7 +3294,7 @@ void packed_gemm_on(Isa isa, Index rows, const Scalar* a, Index lda, const Packe
 template <class Scalar, int Depth = Eigen::Dynamic>
 void packed_gemm(Index rows, const Scalar* a, Index lda, const PackedWeights<Scalar>& w, Scalar* z,
                  Index ldz) noexcept {
-    packed_gemm_on<Scalar, Depth>(w.isa(), rows, a, lda, w.view(), z, ldz);
+    packed_gemm_on<Scalar, Depth, false>(w.isa(), rows, a, lda, w.view(), z, ldz);
 }
 
 /// Z += A[rows, depth] · W (the bias is not used): one k block of a product whose depth is split into several
@@ -3299,9 +3303,7 @@ void packed_gemm(Index rows, const Scalar* a, Index lda, const PackedWeights<Sca
 template <class Scalar>
 void packed_gemm_accumulate(Index rows, const Scalar* a, Index lda, const PackedWeights<Scalar>& w, Scalar* z,
                             Index ldz) noexcept {
-    PackedView<Scalar> view = w.view();
-    view.accumulate = true;
-    packed_gemm_on<Scalar, Eigen::Dynamic>(w.isa(), rows, a, lda, view, z, ldz);
+    packed_gemm_on<Scalar, Eigen::Dynamic, true>(w.isa(), rows, a, lda, w.view(), z, ldz);
 }
 
 /// z[0, padded_units) = bias + a[0, depth) · W for a single row, latency-oriented: a batch of one sample has

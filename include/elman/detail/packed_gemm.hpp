@@ -53,8 +53,6 @@ struct PackedView {
     const Scalar* bias;
     Index depth, panel_count;
     Index block_panels;
-    /// The product adds to Z (Z += A · W) instead of starting from the bias: a long product summed in k blocks.
-    bool accumulate = false;
 };
 
 /// The L2 cache of the CPU this runs on, in bytes (glibc's sysconf, read once; 1 MiB where it says nothing, the
@@ -357,16 +355,16 @@ class PackedWeights {
     std::vector<Scalar, CacheLineAllocator<Scalar>> storage_;  // [bias (padded_units) | panels]
 };
 
-// The throughput kernel of `isa` on a view (plain or accumulating).
-template <class Scalar, int Depth>
+// The throughput kernel of `isa`: Z = bias + A · W, or Z += A · W when Accumulate.
+template <class Scalar, int Depth, bool Accumulate>
 void packed_gemm_on(Isa isa, Index rows, const Scalar* a, Index lda, const PackedView<Scalar>& w, Scalar* z,
                     Index ldz) noexcept {
     switch (isa) {
 #if ELMAN_DETAIL_X86_KERNELS
         case Isa::avx512:
-            return avx512_kernels::gemm<Scalar, Depth>(rows, a, lda, w, z, ldz);
+            return avx512_kernels::gemm<Scalar, Depth, Accumulate>(rows, a, lda, w, z, ldz);
         case Isa::avx2:
-            return avx2_kernels::gemm<Scalar, Depth>(rows, a, lda, w, z, ldz);
+            return avx2_kernels::gemm<Scalar, Depth, Accumulate>(rows, a, lda, w, z, ldz);
 #else
         case Isa::avx512:
         case Isa::avx2:
@@ -374,7 +372,7 @@ void packed_gemm_on(Isa isa, Index rows, const Scalar* a, Index lda, const Packe
         case Isa::generic:
             break;
     }
-    generic_kernels::gemm<Scalar, Depth>(rows, a, lda, w, z, ldz);
+    generic_kernels::gemm<Scalar, Depth, Accumulate>(rows, a, lda, w, z, ldz);
 }
 
 /// Z[rows, padded_units] (row stride ldz >= padded_units) = bias + A[rows, depth] (row stride lda) · W, on the
@@ -383,7 +381,7 @@ void packed_gemm_on(Isa isa, Index rows, const Scalar* a, Index lda, const Packe
 template <class Scalar, int Depth = Eigen::Dynamic>
 void packed_gemm(Index rows, const Scalar* a, Index lda, const PackedWeights<Scalar>& w, Scalar* z,
                  Index ldz) noexcept {
-    packed_gemm_on<Scalar, Depth>(w.isa(), rows, a, lda, w.view(), z, ldz);
+    packed_gemm_on<Scalar, Depth, false>(w.isa(), rows, a, lda, w.view(), z, ldz);
 }
 
 /// Z += A[rows, depth] · W (the bias is not used): one k block of a product whose depth is split into several
@@ -392,9 +390,7 @@ void packed_gemm(Index rows, const Scalar* a, Index lda, const PackedWeights<Sca
 template <class Scalar>
 void packed_gemm_accumulate(Index rows, const Scalar* a, Index lda, const PackedWeights<Scalar>& w, Scalar* z,
                             Index ldz) noexcept {
-    PackedView<Scalar> view = w.view();
-    view.accumulate = true;
-    packed_gemm_on<Scalar, Eigen::Dynamic>(w.isa(), rows, a, lda, view, z, ldz);
+    packed_gemm_on<Scalar, Eigen::Dynamic, true>(w.isa(), rows, a, lda, w.view(), z, ldz);
 }
 
 /// z[0, padded_units) = bias + a[0, depth) · W for a single row, latency-oriented: a batch of one sample has
