@@ -8,7 +8,9 @@
 
 #include <Eigen/Core>
 
+#include <algorithm>
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <utility>
@@ -22,6 +24,26 @@ inline std::uint64_t next_weight_stamp() noexcept {
     static std::atomic<std::uint64_t> counter{0};
     return counter.fetch_add(1, std::memory_order_relaxed) + 1;
 }
+
+/// The stamps of the N parameters a derived copy (packed weights) was built from. `refresh(now, build)` runs
+/// `build` unless the copy was built from exactly these stamps; while it runs the copy counts as invalid, so a
+/// build that throws (bad_alloc) never leaves a copy that looks current.
+template <std::size_t N>
+class DerivedStamps {
+  public:
+    template <class Build>
+    void refresh(const std::uint64_t (&now)[N], Build&& build) {
+        if (valid_ && std::equal(now, now + N, stamps_)) return;
+        valid_ = false;
+        build();
+        std::copy(now, now + N, stamps_);
+        valid_ = true;
+    }
+
+  private:
+    std::uint64_t stamps_[N] = {};
+    bool valid_ = false;
+};
 }  // namespace detail
 
 /// A weight stored in Keras' layout as a row-major matrix (`[rows, cols]`; a 1-D Keras weight such as a bias is

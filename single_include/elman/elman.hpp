@@ -1429,7 +1429,9 @@ ELMAN_NAMESPACE_END
 
 #include <Eigen/Core>
 
+#include <algorithm>
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <utility>
@@ -1443,6 +1445,26 @@ inline std::uint64_t next_weight_stamp() noexcept {
     static std::atomic<std::uint64_t> counter{0};
     return counter.fetch_add(1, std::memory_order_relaxed) + 1;
 }
+
+/// The stamps of the N parameters a derived copy (packed weights) was built from. `refresh(now, build)` runs
+/// `build` unless the copy was built from exactly these stamps; while it runs the copy counts as invalid, so a
+/// build that throws (bad_alloc) never leaves a copy that looks current.
+template <std::size_t N>
+class DerivedStamps {
+  public:
+    template <class Build>
+    void refresh(const std::uint64_t (&now)[N], Build&& build) {
+        if (valid_ && std::equal(now, now + N, stamps_)) return;
+        valid_ = false;
+        build();
+        std::copy(now, now + N, stamps_);
+        valid_ = true;
+    }
+
+  private:
+    std::uint64_t stamps_[N] = {};
+    bool valid_ = false;
+};
 }  // namespace detail
 
 /// A weight stored in Keras' layout as a row-major matrix (`[rows, cols]`; a 1-D Keras weight such as a bias is
@@ -3215,8 +3237,13 @@ class PackedWeights {
     /// Allocates the storage for weights of `depth` rows and `units` columns packed for `isa`, so that a later
     /// pack() of that shape does not allocate (packing inside worker threads, which must not throw).
     void allocate(Index depth, Index units, Isa isa) {
+        storage_.resize(static_cast<std::size_t>(padded_units_for(units, isa) * (depth + 1)));
+    }
+
+    /// padded_units() of weights with `units` columns packed for `isa`: whole panels.
+    static constexpr Index padded_units_for(Index units, Isa isa) noexcept {
         const Index nr = panel_width<Scalar>(isa);
-        storage_.resize(static_cast<std::size_t>((units + nr - 1) / nr * nr * (depth + 1)));
+        return (units + nr - 1) / nr * nr;
     }
 
     /// Packs the stacked weights: rows [0, top.rows()) from `top`, the next rows from `bottom` (either may have
@@ -3240,7 +3267,7 @@ class PackedWeights {
         const Index nr = panel_width<Scalar>(isa);
         const Index units = top.rows() > 0 ? top.cols() : bottom.cols();
         const Index depth = top.rows() + bottom.rows();
-        const Index panels = (units + nr - 1) / nr;
+        const Index panels = padded_units_for(units, isa) / nr;
         // The bias block first (a whole number of panel widths, so the panels stay 64-byte aligned), then the
         // panels. No-op when the shapes did not change (every call repacks).
         storage_.resize(static_cast<std::size_t>(panels * nr * (depth + 1)));
@@ -3703,6 +3730,7 @@ void run_slice(const RecurrenceIO<Scalar>& io, const Activation& act, const Prod
 ELMAN_NAMESPACE_END
 // #include <elman/detail/resize.hpp>
 // #include <elman/detail/sequence_layout.hpp>
+// #include <elman/parameter.hpp>
 // #include <elman/simple_rnn_call.hpp>
 // #include <elman/simple_rnn_weights.hpp>
 // The weights of a SimpleRNN in Keras' layout: build, get_weights, set_weights.
@@ -3905,10 +3933,10 @@ class BackwardEngine {
             reduction_blocks_[static_cast<std::size_t>(k)].allocate(std::min(k_block, rows_total - k * k_block), s_cols,
                                                                     step_weights_.isa());
         }
-        const Index ld_result = (s_cols + step_weights_.nr() - 1) / step_weights_.nr() * step_weights_.nr();
+        const Index ld_result = PackedWeights<Scalar>::padded_units_for(s_cols, step_weights_.isa());
         fit(result_transposed_, U, ld_result);
 
-        const Context ctx{trace, upstream, out, SequenceLayout{B, T, trace.time_major}, use_bias, count};
+        const Context ctx{trace, upstream, out, SequenceLayout{B, T, trace.time_major}, use_bias};
         auto phases_1_2 = [&](Index c) noexcept {
             const Index b0 = slice_begin(B, count, c);
             reverse_slice(ctx, act, slices_[static_cast<std::size_t>(c)], b0, slice_begin(B, count, c + 1) - b0);
@@ -3946,7 +3974,6 @@ class BackwardEngine {
         const BackwardOutputs<Scalar>& out;
         SequenceLayout layout;
         bool use_bias;
-        Index slices;
     };
 
     // Buffers of one slice; rows are padded to whole packets so every row splits into the same packet and
@@ -3973,16 +4000,14 @@ class BackwardEngine {
     // [Uᵀ Wᵀ] packed, repacked when any weight changed since (stamps change on every write).
     void refresh_step_weights(const SimpleRNNWeights<Scalar>& w) {
         const std::uint64_t stamps[2] = {w.kernel().stamp(), w.recurrent_kernel().stamp()};
-        if (step_weights_valid_ && std::equal(stamps, stamps + 2, step_stamps_)) return;
-        step_weights_valid_ = false;  // a failed (bad_alloc) pack must not look valid
-        const auto& W = w.kernel().value();
-        const auto& Uk = w.recurrent_kernel().value();
-        fit(transposed_, Uk.rows(), Uk.rows() + W.rows());
-        transposed_.leftCols(Uk.rows()) = Uk.transpose();
-        transposed_.rightCols(W.rows()) = W.transpose();
-        step_weights_.pack(transposed_, RowMatrix(0, transposed_.cols()), RowMatrix());
-        std::copy(stamps, stamps + 2, step_stamps_);
-        step_weights_valid_ = true;
+        step_stamps_.refresh(stamps, [&] {
+            const auto& W = w.kernel().value();
+            const auto& Uk = w.recurrent_kernel().value();
+            fit(transposed_, Uk.rows(), Uk.rows() + W.rows());
+            transposed_.leftCols(Uk.rows()) = Uk.transpose();
+            transposed_.rightCols(W.rows()) = W.transpose();
+            step_weights_.pack(transposed_, RowMatrix(0, transposed_.cols()), RowMatrix());
+        });
     }
 
     // Phase 1 for rows [b0, b0 + rows): the reverse recurrence, the input gradient and gzᵀ.
@@ -4094,8 +4119,7 @@ class BackwardEngine {
     std::vector<SliceBuffers> slices_;
     RowMatrix transposed_;  // [Uᵀ Wᵀ] before packing
     PackedWeights<Scalar> step_weights_;
-    std::uint64_t step_stamps_[2] = {0, 0};
-    bool step_weights_valid_ = false;
+    DerivedStamps<2> step_stamps_;
     RowMatrix gz_transposed_;  // [U, gz_stride_ >= T·B]: gz of every step, column p·B + b
     Index gz_stride_ = 0;
     RowMatrix result_transposed_;  // [U, padded(U + F + 1)]: [dU; dW; db]ᵀ
@@ -4324,6 +4348,7 @@ ELMAN_NAMESPACE_END
 // #include <elman/detail/sequence_layout.hpp>
 // #include <elman/exceptions.hpp>
 // #include <elman/mask.hpp>
+// #include <elman/parameter.hpp>
 // #include <elman/random.hpp>
 // #include <elman/simple_rnn_call.hpp>
 // #include <elman/simple_rnn_weights.hpp>
@@ -4491,11 +4516,8 @@ class SequenceEngine {
     // Repacks [U; W] and the bias when any of them changed since the last pack (stamps change on every write).
     void refresh_packed(const SimpleRNNWeights<Scalar>& w) {
         const std::uint64_t stamps[3] = {w.kernel().stamp(), w.recurrent_kernel().stamp(), w.bias().stamp()};
-        if (packed_valid_ && std::equal(stamps, stamps + 3, packed_stamps_)) return;
-        packed_valid_ = false;  // a failed (bad_alloc) pack must not look valid
-        packed_.pack(w.recurrent_kernel().value(), w.kernel().value(), w.bias().value());
-        std::copy(stamps, stamps + 3, packed_stamps_);
-        packed_valid_ = true;
+        packed_stamps_.refresh(
+            stamps, [&] { packed_.pack(w.recurrent_kernel().value(), w.kernel().value(), w.bias().value()); });
     }
 
     static void draw_mask(RowMatrix& mask, Index rows, Index cols, double rate, Random& rng) {
@@ -4540,8 +4562,7 @@ class SequenceEngine {
     std::vector<SliceWorkspace<Scalar>> slices_;
     // The packed [U; W] and bias as of the recorded stamps.
     PackedWeights<Scalar> packed_;
-    std::uint64_t packed_stamps_[3] = {0, 0, 0};
-    bool packed_valid_ = false;
+    DerivedStamps<3> packed_stamps_;
     // Persistent workers for set_threads > 1 (not copied: a copy starts its own when it needs them).
     mutable SlicePool pool_;
 };

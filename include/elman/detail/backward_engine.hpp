@@ -20,6 +20,7 @@
 #include <elman/detail/recurrence.hpp>
 #include <elman/detail/resize.hpp>
 #include <elman/detail/sequence_layout.hpp>
+#include <elman/parameter.hpp>
 #include <elman/simple_rnn_call.hpp>
 #include <elman/simple_rnn_weights.hpp>
 #include <elman/tensor.hpp>
@@ -89,10 +90,10 @@ class BackwardEngine {
             reduction_blocks_[static_cast<std::size_t>(k)].allocate(std::min(k_block, rows_total - k * k_block), s_cols,
                                                                     step_weights_.isa());
         }
-        const Index ld_result = (s_cols + step_weights_.nr() - 1) / step_weights_.nr() * step_weights_.nr();
+        const Index ld_result = PackedWeights<Scalar>::padded_units_for(s_cols, step_weights_.isa());
         fit(result_transposed_, U, ld_result);
 
-        const Context ctx{trace, upstream, out, SequenceLayout{B, T, trace.time_major}, use_bias, count};
+        const Context ctx{trace, upstream, out, SequenceLayout{B, T, trace.time_major}, use_bias};
         auto phases_1_2 = [&](Index c) noexcept {
             const Index b0 = slice_begin(B, count, c);
             reverse_slice(ctx, act, slices_[static_cast<std::size_t>(c)], b0, slice_begin(B, count, c + 1) - b0);
@@ -130,7 +131,6 @@ class BackwardEngine {
         const BackwardOutputs<Scalar>& out;
         SequenceLayout layout;
         bool use_bias;
-        Index slices;
     };
 
     // Buffers of one slice; rows are padded to whole packets so every row splits into the same packet and
@@ -157,16 +157,14 @@ class BackwardEngine {
     // [Uᵀ Wᵀ] packed, repacked when any weight changed since (stamps change on every write).
     void refresh_step_weights(const SimpleRNNWeights<Scalar>& w) {
         const std::uint64_t stamps[2] = {w.kernel().stamp(), w.recurrent_kernel().stamp()};
-        if (step_weights_valid_ && std::equal(stamps, stamps + 2, step_stamps_)) return;
-        step_weights_valid_ = false;  // a failed (bad_alloc) pack must not look valid
-        const auto& W = w.kernel().value();
-        const auto& Uk = w.recurrent_kernel().value();
-        fit(transposed_, Uk.rows(), Uk.rows() + W.rows());
-        transposed_.leftCols(Uk.rows()) = Uk.transpose();
-        transposed_.rightCols(W.rows()) = W.transpose();
-        step_weights_.pack(transposed_, RowMatrix(0, transposed_.cols()), RowMatrix());
-        std::copy(stamps, stamps + 2, step_stamps_);
-        step_weights_valid_ = true;
+        step_stamps_.refresh(stamps, [&] {
+            const auto& W = w.kernel().value();
+            const auto& Uk = w.recurrent_kernel().value();
+            fit(transposed_, Uk.rows(), Uk.rows() + W.rows());
+            transposed_.leftCols(Uk.rows()) = Uk.transpose();
+            transposed_.rightCols(W.rows()) = W.transpose();
+            step_weights_.pack(transposed_, RowMatrix(0, transposed_.cols()), RowMatrix());
+        });
     }
 
     // Phase 1 for rows [b0, b0 + rows): the reverse recurrence, the input gradient and gzᵀ.
@@ -278,8 +276,7 @@ class BackwardEngine {
     std::vector<SliceBuffers> slices_;
     RowMatrix transposed_;  // [Uᵀ Wᵀ] before packing
     PackedWeights<Scalar> step_weights_;
-    std::uint64_t step_stamps_[2] = {0, 0};
-    bool step_weights_valid_ = false;
+    DerivedStamps<2> step_stamps_;
     RowMatrix gz_transposed_;  // [U, gz_stride_ >= T·B]: gz of every step, column p·B + b
     Index gz_stride_ = 0;
     RowMatrix result_transposed_;  // [U, padded(U + F + 1)]: [dU; dW; db]ᵀ

@@ -302,8 +302,13 @@ class PackedWeights {
     /// Allocates the storage for weights of `depth` rows and `units` columns packed for `isa`, so that a later
     /// pack() of that shape does not allocate (packing inside worker threads, which must not throw).
     void allocate(Index depth, Index units, Isa isa) {
+        storage_.resize(static_cast<std::size_t>(padded_units_for(units, isa) * (depth + 1)));
+    }
+
+    /// padded_units() of weights with `units` columns packed for `isa`: whole panels.
+    static constexpr Index padded_units_for(Index units, Isa isa) noexcept {
         const Index nr = panel_width<Scalar>(isa);
-        storage_.resize(static_cast<std::size_t>((units + nr - 1) / nr * nr * (depth + 1)));
+        return (units + nr - 1) / nr * nr;
     }
 
     /// Packs the stacked weights: rows [0, top.rows()) from `top`, the next rows from `bottom` (either may have
@@ -327,7 +332,7 @@ class PackedWeights {
         const Index nr = panel_width<Scalar>(isa);
         const Index units = top.rows() > 0 ? top.cols() : bottom.cols();
         const Index depth = top.rows() + bottom.rows();
-        const Index panels = (units + nr - 1) / nr;
+        const Index panels = padded_units_for(units, isa) / nr;
         // The bias block first (a whole number of panel widths, so the panels stay 64-byte aligned), then the
         // panels. No-op when the shapes did not change (every call repacks).
         storage_.resize(static_cast<std::size_t>(panels * nr * (depth + 1)));

@@ -12,6 +12,7 @@
 #include <elman/detail/sequence_layout.hpp>
 #include <elman/exceptions.hpp>
 #include <elman/mask.hpp>
+#include <elman/parameter.hpp>
 #include <elman/random.hpp>
 #include <elman/simple_rnn_call.hpp>
 #include <elman/simple_rnn_weights.hpp>
@@ -179,11 +180,8 @@ class SequenceEngine {
     // Repacks [U; W] and the bias when any of them changed since the last pack (stamps change on every write).
     void refresh_packed(const SimpleRNNWeights<Scalar>& w) {
         const std::uint64_t stamps[3] = {w.kernel().stamp(), w.recurrent_kernel().stamp(), w.bias().stamp()};
-        if (packed_valid_ && std::equal(stamps, stamps + 3, packed_stamps_)) return;
-        packed_valid_ = false;  // a failed (bad_alloc) pack must not look valid
-        packed_.pack(w.recurrent_kernel().value(), w.kernel().value(), w.bias().value());
-        std::copy(stamps, stamps + 3, packed_stamps_);
-        packed_valid_ = true;
+        packed_stamps_.refresh(
+            stamps, [&] { packed_.pack(w.recurrent_kernel().value(), w.kernel().value(), w.bias().value()); });
     }
 
     static void draw_mask(RowMatrix& mask, Index rows, Index cols, double rate, Random& rng) {
@@ -228,8 +226,7 @@ class SequenceEngine {
     std::vector<SliceWorkspace<Scalar>> slices_;
     // The packed [U; W] and bias as of the recorded stamps.
     PackedWeights<Scalar> packed_;
-    std::uint64_t packed_stamps_[3] = {0, 0, 0};
-    bool packed_valid_ = false;
+    DerivedStamps<3> packed_stamps_;
     // Persistent workers for set_threads > 1 (not copied: a copy starts its own when it needs them).
     mutable SlicePool pool_;
 };
