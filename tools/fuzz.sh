@@ -5,6 +5,8 @@
 #   bash tools/fuzz.sh              # 20 s per target
 #   bash tools/fuzz.sh 3600         # a long run: one hour per target
 #   bash tools/fuzz.sh 60 npz tfjs  # only some targets
+#   bash tools/fuzz.sh --runs 10000000 npz   # a campaign: exactly that many executions per target, however long
+#                                            # it takes (the run can be paused with SIGSTOP without losing budget)
 #
 # New inputs go to _build/fuzz/corpus/<target>/ (the committed fuzz/corpus/<target>/ is only read); a crash,
 # leak, timeout or UB report stops that target, leaves the input in _build/fuzz/artifacts/<target>/ and makes
@@ -13,12 +15,29 @@
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-seconds="${1:-20}"
-if ! [[ "$seconds" =~ ^[0-9]+$ ]] || [[ "$seconds" -eq 0 ]]; then
-    echo "fuzz.sh: the time per target must be a positive number of seconds, got '${seconds}'" >&2
-    exit 2
+runs=""
+if [[ "${1:-}" == --runs ]]; then
+    runs="${2:-}"
+    if ! [[ "$runs" =~ ^[0-9]+$ ]] || [[ "$runs" -eq 0 ]]; then
+        echo "fuzz.sh: --runs needs a positive number of executions, got '${runs}'" >&2
+        exit 2
+    fi
+    shift 2
+else
+    seconds="${1:-20}"
+    if ! [[ "$seconds" =~ ^[0-9]+$ ]] || [[ "$seconds" -eq 0 ]]; then
+        echo "fuzz.sh: the time per target must be a positive number of seconds, got '${seconds}'" >&2
+        exit 2
+    fi
+    shift || true
 fi
-shift || true
+if [[ -n "$runs" ]]; then
+    budget=("-runs=${runs}")
+    budget_label="${runs} runs"
+else
+    budget=("-max_total_time=${seconds}")
+    budget_label="${seconds}s"
+fi
 all_targets=(json_parse layer_config npy npz tfjs)
 targets=("$@")
 if [[ ${#targets[@]} -eq 0 ]]; then
@@ -71,13 +90,13 @@ for t in "${targets[@]}"; do
         status="FAILED (replay, see ${dir}/replay_${t}.log)"
     fi
     if [[ "$status" == ok ]] &&
-        ! "$bin" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=4096 -max_len="$(max_len_of "$t")" \
+        ! "$bin" "${budget[@]}" -timeout=10 -rss_limit_mb=4096 -max_len="$(max_len_of "$t")" \
             -print_final_stats=1 "-artifact_prefix=${artifacts}" "$work" "fuzz/corpus/${t}" >"$log" 2>&1; then
         status="FAILED (see ${log}, input in ${artifacts})"
     fi
     execs=$(grep -ho 'stat::number_of_executed_units: *[0-9]*' "$log" 2>/dev/null | grep -o '[0-9]*$' | tail -1)
     [[ "$status" == ok ]] || failed=$((failed + 1))
-    summary+=("$(printf '%-13s %6ss  %12s executions  %s' "fuzz_${t}" "$seconds" "${execs:-?}" "$status")")
+    summary+=("$(printf '%-17s %15s  %12s executions  %s' "fuzz_${t}" "$budget_label" "${execs:-?}" "$status")")
     echo "${summary[-1]}"
 done
 

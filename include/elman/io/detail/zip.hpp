@@ -168,8 +168,10 @@ inline std::vector<ZipEntry> read_zip(std::string_view bytes, const std::string&
     // End of central directory: the last signature within the final 22 + 65535 bytes.
     std::uint64_t eocd = bytes.size();
     const std::uint64_t lowest = bytes.size() > 22 + 65535 ? bytes.size() - 22 - 65535 : 0;
+    // Bytes compared directly (the size check above covers p + 3), so scanning a 64 KiB comment costs one
+    // comparison per byte rather than a bounds-checked 4-byte read.
     for (std::uint64_t p = bytes.size() - 22 + 1; p-- > lowest;) {
-        if (z.le(p, 4, "end record") == 0x06054b50u) {
+        if (bytes[p] == 'P' && bytes[p + 1] == 'K' && bytes[p + 2] == '\x05' && bytes[p + 3] == '\x06') {
             eocd = p;
             break;
         }
