@@ -403,3 +403,32 @@ TEMPLATE_TEST_CASE("packed_gemm_accumulate: k blocks in order give the whole pro
         }
     }
 }
+
+TEMPLATE_TEST_CASE("PackedWeights: packing row by row gives pack()'s panels, zero bias and padding",
+                   "[packed_gemm][detail]", float, double) {
+    elman::Random rng(92);
+    for (elman::Isa isa : runnable_isas()) {
+        INFO(elman::isa_name(isa) << " kernels");
+        const Index nr = elman::detail::panel_width<TestType>(isa);
+        for (Index units : {Index(1), nr - 1, nr + 3, 3 * nr}) {
+            const Index depth = 5;
+            const RowMatrix<TestType> weights = random_matrix<TestType>(rng, depth, units);
+            elman::detail::PackedWeights<TestType> whole, rows;
+            whole.pack(weights, RowMatrix<TestType>(0, units), Vector<TestType>(0), isa);
+            // Storage that held other values first: every padding column and the bias must still come out 0.
+            rows.pack(random_matrix<TestType>(rng, depth, units), RowMatrix<TestType>(0, units),
+                      Vector<TestType>(random_matrix<TestType>(rng, units, 1)), isa);
+            rows.allocate(depth, units, isa);
+            rows.reset_rows(depth, units, isa);
+            for (Index k = 0; k < depth; ++k) rows.set_row(k, weights.row(k).data());
+            INFO("U " << units);
+            REQUIRE(rows.panels() == whole.panels());
+            CHECK(std::memcmp(rows.bias(), whole.bias(),
+                              static_cast<std::size_t>(whole.padded_units()) * sizeof(TestType)) == 0);
+            for (Index p = 0; p < whole.panels(); ++p) {
+                CHECK(std::memcmp(rows.panel(p), whole.panel(p),
+                                  static_cast<std::size_t>(depth * nr) * sizeof(TestType)) == 0);
+            }
+        }
+    }
+}

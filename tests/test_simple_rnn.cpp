@@ -691,4 +691,19 @@ TEMPLATE_TEST_CASE("Inputs and initial_state may alias the Result being written"
     masked.mask = elman::MaskView(r.output.data(), Shape{2, 5});
     CHECK_THROWS_WITH(first.call(x, masked, r), Catch::Contains("`mask` shares memory with the Result"));
     CHECK(r.output.values() == before);
+
+    // Inputs viewing the trace the call records into: its recorded inputs (same shape), and its states as a
+    // longer sequence ([2, 6, 4]), which makes the trace grow while the call reads them.
+    elman::ForwardTrace<TestType> trace;
+    elman::CallArgs<TestType> traced;
+    traced.trace = &trace;
+    first.call(x, traced, r);
+    first.call(elman::TensorView<const TestType>(trace.inputs.data(), x.shape()), traced, r);
+    CHECK(r.output.values() == first(x).output.values());
+    first.call(x, traced, r);
+    const Tensor<TestType> states(Shape{2, 6, 4}, std::vector<TestType>(trace.states.data(), trace.states.data() + 48));
+    elman::Result<TestType> from_trace;
+    same.call(elman::TensorView<const TestType>(trace.states.data(), Shape{2, 6, 4}), traced, from_trace);
+    CHECK(trace.timesteps == 6);
+    CHECK(from_trace.output.values() == same(states).output.values());
 }

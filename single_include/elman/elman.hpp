@@ -3264,19 +3264,12 @@ class PackedWeights {
                                               " is not supported by this CPU and build"));
         }
         using PanelMap = Eigen::Map<Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>;
-        const Index nr = panel_width<Scalar>(isa);
         const Index units = top.rows() > 0 ? top.cols() : bottom.cols();
         const Index depth = top.rows() + bottom.rows();
-        const Index panels = padded_units_for(units, isa) / nr;
-        // The bias block first (a whole number of panel widths, so the panels stay 64-byte aligned), then the
-        // panels. No-op when the shapes did not change (every call repacks).
-        storage_.resize(static_cast<std::size_t>(panels * nr * (depth + 1)));
-        isa_ = isa;
-        nr_ = nr;
-        units_ = units;
-        depth_ = depth;
-        panels_ = panels;
-        block_panels_ = panels_per_l2_block<Scalar>(depth, nr);
+        // No-op when the shapes did not change (every call repacks).
+        storage_.resize(static_cast<std::size_t>(padded_units_for(units, isa) * (depth + 1)));
+        set_shape(depth, units, isa);
+        const Index nr = nr_;
         Scalar* packed = storage_.data() + padded_units();
         for (Index p = 0; p < panels_; ++p) {
             const Index cols = std::min<Index>(nr, units_ - p * nr);
@@ -3285,11 +3278,40 @@ class PackedWeights {
             dst.bottomLeftCorner(bottom.rows(), cols) = bottom.middleCols(p * nr, cols);
             dst.rightCols(nr - cols).setZero();  // padding columns: exact zeros, never garbage
         }
-        std::fill_n(storage_.data(), padded_units(), Scalar(0));
         for (Index j = 0; j < bias.size(); ++j) storage_[static_cast<std::size_t>(j)] = bias(j);
     }
 
+    /// Packing row by row, for operands built one row at a time (backward's reduction blocks): shapes storage
+    /// from allocate(depth, units, isa) for weights of that size with a zero bias; each row is then written by
+    /// set_row(). Allocates nothing, so it can run in worker threads; rows not written hold stale values.
+    void reset_rows(Index depth, Index units, Isa isa) noexcept {
+        ELMAN_ASSERT(storage_.size() == static_cast<std::size_t>(padded_units_for(units, isa) * (depth + 1)));
+        set_shape(depth, units, isa);
+    }
+
+    /// Row k (< depth()) of the weights from units() contiguous values; the padding columns get exact zeros.
+    void set_row(Index k, const Scalar* values) noexcept {
+        for (Index p = 0; p < panels_; ++p) {
+            Scalar* packed = storage_.data() + padded_units() + (p * depth_ + k) * nr_;
+            const Index cols = std::min<Index>(nr_, units_ - p * nr_);
+            std::copy_n(values + p * nr_, cols, packed);
+            std::fill(packed + cols, packed + nr_, Scalar(0));
+        }
+    }
+
   private:
+    // The layout: the bias block first (a whole number of panel widths, so the panels stay 64-byte aligned),
+    // zeroed here, then the panels. storage_ must already have the size.
+    void set_shape(Index depth, Index units, Isa isa) noexcept {
+        isa_ = isa;
+        nr_ = panel_width<Scalar>(isa);
+        units_ = units;
+        depth_ = depth;
+        panels_ = padded_units_for(units, isa) / nr_;
+        block_panels_ = panels_per_l2_block<Scalar>(depth, nr_);
+        std::fill_n(storage_.data(), padded_units(), Scalar(0));
+    }
+
     Isa isa_ = Isa::generic;
     Index nr_ = panel_width<Scalar>(Isa::generic), depth_ = 0, units_ = 0, panels_ = 0, block_panels_ = 1;
     std::vector<Scalar, CacheLineAllocator<Scalar>> storage_;  // [bias (padded_units) | panels]
@@ -3984,7 +4006,7 @@ class BackwardEngine {
         RowMatrix gc;       // d loss / d c_p
         RowMatrix gz;       // d loss / d z_p: the step product's operand
         RowMatrix product;  // gz · [Uᵀ Wᵀ]
-        RowMatrix staging;  // one k block of S before packing
+        RowMatrix s_row;    // one row of S before packing
 
         void prepare(Index rows, Index units, Index product_columns, Index s_cols) {
             const Index padded = packet_padded<Scalar>(units);
@@ -3993,7 +4015,7 @@ class BackwardEngine {
             fit(gc, rows, padded);
             fit(gz, rows, padded);
             fit(product, rows, product_columns);
-            fit(staging, k_block, s_cols);
+            fit(s_row, 1, s_cols);
         }
     };
 
@@ -4013,6 +4035,7 @@ class BackwardEngine {
     // Phase 1 for rows [b0, b0 + rows): the reverse recurrence, the input gradient and gzᵀ.
     template <class Activation>
     void reverse_slice(const Context& ctx, const Activation& act, SliceBuffers& ws, Index b0, Index rows) noexcept {
+        using ConstRows = Eigen::Map<const RowMatrix, 0, Eigen::OuterStride<>>;
         const ForwardTrace<Scalar>& trace = ctx.trace;
         const Index B = trace.batch, T = trace.timesteps, F = trace.features, U = trace.units;
         const SequenceLayout& layout = ctx.layout;
@@ -4023,36 +4046,54 @@ class BackwardEngine {
             return StridedRows<Scalar>(m.data(), rows, cols, Eigen::OuterStride<>(m.cols()));
         };
         auto gh = block(ws.gh, U), gy = block(ws.gy, U), gc = block(ws.gc, U), gz = block(ws.gz, U);
-        if (ctx.upstream.state) {
+        auto product = block(ws.product, U + F);
+        // d loss / d h_p, read in place: the upstream state gradient, then (without a mask, where every step
+        // passes it on whole) the left columns of the previous product; with a mask, the gh buffer.
+        const Scalar* gh_at = ws.gh.data();
+        Index gh_stride = ws.gh.cols();
+        if (ctx.upstream.state && !masked) {
+            gh_at = ctx.upstream.state + b0 * U;
+            gh_stride = U;
+        } else if (ctx.upstream.state) {
             gh = Eigen::Map<const RowMatrix>(ctx.upstream.state + b0 * U, rows, U);
         } else {
             gh.setZero();
         }
         gy.setZero();
+        // d loss / d y_p from the caller, or null where the step's output was not returned.
         const Scalar* g_out = ctx.upstream.output;
+        const Index g_out_stride = trace.return_sequences ? layout.sample_stride() * U : U;
+        auto output_gradient = [&](Index p) -> const Scalar* {
+            if (trace.return_sequences) return g_out + layout.row(b0, p) * U;
+            return p == T - 1 ? g_out + b0 * U : nullptr;
+        };
         for (Index p = T - 1; p >= 0; --p) {
             const Index t = trace.go_backwards ? T - 1 - p : p;
-            if (trace.return_sequences) {
-                gy += Eigen::Map<const RowMatrix, 0, Eigen::OuterStride<>>(
-                    g_out + layout.row(b0, p) * U, rows, U, Eigen::OuterStride<>(layout.sample_stride() * U));
-            } else if (p == T - 1) {
-                gy += Eigen::Map<const RowMatrix>(g_out + b0 * U, rows, U);
-            }
-            gc = gy + gh;
-            if (masked) {
+            const auto z = trace.preactivations.middleRows(p * B + b0, rows).array();
+            const auto c = trace.activations.middleRows(p * B + b0, rows).array();
+            const Scalar* g_step = output_gradient(p);
+            if (trace.return_sequences && p > 0) prefetch_rows(output_gradient(p - 1), rows, U, g_out_stride);
+            if (!masked) {
+                // y_p = c_p = h_p, so gc = gy + gh in one pass with the activation's derivative.
+                const ConstRows gh_in(gh_at, rows, U, Eigen::OuterStride<>(gh_stride));
+                if (g_step) {
+                    act.backward(z, c,
+                                 ConstRows(g_step, rows, U, Eigen::OuterStride<>(g_out_stride)).array() + gh_in.array(),
+                                 gz.array());
+                } else {
+                    act.backward(z, c, gh_in.array(), gz.array());
+                }
+            } else {
+                if (g_step) gy += ConstRows(g_step, rows, U, Eigen::OuterStride<>(g_out_stride));
+                gc = gy + gh;
                 for (Index i = 0; i < rows; ++i)
                     if (!trace.step_mask(p, b0 + i)) gc.row(i).setZero();
-            }
-            act.backward(trace.preactivations.middleRows(p * B + b0, rows).array(),
-                         trace.activations.middleRows(p * B + b0, rows).array(), gc.array(), gz.array());
-            if (masked) {
+                act.backward(z, c, gc.array(), gz.array());
                 // tf.where's gradient: exact zeros for the discarded branch, even where act' is not finite.
                 for (Index i = 0; i < rows; ++i)
                     if (!trace.step_mask(p, b0 + i)) gz.row(i).setZero();
             }
-            Scalar* gzt = gz_transposed_.data() + p * B + b0;
-            for (Index j = 0; j < U; ++j)
-                for (Index i = 0; i < rows; ++i) gzt[j * gz_stride_ + i] = gz(i, j);
+            transpose_into(gz.data(), gz.outerStride(), rows, U, gz_transposed_.data() + p * B + b0, gz_stride_);
 
             // [d h~_{p-1}  d x~_t] = gz · [Uᵀ Wᵀ]
             if (B == 1) {
@@ -4060,7 +4101,6 @@ class BackwardEngine {
             } else {
                 packed_gemm(rows, ws.gz.data(), ws.gz.cols(), step_weights_, ws.product.data(), ws.product.cols());
             }
-            auto product = block(ws.product, U + F);
             for (Index i = 0; i < rows; ++i) {
                 Scalar* gx = ctx.out.inputs + layout.row(b0 + i, t) * F;
                 const Scalar* from = product.data() + i * product.outerStride() + U;
@@ -4072,17 +4112,17 @@ class BackwardEngine {
                 }
             }
             auto gh_prev = product.leftCols(U);
-            if (recurrent_dropout) gh_prev = gh_prev.cwiseProduct(trace.recurrent_dropout_mask.middleRows(b0, rows));
+            if (recurrent_dropout) gh_prev.array() *= trace.recurrent_dropout_mask.middleRows(b0, rows).array();
 
             if (!masked) {
-                gh = gh_prev;
-                gy.setZero();  // y_p = c_p did not depend on y_{p-1}
+                gh_at = ws.product.data();
+                gh_stride = ws.product.cols();
                 continue;
             }
             for (Index i = 0; i < rows; ++i) {
                 if (trace.step_mask(p, b0 + i)) {
                     gh.row(i) = gh_prev.row(i);
-                    gy.row(i).setZero();
+                    gy.row(i).setZero();  // y_p = c_p did not depend on y_{p-1}
                 } else if (trace.zero_output_for_mask) {
                     gy.row(i).setZero();  // the masked output was the constant 0
                 }
@@ -4090,20 +4130,51 @@ class BackwardEngine {
             }
         }
         // The gy left here reaches the constant-zero output carry y_{-1}: dropped.
-        Eigen::Map<RowMatrix>(ctx.out.initial_state + b0 * U, rows, U) = gh;
+        Eigen::Map<RowMatrix>(ctx.out.initial_state + b0 * U, rows, U) =
+            masked ? ConstRows(ws.gh.data(), rows, U, Eigen::OuterStride<>(ws.gh.cols()))
+                   : ConstRows(gh_at, rows, U, Eigen::OuterStride<>(gh_stride));
+    }
+
+    // Asks for the caller's gradient rows of the next step while this one computes: batch-major, they are
+    // short runs a whole sequence apart, which the hardware prefetchers do not follow from DRAM.
+    static void prefetch_rows(const Scalar* at, Index rows, Index cols, Index stride) noexcept {
+#if defined(__GNUC__) || defined(__clang__)
+        constexpr Index line = 64 / static_cast<Index>(sizeof(Scalar));
+        for (Index i = 0; i < rows; ++i)
+            for (Index j = 0; j < cols; j += line) __builtin_prefetch(at + i * stride + j);
+#else
+        (void)at, (void)rows, (void)cols, (void)stride;
+#endif
+    }
+
+    // dst[j · ld_dst + i] = src[i · ld_src + j] in square tiles, so the source lines a tile reads stay in L1
+    // while it is written column by column (a plain column walk misses L1 once a slice's gz exceeds it).
+    static void transpose_into(const Scalar* src, Index ld_src, Index rows, Index cols, Scalar* dst,
+                               Index ld_dst) noexcept {
+        constexpr Index tile = 16;
+        for (Index i0 = 0; i0 < rows; i0 += tile) {
+            const Index i1 = std::min(rows, i0 + tile);
+            for (Index j0 = 0; j0 < cols; j0 += tile) {
+                const Index j1 = std::min(cols, j0 + tile);
+                for (Index j = j0; j < j1; ++j)
+                    for (Index i = i0; i < i1; ++i) dst[j * ld_dst + i] = src[i * ld_src + j];
+            }
+        }
     }
 
     // Phase 2: rows [k·k_block, ...) of S = [h~ x~ 1] (row p·B + b: the state entering step p times the
-    // recurrent-dropout mask, the input of that step after dropout, and a 1 for the bias), packed.
+    // recurrent-dropout mask, the input of that step after dropout, and a 1 for the bias), packed row by row.
     void pack_reduction_block(const Context& ctx, SliceBuffers& ws, Index k) noexcept {
         const ForwardTrace<Scalar>& trace = ctx.trace;
         const Index B = trace.batch, T = trace.timesteps, F = trace.features, U = trace.units;
         const bool recurrent_dropout = trace.recurrent_dropout_mask.size() != 0;
         const Index first = k * k_block, n = std::min(k_block, T * B - first);
+        PackedWeights<Scalar>& packed = reduction_blocks_[static_cast<std::size_t>(k)];
+        packed.reset_rows(n, ws.s_row.cols(), step_weights_.isa());
         for (Index r = 0; r < n; ++r) {
             const Index row = first + r, p = row / B, b = row % B;
             const Index t = trace.go_backwards ? T - 1 - p : p;
-            auto s = ws.staging.row(r);
+            auto s = ws.s_row.row(0);
             if (recurrent_dropout) {
                 s.head(U) = trace.states.row(row).cwiseProduct(trace.recurrent_dropout_mask.row(b));
             } else {
@@ -4111,9 +4182,8 @@ class BackwardEngine {
             }
             s.segment(U, F) = trace.inputs.row(ctx.layout.row(b, t));
             if (ctx.use_bias) s(U + F) = Scalar(1);
+            packed.set_row(r, ws.s_row.data());
         }
-        reduction_blocks_[static_cast<std::size_t>(k)].pack(ws.staging.topRows(n), RowMatrix(0, ws.staging.cols()),
-                                                            RowMatrix(), step_weights_.isa());
     }
 
     std::vector<SliceBuffers> slices_;
@@ -4408,14 +4478,21 @@ class SequenceEngine {
         const bool recurrent_dropout = args.training && flags.recurrent_dropout > 0.0;
         ForwardTrace<Scalar>* trace = args.trace;
 
-        // Operands that share memory with the result (a stacked-layer loop reusing one Result) are read from
-        // copies: resizing the result may free them, and the loop would overwrite them while reading.
+        // Operands that share memory with the result (a stacked-layer loop reusing one Result) or with the trace
+        // are read from copies: resizing those may free them, and the call would overwrite them while reading.
         auto bytes = [](Index n) { return static_cast<std::size_t>(n) * sizeof(Scalar); };
         const std::size_t out_bytes = bytes(result.output.size()),
                           state_bytes = result.state ? bytes(result.state->size()) : 0;
         const Scalar* state_data = result.state ? result.state->data() : nullptr;
+        auto in_trace = [&](const void* p, std::size_t n) {
+            auto hits = [&](const RowMatrix& m) { return overlaps(p, n, m.data(), bytes(m.size())); };
+            return trace &&
+                   (hits(trace->inputs) || hits(trace->states) || hits(trace->preactivations) ||
+                    hits(trace->activations) || hits(trace->dropout_mask) || hits(trace->recurrent_dropout_mask));
+        };
         auto aliased = [&](const void* p, std::size_t n) {
-            return overlaps(p, n, result.output.data(), out_bytes) || overlaps(p, n, state_data, state_bytes);
+            return overlaps(p, n, result.output.data(), out_bytes) || overlaps(p, n, state_data, state_bytes) ||
+                   in_trace(p, n);
         };
         if (aliased(inputs.data(), bytes(inputs.size()))) {
             aliased_inputs_.assign(inputs.data(), inputs.data() + inputs.size());
@@ -4423,9 +4500,9 @@ class SequenceEngine {
         }
         // A mask cannot be copied without knowing its dtype's meaning to the caller: refuse one that aliases.
         if (!args.mask.empty() && aliased(args.mask.data(), args.mask.bytes())) {
-            ELMAN_THROW(
-                std::invalid_argument("SimpleRNN: `mask` shares memory with the Result being written; pass a "
-                                      "mask that does not view the result's output or state"));
+            ELMAN_THROW(std::invalid_argument(
+                "SimpleRNN: `mask` shares memory with the Result or ForwardTrace being written; pass a mask that "
+                "does not view the result's output or state or the trace"));
         }
         if (initial && aliased(initial, bytes(B * U))) {
             aliased_initial_.assign(initial, initial + B * U);
@@ -4443,13 +4520,22 @@ class SequenceEngine {
         if (input_dropout || trace) {
             RowMatrix& dropped = trace ? trace->inputs : dropped_inputs_;
             fit(dropped, x.rows(), F);
-            if (input_dropout) {
-                for (Index b = 0; b < B; ++b)
-                    for (Index t = 0; t < T; ++t)
-                        dropped.row(layout.row(b, t)) = x.row(layout.row(b, t)).cwiseProduct(dropout_mask_.row(b));
-            } else {
-                dropped = x;
-            }
+            // On the call's threads, each copying its own samples: for a large input this copy costs as much
+            // as several steps.
+            const Index count = backend_ == Backend::packed ? slice_count(B, threads_) : 1;
+            auto copy_slice = [&](Index c) noexcept {
+                for (Index b = slice_begin(B, count, c); b < slice_begin(B, count, c + 1); ++b) {
+                    for (Index t = 0; t < T; ++t) {
+                        const Index row = layout.row(b, t);
+                        if (input_dropout) {
+                            dropped.row(row) = x.row(row).cwiseProduct(dropout_mask_.row(b));
+                        } else {
+                            dropped.row(row) = x.row(row);
+                        }
+                    }
+                }
+            };
+            pool_.run(count, copy_slice);
             operand = dropped.data();
         }
 

@@ -141,7 +141,7 @@ class BackwardEngine {
         RowMatrix gc;       // d loss / d c_p
         RowMatrix gz;       // d loss / d z_p: the step product's operand
         RowMatrix product;  // gz · [Uᵀ Wᵀ]
-        RowMatrix staging;  // one k block of S before packing
+        RowMatrix s_row;    // one row of S before packing
 
         void prepare(Index rows, Index units, Index product_columns, Index s_cols) {
             const Index padded = packet_padded<Scalar>(units);
@@ -150,7 +150,7 @@ class BackwardEngine {
             fit(gc, rows, padded);
             fit(gz, rows, padded);
             fit(product, rows, product_columns);
-            fit(staging, k_block, s_cols);
+            fit(s_row, 1, s_cols);
         }
     };
 
@@ -170,6 +170,7 @@ class BackwardEngine {
     // Phase 1 for rows [b0, b0 + rows): the reverse recurrence, the input gradient and gzᵀ.
     template <class Activation>
     void reverse_slice(const Context& ctx, const Activation& act, SliceBuffers& ws, Index b0, Index rows) noexcept {
+        using ConstRows = Eigen::Map<const RowMatrix, 0, Eigen::OuterStride<>>;
         const ForwardTrace<Scalar>& trace = ctx.trace;
         const Index B = trace.batch, T = trace.timesteps, F = trace.features, U = trace.units;
         const SequenceLayout& layout = ctx.layout;
@@ -180,36 +181,54 @@ class BackwardEngine {
             return StridedRows<Scalar>(m.data(), rows, cols, Eigen::OuterStride<>(m.cols()));
         };
         auto gh = block(ws.gh, U), gy = block(ws.gy, U), gc = block(ws.gc, U), gz = block(ws.gz, U);
-        if (ctx.upstream.state) {
+        auto product = block(ws.product, U + F);
+        // d loss / d h_p, read in place: the upstream state gradient, then (without a mask, where every step
+        // passes it on whole) the left columns of the previous product; with a mask, the gh buffer.
+        const Scalar* gh_at = ws.gh.data();
+        Index gh_stride = ws.gh.cols();
+        if (ctx.upstream.state && !masked) {
+            gh_at = ctx.upstream.state + b0 * U;
+            gh_stride = U;
+        } else if (ctx.upstream.state) {
             gh = Eigen::Map<const RowMatrix>(ctx.upstream.state + b0 * U, rows, U);
         } else {
             gh.setZero();
         }
         gy.setZero();
+        // d loss / d y_p from the caller, or null where the step's output was not returned.
         const Scalar* g_out = ctx.upstream.output;
+        const Index g_out_stride = trace.return_sequences ? layout.sample_stride() * U : U;
+        auto output_gradient = [&](Index p) -> const Scalar* {
+            if (trace.return_sequences) return g_out + layout.row(b0, p) * U;
+            return p == T - 1 ? g_out + b0 * U : nullptr;
+        };
         for (Index p = T - 1; p >= 0; --p) {
             const Index t = trace.go_backwards ? T - 1 - p : p;
-            if (trace.return_sequences) {
-                gy += Eigen::Map<const RowMatrix, 0, Eigen::OuterStride<>>(
-                    g_out + layout.row(b0, p) * U, rows, U, Eigen::OuterStride<>(layout.sample_stride() * U));
-            } else if (p == T - 1) {
-                gy += Eigen::Map<const RowMatrix>(g_out + b0 * U, rows, U);
-            }
-            gc = gy + gh;
-            if (masked) {
+            const auto z = trace.preactivations.middleRows(p * B + b0, rows).array();
+            const auto c = trace.activations.middleRows(p * B + b0, rows).array();
+            const Scalar* g_step = output_gradient(p);
+            if (trace.return_sequences && p > 0) prefetch_rows(output_gradient(p - 1), rows, U, g_out_stride);
+            if (!masked) {
+                // y_p = c_p = h_p, so gc = gy + gh in one pass with the activation's derivative.
+                const ConstRows gh_in(gh_at, rows, U, Eigen::OuterStride<>(gh_stride));
+                if (g_step) {
+                    act.backward(z, c,
+                                 ConstRows(g_step, rows, U, Eigen::OuterStride<>(g_out_stride)).array() + gh_in.array(),
+                                 gz.array());
+                } else {
+                    act.backward(z, c, gh_in.array(), gz.array());
+                }
+            } else {
+                if (g_step) gy += ConstRows(g_step, rows, U, Eigen::OuterStride<>(g_out_stride));
+                gc = gy + gh;
                 for (Index i = 0; i < rows; ++i)
                     if (!trace.step_mask(p, b0 + i)) gc.row(i).setZero();
-            }
-            act.backward(trace.preactivations.middleRows(p * B + b0, rows).array(),
-                         trace.activations.middleRows(p * B + b0, rows).array(), gc.array(), gz.array());
-            if (masked) {
+                act.backward(z, c, gc.array(), gz.array());
                 // tf.where's gradient: exact zeros for the discarded branch, even where act' is not finite.
                 for (Index i = 0; i < rows; ++i)
                     if (!trace.step_mask(p, b0 + i)) gz.row(i).setZero();
             }
-            Scalar* gzt = gz_transposed_.data() + p * B + b0;
-            for (Index j = 0; j < U; ++j)
-                for (Index i = 0; i < rows; ++i) gzt[j * gz_stride_ + i] = gz(i, j);
+            transpose_into(gz.data(), gz.outerStride(), rows, U, gz_transposed_.data() + p * B + b0, gz_stride_);
 
             // [d h~_{p-1}  d x~_t] = gz · [Uᵀ Wᵀ]
             if (B == 1) {
@@ -217,7 +236,6 @@ class BackwardEngine {
             } else {
                 packed_gemm(rows, ws.gz.data(), ws.gz.cols(), step_weights_, ws.product.data(), ws.product.cols());
             }
-            auto product = block(ws.product, U + F);
             for (Index i = 0; i < rows; ++i) {
                 Scalar* gx = ctx.out.inputs + layout.row(b0 + i, t) * F;
                 const Scalar* from = product.data() + i * product.outerStride() + U;
@@ -229,17 +247,17 @@ class BackwardEngine {
                 }
             }
             auto gh_prev = product.leftCols(U);
-            if (recurrent_dropout) gh_prev = gh_prev.cwiseProduct(trace.recurrent_dropout_mask.middleRows(b0, rows));
+            if (recurrent_dropout) gh_prev.array() *= trace.recurrent_dropout_mask.middleRows(b0, rows).array();
 
             if (!masked) {
-                gh = gh_prev;
-                gy.setZero();  // y_p = c_p did not depend on y_{p-1}
+                gh_at = ws.product.data();
+                gh_stride = ws.product.cols();
                 continue;
             }
             for (Index i = 0; i < rows; ++i) {
                 if (trace.step_mask(p, b0 + i)) {
                     gh.row(i) = gh_prev.row(i);
-                    gy.row(i).setZero();
+                    gy.row(i).setZero();  // y_p = c_p did not depend on y_{p-1}
                 } else if (trace.zero_output_for_mask) {
                     gy.row(i).setZero();  // the masked output was the constant 0
                 }
@@ -247,20 +265,51 @@ class BackwardEngine {
             }
         }
         // The gy left here reaches the constant-zero output carry y_{-1}: dropped.
-        Eigen::Map<RowMatrix>(ctx.out.initial_state + b0 * U, rows, U) = gh;
+        Eigen::Map<RowMatrix>(ctx.out.initial_state + b0 * U, rows, U) =
+            masked ? ConstRows(ws.gh.data(), rows, U, Eigen::OuterStride<>(ws.gh.cols()))
+                   : ConstRows(gh_at, rows, U, Eigen::OuterStride<>(gh_stride));
+    }
+
+    // Asks for the caller's gradient rows of the next step while this one computes: batch-major, they are
+    // short runs a whole sequence apart, which the hardware prefetchers do not follow from DRAM.
+    static void prefetch_rows(const Scalar* at, Index rows, Index cols, Index stride) noexcept {
+#if defined(__GNUC__) || defined(__clang__)
+        constexpr Index line = 64 / static_cast<Index>(sizeof(Scalar));
+        for (Index i = 0; i < rows; ++i)
+            for (Index j = 0; j < cols; j += line) __builtin_prefetch(at + i * stride + j);
+#else
+        (void)at, (void)rows, (void)cols, (void)stride;
+#endif
+    }
+
+    // dst[j · ld_dst + i] = src[i · ld_src + j] in square tiles, so the source lines a tile reads stay in L1
+    // while it is written column by column (a plain column walk misses L1 once a slice's gz exceeds it).
+    static void transpose_into(const Scalar* src, Index ld_src, Index rows, Index cols, Scalar* dst,
+                               Index ld_dst) noexcept {
+        constexpr Index tile = 16;
+        for (Index i0 = 0; i0 < rows; i0 += tile) {
+            const Index i1 = std::min(rows, i0 + tile);
+            for (Index j0 = 0; j0 < cols; j0 += tile) {
+                const Index j1 = std::min(cols, j0 + tile);
+                for (Index j = j0; j < j1; ++j)
+                    for (Index i = i0; i < i1; ++i) dst[j * ld_dst + i] = src[i * ld_src + j];
+            }
+        }
     }
 
     // Phase 2: rows [k·k_block, ...) of S = [h~ x~ 1] (row p·B + b: the state entering step p times the
-    // recurrent-dropout mask, the input of that step after dropout, and a 1 for the bias), packed.
+    // recurrent-dropout mask, the input of that step after dropout, and a 1 for the bias), packed row by row.
     void pack_reduction_block(const Context& ctx, SliceBuffers& ws, Index k) noexcept {
         const ForwardTrace<Scalar>& trace = ctx.trace;
         const Index B = trace.batch, T = trace.timesteps, F = trace.features, U = trace.units;
         const bool recurrent_dropout = trace.recurrent_dropout_mask.size() != 0;
         const Index first = k * k_block, n = std::min(k_block, T * B - first);
+        PackedWeights<Scalar>& packed = reduction_blocks_[static_cast<std::size_t>(k)];
+        packed.reset_rows(n, ws.s_row.cols(), step_weights_.isa());
         for (Index r = 0; r < n; ++r) {
             const Index row = first + r, p = row / B, b = row % B;
             const Index t = trace.go_backwards ? T - 1 - p : p;
-            auto s = ws.staging.row(r);
+            auto s = ws.s_row.row(0);
             if (recurrent_dropout) {
                 s.head(U) = trace.states.row(row).cwiseProduct(trace.recurrent_dropout_mask.row(b));
             } else {
@@ -268,9 +317,8 @@ class BackwardEngine {
             }
             s.segment(U, F) = trace.inputs.row(ctx.layout.row(b, t));
             if (ctx.use_bias) s(U + F) = Scalar(1);
+            packed.set_row(r, ws.s_row.data());
         }
-        reduction_blocks_[static_cast<std::size_t>(k)].pack(ws.staging.topRows(n), RowMatrix(0, ws.staging.cols()),
-                                                            RowMatrix(), step_weights_.isa());
     }
 
     std::vector<SliceBuffers> slices_;

@@ -329,19 +329,12 @@ class PackedWeights {
                                               " is not supported by this CPU and build"));
         }
         using PanelMap = Eigen::Map<Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>;
-        const Index nr = panel_width<Scalar>(isa);
         const Index units = top.rows() > 0 ? top.cols() : bottom.cols();
         const Index depth = top.rows() + bottom.rows();
-        const Index panels = padded_units_for(units, isa) / nr;
-        // The bias block first (a whole number of panel widths, so the panels stay 64-byte aligned), then the
-        // panels. No-op when the shapes did not change (every call repacks).
-        storage_.resize(static_cast<std::size_t>(panels * nr * (depth + 1)));
-        isa_ = isa;
-        nr_ = nr;
-        units_ = units;
-        depth_ = depth;
-        panels_ = panels;
-        block_panels_ = panels_per_l2_block<Scalar>(depth, nr);
+        // No-op when the shapes did not change (every call repacks).
+        storage_.resize(static_cast<std::size_t>(padded_units_for(units, isa) * (depth + 1)));
+        set_shape(depth, units, isa);
+        const Index nr = nr_;
         Scalar* packed = storage_.data() + padded_units();
         for (Index p = 0; p < panels_; ++p) {
             const Index cols = std::min<Index>(nr, units_ - p * nr);
@@ -350,11 +343,40 @@ class PackedWeights {
             dst.bottomLeftCorner(bottom.rows(), cols) = bottom.middleCols(p * nr, cols);
             dst.rightCols(nr - cols).setZero();  // padding columns: exact zeros, never garbage
         }
-        std::fill_n(storage_.data(), padded_units(), Scalar(0));
         for (Index j = 0; j < bias.size(); ++j) storage_[static_cast<std::size_t>(j)] = bias(j);
     }
 
+    /// Packing row by row, for operands built one row at a time (backward's reduction blocks): shapes storage
+    /// from allocate(depth, units, isa) for weights of that size with a zero bias; each row is then written by
+    /// set_row(). Allocates nothing, so it can run in worker threads; rows not written hold stale values.
+    void reset_rows(Index depth, Index units, Isa isa) noexcept {
+        ELMAN_ASSERT(storage_.size() == static_cast<std::size_t>(padded_units_for(units, isa) * (depth + 1)));
+        set_shape(depth, units, isa);
+    }
+
+    /// Row k (< depth()) of the weights from units() contiguous values; the padding columns get exact zeros.
+    void set_row(Index k, const Scalar* values) noexcept {
+        for (Index p = 0; p < panels_; ++p) {
+            Scalar* packed = storage_.data() + padded_units() + (p * depth_ + k) * nr_;
+            const Index cols = std::min<Index>(nr_, units_ - p * nr_);
+            std::copy_n(values + p * nr_, cols, packed);
+            std::fill(packed + cols, packed + nr_, Scalar(0));
+        }
+    }
+
   private:
+    // The layout: the bias block first (a whole number of panel widths, so the panels stay 64-byte aligned),
+    // zeroed here, then the panels. storage_ must already have the size.
+    void set_shape(Index depth, Index units, Isa isa) noexcept {
+        isa_ = isa;
+        nr_ = panel_width<Scalar>(isa);
+        units_ = units;
+        depth_ = depth;
+        panels_ = padded_units_for(units, isa) / nr_;
+        block_panels_ = panels_per_l2_block<Scalar>(depth, nr_);
+        std::fill_n(storage_.data(), padded_units(), Scalar(0));
+    }
+
     Isa isa_ = Isa::generic;
     Index nr_ = panel_width<Scalar>(Isa::generic), depth_ = 0, units_ = 0, panels_ = 0, block_panels_ = 1;
     std::vector<Scalar, CacheLineAllocator<Scalar>> storage_;  // [bias (padded_units) | panels]

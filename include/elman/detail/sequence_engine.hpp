@@ -72,14 +72,21 @@ class SequenceEngine {
         const bool recurrent_dropout = args.training && flags.recurrent_dropout > 0.0;
         ForwardTrace<Scalar>* trace = args.trace;
 
-        // Operands that share memory with the result (a stacked-layer loop reusing one Result) are read from
-        // copies: resizing the result may free them, and the loop would overwrite them while reading.
+        // Operands that share memory with the result (a stacked-layer loop reusing one Result) or with the trace
+        // are read from copies: resizing those may free them, and the call would overwrite them while reading.
         auto bytes = [](Index n) { return static_cast<std::size_t>(n) * sizeof(Scalar); };
         const std::size_t out_bytes = bytes(result.output.size()),
                           state_bytes = result.state ? bytes(result.state->size()) : 0;
         const Scalar* state_data = result.state ? result.state->data() : nullptr;
+        auto in_trace = [&](const void* p, std::size_t n) {
+            auto hits = [&](const RowMatrix& m) { return overlaps(p, n, m.data(), bytes(m.size())); };
+            return trace &&
+                   (hits(trace->inputs) || hits(trace->states) || hits(trace->preactivations) ||
+                    hits(trace->activations) || hits(trace->dropout_mask) || hits(trace->recurrent_dropout_mask));
+        };
         auto aliased = [&](const void* p, std::size_t n) {
-            return overlaps(p, n, result.output.data(), out_bytes) || overlaps(p, n, state_data, state_bytes);
+            return overlaps(p, n, result.output.data(), out_bytes) || overlaps(p, n, state_data, state_bytes) ||
+                   in_trace(p, n);
         };
         if (aliased(inputs.data(), bytes(inputs.size()))) {
             aliased_inputs_.assign(inputs.data(), inputs.data() + inputs.size());
@@ -87,9 +94,9 @@ class SequenceEngine {
         }
         // A mask cannot be copied without knowing its dtype's meaning to the caller: refuse one that aliases.
         if (!args.mask.empty() && aliased(args.mask.data(), args.mask.bytes())) {
-            ELMAN_THROW(
-                std::invalid_argument("SimpleRNN: `mask` shares memory with the Result being written; pass a "
-                                      "mask that does not view the result's output or state"));
+            ELMAN_THROW(std::invalid_argument(
+                "SimpleRNN: `mask` shares memory with the Result or ForwardTrace being written; pass a mask that "
+                "does not view the result's output or state or the trace"));
         }
         if (initial && aliased(initial, bytes(B * U))) {
             aliased_initial_.assign(initial, initial + B * U);
@@ -107,13 +114,22 @@ class SequenceEngine {
         if (input_dropout || trace) {
             RowMatrix& dropped = trace ? trace->inputs : dropped_inputs_;
             fit(dropped, x.rows(), F);
-            if (input_dropout) {
-                for (Index b = 0; b < B; ++b)
-                    for (Index t = 0; t < T; ++t)
-                        dropped.row(layout.row(b, t)) = x.row(layout.row(b, t)).cwiseProduct(dropout_mask_.row(b));
-            } else {
-                dropped = x;
-            }
+            // On the call's threads, each copying its own samples: for a large input this copy costs as much
+            // as several steps.
+            const Index count = backend_ == Backend::packed ? slice_count(B, threads_) : 1;
+            auto copy_slice = [&](Index c) noexcept {
+                for (Index b = slice_begin(B, count, c); b < slice_begin(B, count, c + 1); ++b) {
+                    for (Index t = 0; t < T; ++t) {
+                        const Index row = layout.row(b, t);
+                        if (input_dropout) {
+                            dropped.row(row) = x.row(row).cwiseProduct(dropout_mask_.row(b));
+                        } else {
+                            dropped.row(row) = x.row(row);
+                        }
+                    }
+                }
+            };
+            pool_.run(count, copy_slice);
             operand = dropped.data();
         }
 
