@@ -6,7 +6,12 @@
 #   bash tools/fuzz.sh 3600         # a long run: one hour per target
 #   bash tools/fuzz.sh 60 npz tfjs  # only some targets
 #   bash tools/fuzz.sh --runs 10000000 npz   # a campaign: exactly that many executions per target, however long
-#                                            # it takes (the run can be paused with SIGSTOP without losing budget)
+#                                            # it takes
+#
+# The per-input timeout (ELMAN_FUZZ_TIMEOUT, default 10 s) is wall-clock time: a fuzzer that is paused, or niced
+# below other work on a busy machine, reports inputs as timeouts that replay in milliseconds. For a long campaign
+# on a shared machine raise it (ELMAN_FUZZ_TIMEOUT=600), and replay any reported input alone before calling it a
+# finding: _build/fuzz/fuzz/fuzz_<target> -runs=1 <input>.
 #
 # New inputs go to _build/fuzz/corpus/<target>/ (the committed fuzz/corpus/<target>/ is only read); a crash,
 # leak, timeout or UB report stops that target, leaves the input in _build/fuzz/artifacts/<target>/ and makes
@@ -90,7 +95,7 @@ for t in "${targets[@]}"; do
         status="FAILED (replay, see ${dir}/replay_${t}.log)"
     fi
     if [[ "$status" == ok ]] &&
-        ! "$bin" "${budget[@]}" -timeout=10 -rss_limit_mb=4096 -max_len="$(max_len_of "$t")" \
+        ! "$bin" "${budget[@]}" -timeout="${ELMAN_FUZZ_TIMEOUT:-10}" -rss_limit_mb=4096 -max_len="$(max_len_of "$t")" \
             -print_final_stats=1 "-artifact_prefix=${artifacts}" "$work" "fuzz/corpus/${t}" >"$log" 2>&1; then
         status="FAILED (see ${log}, input in ${artifacts})"
     fi
