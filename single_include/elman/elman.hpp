@@ -3457,6 +3457,38 @@ inline bool simd_tanh(Isa isa, Index rows, Index cols, const float* z, Index ldz
 
 }  // namespace detail
 ELMAN_NAMESPACE_END
+// #include <elman/detail/prefetch.hpp>
+// Software prefetch of strided row runs.
+
+// #include <elman/config.hpp>
+
+ELMAN_NAMESPACE_BEGIN
+namespace detail {
+
+/// Asks for `rows` runs of `cols` values, `stride` values apart, to be brought into cache (for writing when
+/// `for_write`). For the per-step rows of a batch-major sequence: short runs a whole sequence apart, which the
+/// hardware prefetchers do not follow from DRAM. A hint only: no effect on results; nothing on other compilers.
+template <class Scalar>
+inline void prefetch_rows(const Scalar* at, Index rows, Index cols, Index stride, bool for_write = false) noexcept {
+#if defined(__GNUC__) || defined(__clang__)
+    constexpr Index line = 64 / static_cast<Index>(sizeof(Scalar));
+    for (Index i = 0; i < rows; ++i) {
+        const Scalar* row = at + i * stride;
+        for (Index j = 0; j < cols; j += line) {
+            if (for_write) {
+                __builtin_prefetch(row + j, 1);
+            } else {
+                __builtin_prefetch(row + j);
+            }
+        }
+    }
+#else
+    (void)at, (void)rows, (void)cols, (void)stride, (void)for_write;
+#endif
+}
+
+}  // namespace detail
+ELMAN_NAMESPACE_END
 // #include <elman/detail/recurrence.hpp>
 // The recurrence: one loop over the timesteps of a batch slice, for every call path (whole sequences on any
 // product, training calls with dropout, traces for backpropagation, and the streaming step).
@@ -3474,6 +3506,7 @@ ELMAN_NAMESPACE_END
 // #include <elman/activations.hpp>
 // #include <elman/config.hpp>
 // #include <elman/detail/packed_gemm.hpp>
+// #include <elman/detail/prefetch.hpp>
 // #include <elman/detail/resize.hpp>
 // Resizing per-call buffers that usually already have the right size.
 
@@ -3739,6 +3772,14 @@ void recurrence_step(const RecurrenceIO<Scalar>& io, const Activation& act, cons
     const Index B = io.layout.batch, T = io.layout.timesteps, U = io.units;
     const Index t = io.go_backwards ? T - 1 - p : p;
     ForwardTrace<Scalar>* trace = io.trace;
+    if (p + 1 < T) {
+        // The next step's input rows (read by the packed product's operand copy) and output rows, while this
+        // step computes: batch-major, each is a short run a whole sequence away from the next sample's.
+        const Index stride = io.layout.sample_stride(), t_next = io.go_backwards ? t - 1 : t + 1;
+        if (Product::state_fits_operand && io.features > 0)
+            prefetch_rows(io.inputs + io.layout.row(b0, t_next) * io.features, rows, io.features, stride * io.features);
+        if (io.return_sequences) prefetch_rows(io.output + io.layout.row(b0, p + 1) * U, rows, U, stride * U, true);
+    }
     if (trace) trace->states.middleRows(p * B + b0, rows) = h;
     product(io, ws, b0, rows, t, h);
     const StridedRows<Scalar> z(ws.z.data(), rows, U, Eigen::OuterStride<>(ws.z.cols()));
@@ -4187,18 +4228,6 @@ class BackwardEngine {
         Eigen::Map<RowMatrix>(ctx.out.initial_state + b0 * U, rows, U) =
             masked ? ConstRows(ws.gh.data(), rows, U, Eigen::OuterStride<>(ws.gh.cols()))
                    : ConstRows(gh_at, rows, U, Eigen::OuterStride<>(gh_stride));
-    }
-
-    // Asks for the caller's gradient rows of the next step while this one computes: batch-major, they are
-    // short runs a whole sequence apart, which the hardware prefetchers do not follow from DRAM.
-    static void prefetch_rows(const Scalar* at, Index rows, Index cols, Index stride) noexcept {
-#if defined(__GNUC__) || defined(__clang__)
-        constexpr Index line = 64 / static_cast<Index>(sizeof(Scalar));
-        for (Index i = 0; i < rows; ++i)
-            for (Index j = 0; j < cols; j += line) __builtin_prefetch(at + i * stride + j);
-#else
-        (void)at, (void)rows, (void)cols, (void)stride;
-#endif
     }
 
     // dst[j · ld_dst + i] = src[i · ld_src + j] in square tiles, so the source lines a tile reads stay in L1

@@ -17,6 +17,7 @@
 #include <elman/config.hpp>
 #include <elman/detail/batch_split.hpp>
 #include <elman/detail/packed_gemm.hpp>
+#include <elman/detail/prefetch.hpp>
 #include <elman/detail/recurrence.hpp>
 #include <elman/detail/resize.hpp>
 #include <elman/detail/sequence_layout.hpp>
@@ -268,18 +269,6 @@ class BackwardEngine {
         Eigen::Map<RowMatrix>(ctx.out.initial_state + b0 * U, rows, U) =
             masked ? ConstRows(ws.gh.data(), rows, U, Eigen::OuterStride<>(ws.gh.cols()))
                    : ConstRows(gh_at, rows, U, Eigen::OuterStride<>(gh_stride));
-    }
-
-    // Asks for the caller's gradient rows of the next step while this one computes: batch-major, they are
-    // short runs a whole sequence apart, which the hardware prefetchers do not follow from DRAM.
-    static void prefetch_rows(const Scalar* at, Index rows, Index cols, Index stride) noexcept {
-#if defined(__GNUC__) || defined(__clang__)
-        constexpr Index line = 64 / static_cast<Index>(sizeof(Scalar));
-        for (Index i = 0; i < rows; ++i)
-            for (Index j = 0; j < cols; j += line) __builtin_prefetch(at + i * stride + j);
-#else
-        (void)at, (void)rows, (void)cols, (void)stride;
-#endif
     }
 
     // dst[j · ld_dst + i] = src[i · ld_src + j] in square tiles, so the source lines a tile reads stay in L1

@@ -16,6 +16,7 @@
 #include <elman/activations.hpp>
 #include <elman/config.hpp>
 #include <elman/detail/packed_gemm.hpp>
+#include <elman/detail/prefetch.hpp>
 #include <elman/detail/resize.hpp>
 #include <elman/detail/sequence_layout.hpp>
 #include <elman/mask.hpp>
@@ -178,6 +179,14 @@ void recurrence_step(const RecurrenceIO<Scalar>& io, const Activation& act, cons
     const Index B = io.layout.batch, T = io.layout.timesteps, U = io.units;
     const Index t = io.go_backwards ? T - 1 - p : p;
     ForwardTrace<Scalar>* trace = io.trace;
+    if (p + 1 < T) {
+        // The next step's input rows (read by the packed product's operand copy) and output rows, while this
+        // step computes: batch-major, each is a short run a whole sequence away from the next sample's.
+        const Index stride = io.layout.sample_stride(), t_next = io.go_backwards ? t - 1 : t + 1;
+        if (Product::state_fits_operand && io.features > 0)
+            prefetch_rows(io.inputs + io.layout.row(b0, t_next) * io.features, rows, io.features, stride * io.features);
+        if (io.return_sequences) prefetch_rows(io.output + io.layout.row(b0, p + 1) * U, rows, U, stride * U, true);
+    }
     if (trace) trace->states.middleRows(p * B + b0, rows) = h;
     product(io, ws, b0, rows, t, h);
     const StridedRows<Scalar> z(ws.z.data(), rows, U, Eigen::OuterStride<>(ws.z.cols()));
