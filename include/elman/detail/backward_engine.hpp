@@ -266,9 +266,9 @@ class BackwardEngine {
             }
         }
         // The gy left here reaches the constant-zero output carry y_{-1}: dropped.
+        // With a mask gh_at never leaves the gh buffer, so it is the state gradient on both paths.
         Eigen::Map<RowMatrix>(ctx.out.initial_state + b0 * U, rows, U) =
-            masked ? ConstRows(ws.gh.data(), rows, U, Eigen::OuterStride<>(ws.gh.cols()))
-                   : ConstRows(gh_at, rows, U, Eigen::OuterStride<>(gh_stride));
+            ConstRows(gh_at, rows, U, Eigen::OuterStride<>(gh_stride));
     }
 
     // dst[j · ld_dst + i] = src[i · ld_src + j] in square tiles, so the source lines a tile reads stay in L1
