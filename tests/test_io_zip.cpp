@@ -271,6 +271,18 @@ TEST_CASE("zip: deflated members", "[io][zip]") {
     const std::string packed_zeros = zlib_deflate(zeros, 9);
     CHECK(read_zip(build({deflated("zeros", zeros, packed_zeros)}), "test.npz").at(0).data == zeros);
     CHECK(read_zip(build({deflated("empty", "", zlib_deflate("", 6))}), "test.npz").at(0).data.empty());
+    // One inflate stream serves every member of an archive; each member starts clean whatever the one before
+    // left (here: bytes after the end of its deflate stream, which the stream never consumed).
+    const auto several = read_zip(build({deflated("t", text, deflate_stored_block(text) + "left over"),
+                                         deflated("big", big, packed), deflated("zeros", zeros, packed_zeros),
+                                         deflated("empty", "", zlib_deflate("", 6)), deflated("again", big, packed)}),
+                                  "test.npz");
+    REQUIRE(several.size() == 5);
+    CHECK(several[0].data == text);
+    CHECK(several[1].data == big);
+    CHECK(several[2].data == zeros);
+    CHECK(several[3].data.empty());
+    CHECK(several[4].data == big);
 
     // Sizes that disagree with the stream, corrupt streams, impossible ratios.
     Member longer = deflated("m", big, packed);

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <iterator>
 #include <map>
 #include <string>
@@ -84,76 +85,101 @@ class ZipCursor {
 
 inline namespace ELMAN_IO_ZLIB_ABI_NAMESPACE {
 
-/// The inflated bytes of a raw-deflate member that claims `size` bytes. The output grows with what zlib
-/// actually produces (in steps of at most 1 MiB, never beyond `size`), so a member that claims more than its
-/// data yields costs only what it yields; zlib's 32-bit counters are fed in slices, so members of 4 GiB and
-/// more (ZIP64) are not truncated.
-inline std::string inflate_entry(std::string_view compressed, std::uint64_t size, const ZipCursor& z,
-                                 const std::string& name) {
+/// One zlib inflate stream for all deflated members of an archive (reset between members), so an archive of many
+/// small members pays zlib's state and 32 KiB window once, not once per member.
+class Inflater {
+  public:
+    Inflater() = default;
+    Inflater(const Inflater&) = delete;
+    Inflater& operator=(const Inflater&) = delete;
+    ~Inflater() {
 #if defined(ELMAN_HAVE_ZLIB)
-    struct Stream {
-        z_stream zs{};
-        bool open = false;
-        ~Stream() {
-            if (open) inflateEnd(&zs);
-        }
-    } s;
-    if (inflateInit2(&s.zs, -MAX_WBITS) != Z_OK) z.fail("entry '" + name + "': zlib initialisation failed");
-    s.open = true;
-    constexpr std::uint64_t slice = std::uint64_t(1) << 30;  // below zlib's uInt limit
-    constexpr std::uint64_t step = std::uint64_t(1) << 20;
-    std::string out;
-    std::uint64_t in_pos = 0;
-    int rc = Z_OK;
-    char probe = 0;  // lives as long as zlib may touch it (inflate copies its output into its window)
-    while (rc != Z_STREAM_END) {
-        if (out.size() == size) {
-            // Full: the stream must end now; anything more it would produce means the claimed size is wrong.
-            s.zs.next_out = reinterpret_cast<Bytef*>(&probe);
-            s.zs.avail_out = 1;
-        } else {
-            const std::uint64_t grow = std::min<std::uint64_t>(step + out.size(), size) - out.size();
-            const std::size_t old = out.size();
-            out.resize(old + static_cast<std::size_t>(grow));
-            s.zs.next_out = reinterpret_cast<Bytef*>(&out[old]);
-            s.zs.avail_out = static_cast<uInt>(grow);
-        }
-        if (s.zs.avail_in == 0 && in_pos < compressed.size()) {
-            const std::uint64_t n = std::min<std::uint64_t>(slice, compressed.size() - in_pos);
-            s.zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(compressed.data() + in_pos));
-            s.zs.avail_in = static_cast<uInt>(n);
-            in_pos += n;
-        }
-        const uInt avail_before = s.zs.avail_out;
-        const bool full = out.size() == size && avail_before == 1;
-        rc = inflate(&s.zs, Z_NO_FLUSH);
-        const std::uint64_t produced = avail_before - s.zs.avail_out;
-        if (full) {
-            if (produced != 0)
-                z.fail("entry '" + name + "': corrupt deflate data (more than the claimed " + std::to_string(size) +
-                       " bytes)");
-        } else {
-            out.resize(out.size() - s.zs.avail_out);
-        }
-        if (rc == Z_BUF_ERROR && s.zs.avail_in == 0 && in_pos == compressed.size())
-            z.fail("entry '" + name + "': corrupt deflate data (truncated stream)");
-        if (rc != Z_OK && rc != Z_STREAM_END && rc != Z_BUF_ERROR)
-            z.fail("entry '" + name + "': corrupt deflate data (zlib error " + std::to_string(rc) + ")");
-    }
-    if (out.size() != size) {
-        z.fail("entry '" + name + "': corrupt deflate data (" + std::to_string(out.size()) +
-               " bytes, the directory claims " + std::to_string(size) + ")");
-    }
-    return out;
-#else
-    (void)compressed;
-    (void)size;
-    z.fail("entry '" + name +
-           "' is deflate-compressed (np.savez_compressed), but elman was "
-           "built without zlib: define ELMAN_HAVE_ZLIB and link zlib (CMake: elman::zlib), or "
-           "save with np.savez");
+        if (open_) inflateEnd(&zs_);
 #endif
-}
+    }
+
+    /// The inflated bytes of a raw-deflate member that claims `size` bytes. The output grows with what zlib
+    /// actually produces (first twice the compressed size, at least 64 KiB, then doubling; never beyond `size`),
+    /// so a member that claims more than its data yields costs only what it yields; zlib's 32-bit counters are
+    /// fed in slices, so members of 4 GiB and more (ZIP64) are not truncated.
+    std::string inflate_entry(std::string_view compressed, std::uint64_t size, const ZipCursor& z,
+                              const std::string& name) {
+#if defined(ELMAN_HAVE_ZLIB)
+        if (!open_) {
+            if (inflateInit2(&zs_, -MAX_WBITS) != Z_OK) z.fail("entry '" + name + "': zlib initialisation failed");
+            open_ = true;
+        } else if (inflateReset(&zs_) != Z_OK) {
+            z.fail("entry '" + name + "': zlib reset failed");
+        }
+        // A reset keeps the input pointer: an earlier member may have stopped with input left over.
+        zs_.next_in = nullptr;
+        zs_.avail_in = 0;
+        constexpr std::uint64_t slice = std::uint64_t(1) << 30;  // below zlib's uInt limit
+        // Real weights deflate to about their own size, so the first buffer usually holds the whole member; a bomb
+        // (up to 1032:1) pays a few doublings, each bounded by what was already produced.
+        const std::uint64_t first =
+            std::max<std::uint64_t>(std::uint64_t(64) << 10, 2 * std::uint64_t(compressed.size()));
+        std::string out;
+        std::uint64_t in_pos = 0;
+        int rc = Z_OK;
+        char probe = 0;  // lives as long as zlib may touch it (inflate copies its output into its window)
+        while (rc != Z_STREAM_END) {
+            if (out.size() == size) {
+                // Full: the stream must end now; anything more it would produce means the claimed size is wrong.
+                zs_.next_out = reinterpret_cast<Bytef*>(&probe);
+                zs_.avail_out = 1;
+            } else {
+                const std::uint64_t grow =
+                    std::min<std::uint64_t>(std::max<std::uint64_t>(first, 2 * std::uint64_t(out.size())), size) -
+                    out.size();
+                const std::size_t old = out.size();
+                out.resize(old + static_cast<std::size_t>(grow));
+                zs_.next_out = reinterpret_cast<Bytef*>(&out[old]);
+                zs_.avail_out = static_cast<uInt>(grow);
+            }
+            if (zs_.avail_in == 0 && in_pos < compressed.size()) {
+                const std::uint64_t n = std::min<std::uint64_t>(slice, compressed.size() - in_pos);
+                zs_.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(compressed.data() + in_pos));
+                zs_.avail_in = static_cast<uInt>(n);
+                in_pos += n;
+            }
+            const uInt avail_before = zs_.avail_out;
+            const bool full = out.size() == size && avail_before == 1;
+            rc = inflate(&zs_, Z_NO_FLUSH);
+            const std::uint64_t produced = avail_before - zs_.avail_out;
+            if (full) {
+                if (produced != 0)
+                    z.fail("entry '" + name + "': corrupt deflate data (more than the claimed " + std::to_string(size) +
+                           " bytes)");
+            } else {
+                out.resize(out.size() - zs_.avail_out);
+            }
+            if (rc == Z_BUF_ERROR && zs_.avail_in == 0 && in_pos == compressed.size())
+                z.fail("entry '" + name + "': corrupt deflate data (truncated stream)");
+            if (rc != Z_OK && rc != Z_STREAM_END && rc != Z_BUF_ERROR)
+                z.fail("entry '" + name + "': corrupt deflate data (zlib error " + std::to_string(rc) + ")");
+        }
+        if (out.size() != size) {
+            z.fail("entry '" + name + "': corrupt deflate data (" + std::to_string(out.size()) +
+                   " bytes, the directory claims " + std::to_string(size) + ")");
+        }
+        return out;
+#else
+        (void)compressed;
+        (void)size;
+        z.fail("entry '" + name +
+               "' is deflate-compressed (np.savez_compressed), but elman was "
+               "built without zlib: define ELMAN_HAVE_ZLIB and link zlib (CMake: elman::zlib), or "
+               "save with np.savez");
+#endif
+    }
+
+  private:
+#if defined(ELMAN_HAVE_ZLIB)
+    z_stream zs_{};
+    bool open_ = false;
+#endif
+};
 
 /// Every member of a ZIP archive (ZIP64 as numpy writes it included). Rejects encryption, methods other
 /// than stored/deflate, duplicate names, CRC mismatches, any offset or size outside the file and members whose
@@ -168,13 +194,13 @@ inline std::vector<ZipEntry> read_zip(std::string_view bytes, const std::string&
     // End of central directory: the last signature within the final 22 + 65535 bytes.
     std::uint64_t eocd = bytes.size();
     const std::uint64_t lowest = bytes.size() > 22 + 65535 ? bytes.size() - 22 - 65535 : 0;
-    // Bytes compared directly (the size check above covers p + 3), so scanning a 64 KiB comment costs one
-    // comparison per byte rather than a bounds-checked 4-byte read.
-    for (std::uint64_t p = bytes.size() - 22 + 1; p-- > lowest;) {
-        if (bytes[p] == 'P' && bytes[p + 1] == 'K' && bytes[p + 2] == '\x05' && bytes[p + 3] == '\x06') {
-            eocd = p;
-            break;
-        }
+    // memchr finds the candidates (the size check above covers at + 3), so a 64 KiB comment is scanned at
+    // memchr's speed and only a 'P' costs a comparison; the last match wins.
+    const char* const scan_end = bytes.data() + bytes.size() - 22 + 1;
+    for (const char* at = bytes.data() + lowest;
+         (at = static_cast<const char*>(std::memchr(at, 'P', static_cast<std::size_t>(scan_end - at)))) != nullptr;
+         ++at) {
+        if (at[1] == 'K' && at[2] == '\x05' && at[3] == '\x06') eocd = static_cast<std::uint64_t>(at - bytes.data());
     }
     if (eocd == bytes.size()) z.fail("no end-of-central-directory record (not a ZIP file, or truncated)");
     std::uint64_t count = z.le(eocd + 10, 2, "end record");
@@ -194,6 +220,7 @@ inline std::vector<ZipEntry> read_zip(std::string_view bytes, const std::string&
     std::unordered_set<std::string_view> names;  // views into `bytes`, which outlives the set
     names.reserve(static_cast<std::size_t>(count));
     std::map<std::uint64_t, std::uint64_t> spans;  // start -> end of every member's local header + data
+    Inflater inflater;
     std::uint64_t p = cd_offset;
     for (std::uint64_t i = 0; i < count; ++i) {
         if (z.le(p, 4, "central directory entry") != 0x02014b50u) z.fail("bad central directory entry signature");
@@ -255,7 +282,7 @@ inline std::vector<ZipEntry> read_zip(std::string_view bytes, const std::string&
         } else if (method == 8) {
             if (usize > csize * 1032 + 1024)
                 z.fail("entry '" + entry.name + "' claims an impossible size " + std::to_string(usize));
-            entry.data = inflate_entry(raw, usize, z, entry.name);
+            entry.data = inflater.inflate_entry(raw, usize, z, entry.name);
         } else {
             z.fail("entry '" + entry.name + "' uses compression method " + std::to_string(method) +
                    " (only stored and deflate)");
