@@ -15,7 +15,6 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
-#include <limits>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -316,28 +315,19 @@ inline Initializer read_initializer(const json::Value* v, const std::string& sou
     }
 }
 
-inline std::optional<Regularizer> read_regularizer(const json::Value* v, const std::string& source,
-                                                   const std::string& key) {
+/// The frame the regularizer and constraint readers share: null gives nothing, a bare name `T::from_name`, a
+/// serialized object `read(reader, name)` on its config (whose unknown keys are then refused); the objects' own
+/// argument errors become FormatErrors naming the key.
+template <class T, class Read>
+std::optional<T> read_serialized(const json::Value* v, const std::string& source, const std::string& key, Read read) {
     if (!v || v->is_null()) return std::nullopt;
     const std::string what = "SimpleRNN config: `" + key + "`";
     const Serialized s = split_serialized(*v, source, what);
     const std::string name = keras_spelling(s.class_name);
     try {
-        if (!s.config) return Regularizer::from_name(name);
+        if (!s.config) return T::from_name(name);
         ConfigReader r(*s.config, source, what + " (" + s.class_name + ")");
-        // The name table (regularizers.hpp) gives the class and that name's defaults ('l1_l2' 0.01, 'L1L2' 0).
-        const std::optional<Regularizer> preset = Regularizer::lookup(name);
-        if (!preset) r.fail("unknown regularizer; expected L1, L2 or L1L2");
-        const std::string cls = preset->class_name();
-        std::optional<Regularizer> result;
-        if (cls == "L1") {
-            result = Regularizer::L1(r.get_number("l1", preset->l1()));
-        } else if (cls == "L2") {
-            result = Regularizer::L2(r.get_number("l2", preset->l2()));
-        } else {
-            const double l1 = r.get_number("l1", preset->l1());
-            result = Regularizer::L1L2(l1, r.get_number("l2", preset->l2()));
-        }
+        T result = read(r, name);
         r.finish();
         return result;
     } catch (const std::invalid_argument& e) {
@@ -345,15 +335,23 @@ inline std::optional<Regularizer> read_regularizer(const json::Value* v, const s
     }
 }
 
+inline std::optional<Regularizer> read_regularizer(const json::Value* v, const std::string& source,
+                                                   const std::string& key) {
+    return read_serialized<Regularizer>(v, source, key, [](ConfigReader& r, const std::string& name) {
+        // The name table (regularizers.hpp) gives the class and that name's defaults ('l1_l2' 0.01, 'L1L2' 0).
+        const std::optional<Regularizer> preset = Regularizer::lookup(name);
+        if (!preset) r.fail("unknown regularizer; expected L1, L2 or L1L2");
+        const std::string cls = preset->class_name();
+        if (cls == "L1") return Regularizer::L1(r.get_number("l1", preset->l1()));
+        if (cls == "L2") return Regularizer::L2(r.get_number("l2", preset->l2()));
+        const double l1 = r.get_number("l1", preset->l1());
+        return Regularizer::L1L2(l1, r.get_number("l2", preset->l2()));
+    });
+}
+
 inline std::optional<Constraint> read_constraint(const json::Value* v, const std::string& source,
                                                  const std::string& key) {
-    if (!v || v->is_null()) return std::nullopt;
-    const std::string what = "SimpleRNN config: `" + key + "`";
-    const Serialized s = split_serialized(*v, source, what);
-    const std::string name = keras_spelling(s.class_name);
-    try {
-        if (!s.config) return Constraint::from_name(name);
-        ConfigReader r(*s.config, source, what + " (" + s.class_name + ")");
+    return read_serialized<Constraint>(v, source, key, [](ConfigReader& r, const std::string& name) {
         auto axis = [&] {
             const long long a = r.get_integer("axis", 0);
             if (a < -2 || a > 1)
@@ -363,39 +361,29 @@ inline std::optional<Constraint> read_constraint(const json::Value* v, const std
         // The name table (constraints.hpp) decides which names exist; the kind decides the config keys.
         const std::optional<Constraint> preset = Constraint::lookup(name);
         if (!preset) r.fail("unknown constraint; expected MaxNorm, NonNeg, UnitNorm or MinMaxNorm");
-        std::optional<Constraint> result;
         switch (preset->kind()) {
             case Constraint::Kind::MaxNorm: {
                 const double max_value = r.get_number("max_value", preset->max_value());
-                result = Constraint::max_norm(max_value, axis());
-                break;
+                return Constraint::max_norm(max_value, axis());
             }
             case Constraint::Kind::NonNeg:
-                result = Constraint::non_neg();
-                break;
+                return Constraint::non_neg();
             case Constraint::Kind::UnitNorm:
-                result = Constraint::unit_norm(axis());
+                return Constraint::unit_norm(axis());
+            case Constraint::Kind::MinMaxNorm:
                 break;
-            case Constraint::Kind::MinMaxNorm: {
-                const double lo = r.get_number("min_value", preset->min_value());
-                const double hi = r.get_number("max_value", preset->max_value());
-                const double rate = r.get_number("rate", preset->rate());
-                result = Constraint::min_max_norm(lo, hi, rate, axis());
-                break;
-            }
         }
-        r.finish();
-        return result;
-    } catch (const std::invalid_argument& e) {
-        throw FormatError(source, what + ": " + e.what());
-    }
+        const double lo = r.get_number("min_value", preset->min_value());
+        const double hi = r.get_number("max_value", preset->max_value());
+        const double rate = r.get_number("rate", preset->rate());
+        return Constraint::min_max_norm(lo, hi, rate, axis());
+    });
 }
 
 inline json::Value seed_json(const std::optional<std::uint64_t>& seed) {
     if (!seed) return json::Value();
-    if (*seed <= static_cast<std::uint64_t>(std::numeric_limits<long long>::max()))
-        return json::Value(static_cast<long long>(*seed));
-    return json::Value(static_cast<long long>(*seed));  // Python reads the bit pattern back as a negative int
+    // A seed above LLONG_MAX is written as its bit pattern (a negative int), which the reader maps back.
+    return json::Value(static_cast<long long>(*seed));
 }
 
 inline json::Value serialized(const std::string& class_name, json::Value config) {
