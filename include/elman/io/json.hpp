@@ -369,6 +369,214 @@ struct ParseLimits {
     std::size_t max_bytes = std::size_t(256) << 20;
 };
 
+namespace detail {
+
+/// The tokens of a JSON text (whitespace, literals, strings, numbers) and the error messages that point at a
+/// byte: the part of the parser that knows nothing about arrays, objects or limits.
+class Scanner {
+  protected:
+    Scanner(std::string_view text, std::string source) : text_(text), source_(std::move(source)) {}
+
+    [[noreturn]] void fail(const std::string& what) const {
+        throw FormatError(source_, "malformed JSON at byte " + std::to_string(pos_) + ": " + what);
+    }
+    [[noreturn]] void out_of_memory() const {
+        throw FormatError(source_, "out of memory reading JSON text of " + std::to_string(text_.size()) +
+                                       " bytes (at byte " + std::to_string(pos_) + ")");
+    }
+
+    void skip_ws() {
+        while (pos_ < text_.size() &&
+               (text_[pos_] == ' ' || text_[pos_] == '\t' || text_[pos_] == '\n' || text_[pos_] == '\r'))
+            ++pos_;
+    }
+    bool consume(std::string_view word) {
+        if (text_.substr(pos_, word.size()) == word) {
+            pos_ += word.size();
+            return true;
+        }
+        return false;
+    }
+
+    static std::string printable(char c) {
+        const auto u = static_cast<unsigned char>(c);
+        if (u >= 0x20 && u < 0x7F) return std::string(1, c);
+        const char* hex = "0123456789abcdef";
+        return std::string("\\x") + hex[u >> 4] + hex[u & 15];
+    }
+
+    unsigned hex4() {
+        if (text_.size() - pos_ < 4) fail("truncated \\u escape");
+        unsigned u = 0;
+        for (int i = 0; i < 4; ++i) {
+            const char h = text_[pos_++];
+            u <<= 4;
+            if (h >= '0' && h <= '9')
+                u |= unsigned(h - '0');
+            else if (h >= 'a' && h <= 'f')
+                u |= unsigned(h - 'a' + 10);
+            else if (h >= 'A' && h <= 'F')
+                u |= unsigned(h - 'A' + 10);
+            else
+                fail("invalid hex digit in a \\u escape");
+        }
+        return u;
+    }
+
+    static void append_utf8(std::string& out, unsigned cp) {
+        if (cp < 0x80) {
+            out += static_cast<char>(cp);
+        } else if (cp < 0x800) {
+            out += static_cast<char>(0xC0 | (cp >> 6));
+            out += static_cast<char>(0x80 | (cp & 0x3F));
+        } else if (cp < 0x10000) {
+            out += static_cast<char>(0xE0 | (cp >> 12));
+            out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+            out += static_cast<char>(0x80 | (cp & 0x3F));
+        } else {
+            out += static_cast<char>(0xF0 | (cp >> 18));
+            out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+            out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+            out += static_cast<char>(0x80 | (cp & 0x3F));
+        }
+    }
+
+    std::string parse_string() {
+        ++pos_;  // opening quote
+        std::string out;
+        for (;;) {
+            // Copy the run of bytes that need no attention in one go.
+            const std::size_t run = pos_;
+            while (pos_ < text_.size()) {
+                const auto u = static_cast<unsigned char>(text_[pos_]);
+                if (u == '"' || u == '\\' || u < 0x20 || u >= 0x80) break;
+                ++pos_;
+            }
+            out.append(text_.data() + run, pos_ - run);
+            if (pos_ >= text_.size()) fail("unterminated string");
+            const char c = text_[pos_];
+            if (c == '"') {
+                ++pos_;
+                return out;
+            }
+            if (static_cast<unsigned char>(c) < 0x20) fail("unescaped control character in a string");
+            if (static_cast<unsigned char>(c) >= 0x80) {
+                const std::size_t n = detail::utf8_sequence_length(text_, pos_);
+                if (n == 0) fail("invalid UTF-8 in a string (overlong, surrogate, above U+10FFFF or truncated)");
+                out.append(text_.data() + pos_, n);
+                pos_ += n;
+                continue;
+            }
+            ++pos_;  // backslash
+            if (pos_ >= text_.size()) fail("unterminated escape sequence");
+            const char e = text_[pos_++];
+            switch (e) {
+                case '"':
+                    out += '"';
+                    break;
+                case '\\':
+                    out += '\\';
+                    break;
+                case '/':
+                    out += '/';
+                    break;
+                case 'b':
+                    out += '\b';
+                    break;
+                case 'f':
+                    out += '\f';
+                    break;
+                case 'n':
+                    out += '\n';
+                    break;
+                case 'r':
+                    out += '\r';
+                    break;
+                case 't':
+                    out += '\t';
+                    break;
+                case 'u': {
+                    // Lone surrogates are refused (see Parser); errors point at the escape.
+                    const std::size_t escape = pos_ - 2;
+                    unsigned cp = hex4();
+                    if (cp >= 0xDC00 && cp <= 0xDFFF) {
+                        pos_ = escape;
+                        fail("lone low surrogate in a \\u escape");
+                    }
+                    if (cp >= 0xD800 && cp <= 0xDBFF) {
+                        const bool pair = consume("\\u");
+                        const unsigned low = pair ? hex4() : 0;
+                        if (low < 0xDC00 || low > 0xDFFF) {
+                            pos_ = escape;
+                            fail("high surrogate not followed by a low surrogate");
+                        }
+                        cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
+                    }
+                    append_utf8(out, cp);
+                    break;
+                }
+                default:
+                    --pos_;
+                    fail(std::string("invalid escape '\\") + printable(e) + "'");
+            }
+        }
+    }
+
+    Value parse_number() {
+        const std::size_t start = pos_;
+        bool integral = true;
+        if (text_[pos_] == '-') ++pos_;
+        auto digits = [&] {
+            const std::size_t from = pos_;
+            while (pos_ < text_.size() && text_[pos_] >= '0' && text_[pos_] <= '9') ++pos_;
+            return pos_ - from;
+        };
+        const std::size_t int_start = pos_;
+        const std::size_t int_digits = digits();
+        if (int_digits == 0) fail("invalid number");
+        if (int_digits > 1 && text_[int_start] == '0') fail("invalid number: leading zero");
+        if (pos_ < text_.size() && text_[pos_] == '.') {
+            integral = false;
+            ++pos_;
+            if (digits() == 0) fail("invalid number: no digits after '.'");
+        }
+        if (pos_ < text_.size() && (text_[pos_] == 'e' || text_[pos_] == 'E')) {
+            integral = false;
+            ++pos_;
+            if (pos_ < text_.size() && (text_[pos_] == '+' || text_[pos_] == '-')) ++pos_;
+            if (digits() == 0) fail("invalid number: no digits in the exponent");
+        }
+        const char* first = text_.data() + start;
+        const char* last = text_.data() + pos_;
+        if (integral) {
+            long long i = 0;
+            const auto r = std::from_chars(first, last, i);
+            if (r.ec == std::errc() && r.ptr == last) return Value(i);
+            // Too large for 64 bits: keep it as a double, like Python would lose nothing we use.
+        }
+        double d = 0.0;
+        const auto r = std::from_chars(first, last, d);
+        if (r.ptr != last || (r.ec != std::errc() && r.ec != std::errc::result_out_of_range)) fail("invalid number");
+        if (r.ec == std::errc::result_out_of_range) {
+            // Overflow -> +-inf, underflow -> +-0, as Python's float() does. Out of range means a negative
+            // exponent or a "0." mantissa underflowed, anything else overflowed.
+            const std::string_view lexeme(first, static_cast<std::size_t>(last - first));
+            const std::size_t e = lexeme.find_first_of("eE");
+            const bool tiny = (e != std::string_view::npos && e + 1 < lexeme.size() && lexeme[e + 1] == '-') ||
+                              text_[int_start] == '0';
+            d = tiny ? 0.0 : std::numeric_limits<double>::infinity();
+            if (*first == '-') d = -d;
+        }
+        return Value(d);
+    }
+
+    std::string_view text_;
+    std::string source_;
+    std::size_t pos_ = 0;
+};
+
+}  // namespace detail
+
 /// Recursive-descent parser for RFC 8259 JSON plus Python's `NaN`, `Infinity` and `-Infinity` (Python's json
 /// module writes them for non-finite floats, so Keras configs may contain them). Rejects duplicate keys,
 /// trailing data, control characters in strings, invalid escapes, strings that are not well-formed UTF-8 and
@@ -378,10 +586,10 @@ struct ParseLimits {
 /// Time is linear in the text (duplicate keys are found by sorting each object's keys once: O(n log n)
 /// comparisons), memory a small constant per input byte, and running out of memory is a FormatError like any
 /// other failure (never std::bad_alloc).
-class Parser {
+class Parser : private detail::Scanner {
   public:
     Parser(std::string_view text, std::string source, ParseLimits limits = {})
-        : text_(text), source_(std::move(source)), limits_(limits) {}
+        : Scanner(text, std::move(source)), limits_(limits) {}
 
     Value parse() {
         if (text_.size() > limits_.max_bytes) {
@@ -405,14 +613,6 @@ class Parser {
     }
 
   private:
-    [[noreturn]] void fail(const std::string& what) const {
-        throw FormatError(source_, "malformed JSON at byte " + std::to_string(pos_) + ": " + what);
-    }
-    [[noreturn]] void out_of_memory() const {
-        throw FormatError(source_, "out of memory reading JSON text of " + std::to_string(text_.size()) +
-                                       " bytes (at byte " + std::to_string(pos_) + ")");
-    }
-
     /// Makes room for one more element of a container still being read. Doubling, but never past what the
     /// rest of the text can hold (each further element needs at least `min_bytes` bytes), so a long array
     /// ends with little unused capacity.
@@ -421,19 +621,6 @@ class Parser {
         if (v.size() < v.capacity()) return;
         const std::size_t most = v.size() + 1 + (text_.size() - pos_) / min_bytes;
         v.reserve(std::min(std::max<std::size_t>(2 * v.size(), 1), most));
-    }
-
-    void skip_ws() {
-        while (pos_ < text_.size() &&
-               (text_[pos_] == ' ' || text_[pos_] == '\t' || text_[pos_] == '\n' || text_[pos_] == '\r'))
-            ++pos_;
-    }
-    bool consume(std::string_view word) {
-        if (text_.substr(pos_, word.size()) == word) {
-            pos_ += word.size();
-            return true;
-        }
-        return false;
     }
 
     Value parse_value(int depth) {
@@ -453,13 +640,6 @@ class Parser {
         if (consume("-Infinity")) return Value(-std::numeric_limits<double>::infinity());
         if (c == '-' || (c >= '0' && c <= '9')) return parse_number();
         fail(std::string("unexpected character '") + printable(c) + "'");
-    }
-
-    static std::string printable(char c) {
-        const auto u = static_cast<unsigned char>(c);
-        if (u >= 0x20 && u < 0x7F) return std::string(1, c);
-        const char* hex = "0123456789abcdef";
-        return std::string("\\x") + hex[u >> 4] + hex[u & 15];
     }
 
     Value parse_object(int depth) {
@@ -622,175 +802,7 @@ class Parser {
         }
     }
 
-    unsigned hex4() {
-        if (text_.size() - pos_ < 4) fail("truncated \\u escape");
-        unsigned u = 0;
-        for (int i = 0; i < 4; ++i) {
-            const char h = text_[pos_++];
-            u <<= 4;
-            if (h >= '0' && h <= '9')
-                u |= unsigned(h - '0');
-            else if (h >= 'a' && h <= 'f')
-                u |= unsigned(h - 'a' + 10);
-            else if (h >= 'A' && h <= 'F')
-                u |= unsigned(h - 'A' + 10);
-            else
-                fail("invalid hex digit in a \\u escape");
-        }
-        return u;
-    }
-
-    static void append_utf8(std::string& out, unsigned cp) {
-        if (cp < 0x80) {
-            out += static_cast<char>(cp);
-        } else if (cp < 0x800) {
-            out += static_cast<char>(0xC0 | (cp >> 6));
-            out += static_cast<char>(0x80 | (cp & 0x3F));
-        } else if (cp < 0x10000) {
-            out += static_cast<char>(0xE0 | (cp >> 12));
-            out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-            out += static_cast<char>(0x80 | (cp & 0x3F));
-        } else {
-            out += static_cast<char>(0xF0 | (cp >> 18));
-            out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-            out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-            out += static_cast<char>(0x80 | (cp & 0x3F));
-        }
-    }
-
-    std::string parse_string() {
-        ++pos_;  // opening quote
-        std::string out;
-        for (;;) {
-            // Copy the run of bytes that need no attention in one go.
-            const std::size_t run = pos_;
-            while (pos_ < text_.size()) {
-                const auto u = static_cast<unsigned char>(text_[pos_]);
-                if (u == '"' || u == '\\' || u < 0x20 || u >= 0x80) break;
-                ++pos_;
-            }
-            out.append(text_.data() + run, pos_ - run);
-            if (pos_ >= text_.size()) fail("unterminated string");
-            const char c = text_[pos_];
-            if (c == '"') {
-                ++pos_;
-                return out;
-            }
-            if (static_cast<unsigned char>(c) < 0x20) fail("unescaped control character in a string");
-            if (static_cast<unsigned char>(c) >= 0x80) {
-                const std::size_t n = detail::utf8_sequence_length(text_, pos_);
-                if (n == 0) fail("invalid UTF-8 in a string (overlong, surrogate, above U+10FFFF or truncated)");
-                out.append(text_.data() + pos_, n);
-                pos_ += n;
-                continue;
-            }
-            ++pos_;  // backslash
-            if (pos_ >= text_.size()) fail("unterminated escape sequence");
-            const char e = text_[pos_++];
-            switch (e) {
-                case '"':
-                    out += '"';
-                    break;
-                case '\\':
-                    out += '\\';
-                    break;
-                case '/':
-                    out += '/';
-                    break;
-                case 'b':
-                    out += '\b';
-                    break;
-                case 'f':
-                    out += '\f';
-                    break;
-                case 'n':
-                    out += '\n';
-                    break;
-                case 'r':
-                    out += '\r';
-                    break;
-                case 't':
-                    out += '\t';
-                    break;
-                case 'u': {
-                    // Lone surrogates are refused (see the class comment); errors point at the escape.
-                    const std::size_t escape = pos_ - 2;
-                    unsigned cp = hex4();
-                    if (cp >= 0xDC00 && cp <= 0xDFFF) {
-                        pos_ = escape;
-                        fail("lone low surrogate in a \\u escape");
-                    }
-                    if (cp >= 0xD800 && cp <= 0xDBFF) {
-                        const bool pair = consume("\\u");
-                        const unsigned low = pair ? hex4() : 0;
-                        if (low < 0xDC00 || low > 0xDFFF) {
-                            pos_ = escape;
-                            fail("high surrogate not followed by a low surrogate");
-                        }
-                        cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
-                    }
-                    append_utf8(out, cp);
-                    break;
-                }
-                default:
-                    --pos_;
-                    fail(std::string("invalid escape '\\") + printable(e) + "'");
-            }
-        }
-    }
-
-    Value parse_number() {
-        const std::size_t start = pos_;
-        bool integral = true;
-        if (text_[pos_] == '-') ++pos_;
-        auto digits = [&] {
-            const std::size_t from = pos_;
-            while (pos_ < text_.size() && text_[pos_] >= '0' && text_[pos_] <= '9') ++pos_;
-            return pos_ - from;
-        };
-        const std::size_t int_start = pos_;
-        const std::size_t int_digits = digits();
-        if (int_digits == 0) fail("invalid number");
-        if (int_digits > 1 && text_[int_start] == '0') fail("invalid number: leading zero");
-        if (pos_ < text_.size() && text_[pos_] == '.') {
-            integral = false;
-            ++pos_;
-            if (digits() == 0) fail("invalid number: no digits after '.'");
-        }
-        if (pos_ < text_.size() && (text_[pos_] == 'e' || text_[pos_] == 'E')) {
-            integral = false;
-            ++pos_;
-            if (pos_ < text_.size() && (text_[pos_] == '+' || text_[pos_] == '-')) ++pos_;
-            if (digits() == 0) fail("invalid number: no digits in the exponent");
-        }
-        const char* first = text_.data() + start;
-        const char* last = text_.data() + pos_;
-        if (integral) {
-            long long i = 0;
-            const auto r = std::from_chars(first, last, i);
-            if (r.ec == std::errc() && r.ptr == last) return Value(i);
-            // Too large for 64 bits: keep it as a double, like Python would lose nothing we use.
-        }
-        double d = 0.0;
-        const auto r = std::from_chars(first, last, d);
-        if (r.ptr != last || (r.ec != std::errc() && r.ec != std::errc::result_out_of_range)) fail("invalid number");
-        if (r.ec == std::errc::result_out_of_range) {
-            // Overflow -> +-inf, underflow -> +-0, as Python's float() does. Out of range means a negative
-            // exponent or a "0." mantissa underflowed, anything else overflowed.
-            const std::string_view lexeme(first, static_cast<std::size_t>(last - first));
-            const std::size_t e = lexeme.find_first_of("eE");
-            const bool tiny = (e != std::string_view::npos && e + 1 < lexeme.size() && lexeme[e + 1] == '-') ||
-                              text_[int_start] == '0';
-            d = tiny ? 0.0 : std::numeric_limits<double>::infinity();
-            if (*first == '-') d = -d;
-        }
-        return Value(d);
-    }
-
-    std::string_view text_;
-    std::string source_;
     ParseLimits limits_;
-    std::size_t pos_ = 0;
     std::vector<std::size_t> key_pos_;
 };
 
