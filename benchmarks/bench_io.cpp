@@ -2,9 +2,12 @@
 // io readers on inputs at the sizes where a per-item cost that is not constant shows (issue: a quadratic
 // duplicate-key check made a 200k-key object take 30 s): json::parse of an object with N keys and of an array
 // of N numbers, and a tfjs model of N Dense layers (the model loaders looked each layer's weights up in the whole
-// manifest). Linear time means the time per item (items_per_second) stays flat as N grows.
+// manifest). Linear time means the time per item (items_per_second) stays flat as N grows. BM_ZipStoredMember reads
+// an archive of one stored member of N bytes (np.savez's layout), whose pace is the CRC-32 every member is checked
+// with: bytes_per_second is the reader's throughput.
 //   cmake -S . -B _build/bench -G Ninja -DCMAKE_BUILD_TYPE=Release -DELMAN_BUILD_BENCHMARKS=ON
 //   cmake --build _build/bench --target elman_bench_io && _build/bench/benchmarks/elman_bench_io
+#include <elman/io/detail/zip.hpp>
 #include <elman/io/json.hpp>
 #include <elman/io/tfjs_model.hpp>
 
@@ -75,6 +78,19 @@ void BM_TfjsModelLayers(benchmark::State& state) {
     state.SetItemsProcessed(state.iterations() * state.range(0));
 }
 
+void BM_ZipStoredMember(benchmark::State& state) {
+    elman::io::detail::ZipEntry member;
+    member.name = "arr_0.npy";
+    member.data.resize(static_cast<std::size_t>(state.range(0)));
+    for (std::size_t i = 0; i < member.data.size(); ++i) member.data[i] = static_cast<char>(i * 2654435761u >> 24);
+    const std::string archive = elman::io::detail::write_zip({member}, "bench.npz");
+    for (auto _ : state) {
+        const auto entries = elman::io::detail::read_zip(archive, "bench.npz");
+        benchmark::DoNotOptimize(entries.front().data.data());
+    }
+    state.SetBytesProcessed(state.iterations() * state.range(0));
+}
+
 }  // namespace
 
 BENCHMARK(BM_JsonObjectKeys)->Arg(25000)->Arg(50000)->Arg(100000)->Arg(200000)->Unit(benchmark::kMillisecond);
@@ -82,5 +98,7 @@ BENCHMARK(BM_JsonObjectKeys)->Arg(25000)->Arg(50000)->Arg(100000)->Arg(200000)->
 BENCHMARK(BM_JsonNumberArray)->Arg(1 << 20)->Arg(20 << 20)->Unit(benchmark::kMillisecond);
 
 BENCHMARK(BM_TfjsModelLayers)->Arg(2000)->Arg(8000)->Arg(32000)->Unit(benchmark::kMillisecond);
+
+BENCHMARK(BM_ZipStoredMember)->Arg(1 << 20)->Arg(64 << 20)->Unit(benchmark::kMillisecond);
 
 BENCHMARK_MAIN();

@@ -10,6 +10,7 @@
 #include <catch2/catch.hpp>
 
 #include <cstdio>
+#include <filesystem>
 #include <string>
 
 using elman_test::load_json;
@@ -100,6 +101,31 @@ TEMPLATE_TEST_CASE("a C++ layer saved to .h5 reloads bit for bit with its config
             CHECK(back.config->activation == "softsign");
         }
     }
+}
+
+TEST_CASE("saving a layer to .h5 replaces the file whole, and a failed save leaves the path as it was", "[io][hdf5]") {
+    elman::SimpleRNNOptions o;
+    o.input_dim = 2;
+    o.name = "replaced";
+    elman::SimpleRNN<float> layer(3, o);
+    const std::string path = "elman_io_replace.h5";
+    {
+        std::FILE* f = std::fopen(path.c_str(), "wb");
+        REQUIRE(f != nullptr);
+        std::fputs("not an HDF5 file", f);
+        std::fclose(f);
+    }
+    elman::io::save_keras_h5(path, layer);
+    CHECK(elman::io::load_keras_h5<float>(path).weights.size() == 3);
+    CHECK_FALSE(std::filesystem::exists(elman::io::temp_path(path)));
+    std::remove(path.c_str());
+    // A directory cannot be replaced by a file: the rename fails after the whole file was written.
+    const std::string dir = "elman_io_replace_dir.h5";
+    std::filesystem::create_directory(dir);
+    CHECK_THROWS_WITH(elman::io::save_keras_h5(dir, layer), Catch::Contains(dir) && Catch::Contains("cannot write"));
+    CHECK(std::filesystem::is_directory(dir));
+    CHECK_FALSE(std::filesystem::exists(elman::io::temp_path(dir)));
+    std::filesystem::remove(dir);
 }
 
 TEST_CASE("hostile Keras .h5 files are rejected with the file name and the problem", "[io][hdf5]") {

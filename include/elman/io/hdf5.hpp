@@ -502,6 +502,44 @@ void h5_write_dataset(hid_t loc, const std::string& path, const Tensor<Scalar>& 
         throw FormatError(target, "cannot write dataset '" + path + "'");
 }
 
+/// One layer's part of a Keras HDF5 weights layout: the layer's group name, its `weight_names` and the
+/// weights in that order.
+template <class Scalar>
+struct H5LayerWeights {
+    std::string name;
+    std::vector<std::string> weight_names;
+    std::vector<Tensor<Scalar>> weights;
+};
+
+/// The attributes Keras' `model.save` puts on the file itself: `keras_version`, `backend` and `model_config` (the
+/// model's JSON text).
+inline void h5_write_model_attributes(hid_t file, const std::string& keras_version, const std::string& model_config,
+                                      const std::string& target, H5Text text) {
+    h5_write_strings(file, "keras_version", {keras_version}, true, target, text);
+    h5_write_strings(file, "backend", {"tensorflow"}, true, target, text);
+    h5_write_strings(file, "model_config", {model_config}, true, target, text);
+}
+
+/// The weights of `layers` below `root` (the file for `save_weights`, its `model_weights` group for
+/// `model.save`) as Keras' `save_weights_to_hdf5_group` writes them: the `layer_names`, `backend` and
+/// `keras_version` attributes, then per layer a group with its `weight_names` and one dataset per name, float64
+/// when `as_double`, else float32.
+template <class Scalar>
+void h5_write_layer_weights(hid_t root, const std::vector<H5LayerWeights<Scalar>>& layers,
+                            const std::string& keras_version, bool as_double, const std::string& target, H5Text text) {
+    std::vector<std::string> names;
+    for (const H5LayerWeights<Scalar>& l : layers) names.push_back(l.name);
+    h5_write_keras_list(root, "layer_names", names, target, text);
+    h5_write_strings(root, "backend", {"tensorflow"}, true, target, text);
+    h5_write_strings(root, "keras_version", {keras_version}, true, target, text);
+    for (const H5LayerWeights<Scalar>& l : layers) {
+        const H5Id g = h5_create_group(root, l.name, target);
+        h5_write_keras_list(g.get(), "weight_names", l.weight_names, target, text);
+        for (std::size_t i = 0; i < l.weights.size(); ++i)
+            h5_write_dataset(g.get(), l.weight_names[i], l.weights[i], as_double, target);
+    }
+}
+
 /// An HDF5 file the savers write: created as temp_path(target) and, once complete, either renamed to
 /// `target` (commit) or read back and removed (take_bytes, a .keras archive's `model.weights.h5`); removed if
 /// the save fails, so a failed save leaves no partial target behind. The 1.8 file format (readable by every
@@ -640,19 +678,23 @@ LoadedLayer<Scalar> load_keras_h5(const std::string& path, const LayerSelector& 
 /// Writes a built layer to `path` in Keras' TF 2.x HDF5 layout (docs/keras-semantics.md#hdf5), with its weights as
 /// little-endian float32 (float layer) or float64 (double layer) datasets named `<layer>/<layer>_cell/<role>:0`.
 /// H5Layout::Model also stores a Sequential `model_config` (the layer with its `batch_input_shape`), so
-/// `tf.keras.models.load_model(path)` works without any Python code. Throws FormatError on I/O failure,
+/// `tf.keras.models.load_model(path)` works without any Python code. The file is written next to `path` and
+/// renamed to it when complete (a failed save leaves `path` as it was). Throws FormatError on I/O failure,
 /// std::invalid_argument for an unbuilt layer or a custom activation.
 template <class Layer>
 void save_keras_h5(const std::string& path, const Layer& layer, H5Layout layout = H5Layout::Model) {
     using Scalar = typename Layer::scalar_type;
     if (!layer.built()) throw std::invalid_argument("save_keras_h5: layer '" + layer.name() + "' is not built");
     const LayerConfig lc = layer_config(layer);
-    const std::vector<Tensor<Scalar>> weights = layer.get_weights();
-    detail::H5Quiet quiet;
-    detail::H5Id file(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose);
-    if (!file.valid()) throw FormatError(path, "cannot create HDF5 file");
-    hid_t root_id = file.get();
-    detail::H5Id group_holder;
+    const std::string keras_version = "2.4.0";
+    detail::H5LayerWeights<Scalar> part;
+    part.name = lc.options.name;
+    part.weights = layer.get_weights();
+    const char* roles[] = {"kernel", "recurrent_kernel", "bias"};
+    for (std::size_t i = 0; i < part.weights.size(); ++i)
+        part.weight_names.push_back(part.name + "/" + part.name + "_cell/" + roles[i] + ":0");
+    detail::H5FileWriter file(path);
+    const bool as_double = std::is_same<Scalar, double>::value;
     if (layout == H5Layout::Model) {
         json::Value layers = json::Value::array();
         json::Value input_config = json::Value::object();
@@ -672,28 +714,15 @@ void save_keras_h5(const std::string& path, const Layer& layer, H5Layout layout 
         model_cfg.set("name", "sequential");
         model_cfg.set("layers", std::move(layers));
         const json::Value model = detail::serialized("Sequential", std::move(model_cfg));
-        detail::h5_write_strings(file.get(), "keras_version", {"2.4.0"}, true, path);
-        detail::h5_write_strings(file.get(), "backend", {"tensorflow"}, true, path);
-        detail::h5_write_strings(file.get(), "model_config", {json::dump(model)}, true, path);
-        group_holder =
-            detail::H5Id(H5Gcreate2(file.get(), "model_weights", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose);
-        if (!group_holder.valid()) throw FormatError(path, "cannot create group 'model_weights'");
-        root_id = group_holder.get();
+        detail::h5_write_model_attributes(file.file(), keras_version, json::dump(model), path, detail::H5Text::bytes);
+        const detail::H5Id root = detail::h5_create_group(file.file(), "model_weights", path);
+        detail::h5_write_layer_weights<Scalar>(root.get(), {part}, keras_version, as_double, path,
+                                               detail::H5Text::bytes);
+    } else {
+        detail::h5_write_layer_weights<Scalar>(file.file(), {part}, keras_version, as_double, path,
+                                               detail::H5Text::bytes);
     }
-    detail::h5_write_strings(root_id, "layer_names", {lc.options.name}, false, path);
-    detail::h5_write_strings(root_id, "backend", {"tensorflow"}, true, path);
-    detail::h5_write_strings(root_id, "keras_version", {"2.4.0"}, true, path);
-    detail::H5Id g(H5Gcreate2(root_id, lc.options.name.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose);
-    if (!g.valid()) throw FormatError(path, "cannot create group '" + lc.options.name + "'");
-    const char* roles[] = {"kernel", "recurrent_kernel", "bias"};
-    std::vector<std::string> names;
-    for (std::size_t i = 0; i < weights.size(); ++i) {
-        names.push_back(lc.options.name + "/" + lc.options.name + "_cell/" + roles[i] + ":0");
-    }
-    detail::h5_write_strings(g.get(), "weight_names", names, false, path);
-    for (std::size_t i = 0; i < weights.size(); ++i)
-        detail::h5_write_dataset(g.get(), names[i], weights[i], std::is_same<Scalar, double>::value, path);
-    if (H5Fflush(file.get(), H5F_SCOPE_GLOBAL) < 0) throw FormatError(path, "cannot flush HDF5 file");
+    file.commit();
 }
 
 }  // namespace io

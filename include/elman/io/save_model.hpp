@@ -174,27 +174,19 @@ void write_keras_h5(const Model<Scalar>& model, const std::string& target) {
     const H5Text text = keras3 ? H5Text::utf8 : H5Text::bytes;
     const std::string version = saved_keras_version(model.origin().keras_version, keras3);
     H5FileWriter file(target);
-    h5_write_strings(file.file(), "keras_version", {version}, true, target, text);
-    h5_write_strings(file.file(), "backend", {"tensorflow"}, true, target, text);
-    h5_write_strings(file.file(), "model_config", {json::dump(config)}, true, target, text);
+    h5_write_model_attributes(file.file(), version, json::dump(config), target, text);
     {
         const H5Id root = h5_create_group(file.file(), "model_weights", target);
-        std::vector<std::string> names;
-        for (const model::Layer<Scalar>* l : model.layers()) names.push_back(l->name());
-        h5_write_keras_list(root.get(), "layer_names", names, target, text);
-        h5_write_strings(root.get(), "backend", {"tensorflow"}, true, target, text);
-        h5_write_strings(root.get(), "keras_version", {version}, true, target, text);
+        std::vector<H5LayerWeights<Scalar>> parts;
         for (const model::Layer<Scalar>* l : model.layers()) {
-            const H5Id g = h5_create_group(root.get(), l->name(), target);
-            const std::vector<model::WeightSpec> specs = l->weight_specs();
-            const std::vector<Tensor<Scalar>> weights = l->get_weights();
-            std::vector<std::string> weight_names;
-            for (const model::WeightSpec& s : specs)
-                weight_names.push_back(h5_weight_name(keras3, model.name(), l->name(), l->class_name(), s.name));
-            h5_write_keras_list(g.get(), "weight_names", weight_names, target, text);
-            for (std::size_t i = 0; i < weights.size(); ++i)
-                h5_write_dataset(g.get(), weight_names[i], weights[i], false, target);
+            H5LayerWeights<Scalar> part;
+            part.name = l->name();
+            for (const model::WeightSpec& s : l->weight_specs())
+                part.weight_names.push_back(h5_weight_name(keras3, model.name(), l->name(), l->class_name(), s.name));
+            part.weights = l->get_weights();
+            parts.push_back(std::move(part));
         }
+        h5_write_layer_weights(root.get(), parts, version, false, target, text);
         const H5Id top = h5_create_group(root.get(), "top_level_model_weights", target);
         h5_write_keras_list(top.get(), "weight_names", {}, target, text);
     }

@@ -37,18 +37,34 @@ ELMAN_NAMESPACE_BEGIN
 namespace io {
 namespace detail {
 
+/// CRC-32 (ISO-HDLC, zlib's and ZIP's) of `n` bytes, continuing from `crc` (0 to start).
 inline std::uint32_t crc32(const unsigned char* data, std::size_t n, std::uint32_t crc = 0) {
-    static const std::array<std::uint32_t, 256> table = [] {
-        std::array<std::uint32_t, 256> t{};
+    // Slicing-by-8: table k holds the CRC of a byte followed by k zero bytes, so one step folds in 8 bytes with 8
+    // independent lookups instead of 8 dependent ones. Every member a reader returns is checksummed, so this
+    // sets the speed of reading a stored .npz (several times the byte-at-a-time loop). Bytes are assembled
+    // explicitly, so the result does not depend on the host's byte order.
+    using Table = std::array<std::uint32_t, 256>;
+    static const std::array<Table, 8> tables = [] {
+        std::array<Table, 8> t{};
         for (std::uint32_t i = 0; i < 256; ++i) {
             std::uint32_t c = i;
             for (int k = 0; k < 8; ++k) c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-            t[i] = c;
+            t[0][i] = c;
         }
+        for (std::size_t k = 1; k < 8; ++k)
+            for (std::size_t i = 0; i < 256; ++i) t[k][i] = (t[k - 1][i] >> 8) ^ t[0][t[k - 1][i] & 0xFF];
         return t;
     }();
+    const auto word = [](const unsigned char* b) {
+        return std::uint32_t(b[0]) | std::uint32_t(b[1]) << 8 | std::uint32_t(b[2]) << 16 | std::uint32_t(b[3]) << 24;
+    };
     crc = ~crc;
-    for (std::size_t i = 0; i < n; ++i) crc = table[(crc ^ data[i]) & 0xFF] ^ (crc >> 8);
+    for (; n >= 8; data += 8, n -= 8) {
+        const std::uint32_t lo = crc ^ word(data), hi = word(data + 4);
+        crc = tables[7][lo & 0xFF] ^ tables[6][(lo >> 8) & 0xFF] ^ tables[5][(lo >> 16) & 0xFF] ^ tables[4][lo >> 24] ^
+              tables[3][hi & 0xFF] ^ tables[2][(hi >> 8) & 0xFF] ^ tables[1][(hi >> 16) & 0xFF] ^ tables[0][hi >> 24];
+    }
+    for (; n > 0; ++data, --n) crc = tables[0][(crc ^ *data) & 0xFF] ^ (crc >> 8);
     return ~crc;
 }
 
