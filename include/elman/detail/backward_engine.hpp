@@ -78,7 +78,8 @@ class BackwardEngine {
         // Every allocation happens here, before any thread starts: the slice bodies cannot throw.
         const Index count = slice_count(B, threads);
         slices_.resize(static_cast<std::size_t>(count));
-        for (auto& ws : slices_) ws.prepare(B / count + 1, U, step_weights_.padded_units(), s_cols);
+        const bool masked = trace.step_mask.size() != 0;
+        for (auto& ws : slices_) ws.prepare(B / count + 1, U, step_weights_.padded_units(), s_cols, masked);
         // Row stride of gzᵀ: whole cache lines, and never a multiple of 4 KiB, where the reduction's row tile
         // (a dozen rows read together) would fall into one L1 set.
         constexpr Index line = 64 / static_cast<Index>(sizeof(Scalar));
@@ -138,17 +139,19 @@ class BackwardEngine {
     // scalar parts (element-wise results then do not depend on the slice, see packet_padded).
     struct SliceBuffers {
         RowMatrix gh;       // d loss / d h_p
-        RowMatrix gy;       // d loss / d y_p (the output carry)
-        RowMatrix gc;       // d loss / d c_p
+        RowMatrix gy;       // d loss / d y_p (the output carry), masked calls only
+        RowMatrix gc;       // d loss / d c_p, masked calls only
         RowMatrix gz;       // d loss / d z_p: the step product's operand
         RowMatrix product;  // gz · [Uᵀ Wᵀ]
         RowMatrix s_row;    // one row of S before packing
 
-        void prepare(Index rows, Index units, Index product_columns, Index s_cols) {
+        void prepare(Index rows, Index units, Index product_columns, Index s_cols, bool masked) {
             const Index padded = packet_padded<Scalar>(units);
             fit(gh, rows, padded);
-            fit(gy, rows, padded);
-            fit(gc, rows, padded);
+            if (masked) {  // without a mask y_p = c_p = h_p: gz comes straight from gh and the output gradient
+                fit(gy, rows, padded);
+                fit(gc, rows, padded);
+            }
             fit(gz, rows, padded);
             fit(product, rows, product_columns);
             fit(s_row, 1, s_cols);
@@ -195,7 +198,7 @@ class BackwardEngine {
         } else {
             gh.setZero();
         }
-        gy.setZero();
+        if (masked) gy.setZero();
         // d loss / d y_p from the caller, or null where the step's output was not returned.
         const Scalar* g_out = ctx.upstream.output;
         const Index g_out_stride = trace.return_sequences ? layout.sample_stride() * U : U;
