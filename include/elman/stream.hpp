@@ -109,7 +109,7 @@ class SimpleRNNStream {
         io.inputs = x;
         const Product product{&packed_, batch_ == 1};
         auto h = state_rows();
-        detail::recurrence_step(io, activation_, product, work_, 0, batch_, h, 0);
+        detail::recurrence_step<detail::StepExtras::none>(io, activation_, product, work_, 0, batch_, h, 0);
         return state();
     }
 

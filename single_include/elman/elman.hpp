@@ -3550,6 +3550,7 @@ struct SequenceLayout {
 
 }  // namespace detail
 ELMAN_NAMESPACE_END
+// #include <elman/exceptions.hpp>
 // #include <elman/mask.hpp>
 // #include <elman/simple_rnn_call.hpp>
 // The call arguments, the typed result and the recorded forward pass of SimpleRNN.
@@ -3765,14 +3766,21 @@ void activate(const Activation& act, Isa isa, const Z& z, Y& y) noexcept {
     }
 }
 
+/// Whether a step may have more to do than z = product, h = act(z). StepExtras::none promises one timestep with
+/// no trace, mask, recurrent dropout or sequence output (the streaming step) and compiles those branches out: in
+/// the general step they cost a one-sample step ~10 ns of 67 (Zen 4), mostly registers spilled around them.
+enum class StepExtras { any, none };
+
 /// One processed step p of rows [b0, b0 + rows) with the state in `h`.
-template <class Scalar, class Activation, class Product>
+template <StepExtras Extras = StepExtras::any, class Scalar, class Activation, class Product>
 void recurrence_step(const RecurrenceIO<Scalar>& io, const Activation& act, const Product& product,
                      SliceWorkspace<Scalar>& ws, Index b0, Index rows, StridedRows<Scalar>& h, Index p) noexcept {
+    constexpr bool plain = Extras == StepExtras::none;
     const Index B = io.layout.batch, T = io.layout.timesteps, U = io.units;
     const Index t = io.go_backwards ? T - 1 - p : p;
-    ForwardTrace<Scalar>* trace = io.trace;
-    if (p + 1 < T) {
+    ELMAN_ASSERT(!plain || (!io.trace && !io.mask && !io.recurrent_dropout && !io.return_sequences && T == 1));
+    ForwardTrace<Scalar>* trace = plain ? nullptr : io.trace;
+    if (!plain && p + 1 < T) {
         // The next step's input rows (read by the packed product's operand copy) and output rows, while this
         // step computes: batch-major, each is a short run a whole sequence away from the next sample's.
         const Index stride = io.layout.sample_stride(), t_next = io.go_backwards ? t - 1 : t + 1;
@@ -3784,7 +3792,7 @@ void recurrence_step(const RecurrenceIO<Scalar>& io, const Activation& act, cons
     product(io, ws, b0, rows, t, h);
     const StridedRows<Scalar> z(ws.z.data(), rows, U, Eigen::OuterStride<>(ws.z.cols()));
     if (trace) trace->preactivations.middleRows(p * B + b0, rows) = z;
-    const bool masked = io.mask != nullptr;
+    const bool masked = !plain && io.mask != nullptr;
     if (masked) {
         StridedRows<Scalar> candidate(ws.candidate.data(), rows, U, Eigen::OuterStride<>(ws.candidate.cols()));
         activate<Scalar>(act, product.isa(), z, candidate);
@@ -3810,7 +3818,7 @@ void recurrence_step(const RecurrenceIO<Scalar>& io, const Activation& act, cons
         }
         if (trace) trace->activations.middleRows(p * B + b0, rows) = h;
     }
-    if (io.return_sequences) {
+    if (!plain && io.return_sequences) {
         for (Index i = 0; i < rows; ++i) {
             Scalar* out = io.output + io.layout.row(b0 + i, p) * U;
             if (masked) {
@@ -4037,7 +4045,8 @@ class BackwardEngine {
         // Every allocation happens here, before any thread starts: the slice bodies cannot throw.
         const Index count = slice_count(B, threads);
         slices_.resize(static_cast<std::size_t>(count));
-        for (auto& ws : slices_) ws.prepare(B / count + 1, U, step_weights_.padded_units(), s_cols);
+        const bool masked = trace.step_mask.size() != 0;
+        for (auto& ws : slices_) ws.prepare(B / count + 1, U, step_weights_.padded_units(), s_cols, masked);
         // Row stride of gzᵀ: whole cache lines, and never a multiple of 4 KiB, where the reduction's row tile
         // (a dozen rows read together) would fall into one L1 set.
         constexpr Index line = 64 / static_cast<Index>(sizeof(Scalar));
@@ -4097,17 +4106,19 @@ class BackwardEngine {
     // scalar parts (element-wise results then do not depend on the slice, see packet_padded).
     struct SliceBuffers {
         RowMatrix gh;       // d loss / d h_p
-        RowMatrix gy;       // d loss / d y_p (the output carry)
-        RowMatrix gc;       // d loss / d c_p
+        RowMatrix gy;       // d loss / d y_p (the output carry), masked calls only
+        RowMatrix gc;       // d loss / d c_p, masked calls only
         RowMatrix gz;       // d loss / d z_p: the step product's operand
         RowMatrix product;  // gz · [Uᵀ Wᵀ]
         RowMatrix s_row;    // one row of S before packing
 
-        void prepare(Index rows, Index units, Index product_columns, Index s_cols) {
+        void prepare(Index rows, Index units, Index product_columns, Index s_cols, bool masked) {
             const Index padded = packet_padded<Scalar>(units);
             fit(gh, rows, padded);
-            fit(gy, rows, padded);
-            fit(gc, rows, padded);
+            if (masked) {  // without a mask y_p = c_p = h_p: gz comes straight from gh and the output gradient
+                fit(gy, rows, padded);
+                fit(gc, rows, padded);
+            }
             fit(gz, rows, padded);
             fit(product, rows, product_columns);
             fit(s_row, 1, s_cols);
@@ -4154,7 +4165,7 @@ class BackwardEngine {
         } else {
             gh.setZero();
         }
-        gy.setZero();
+        if (masked) gy.setZero();
         // d loss / d y_p from the caller, or null where the step's output was not returned.
         const Scalar* g_out = ctx.upstream.output;
         const Index g_out_stride = trace.return_sequences ? layout.sample_stride() * U : U;
@@ -5245,7 +5256,7 @@ class SimpleRNNStream {
         io.inputs = x;
         const Product product{&packed_, batch_ == 1};
         auto h = state_rows();
-        detail::recurrence_step(io, activation_, product, work_, 0, batch_, h, 0);
+        detail::recurrence_step<detail::StepExtras::none>(io, activation_, product, work_, 0, batch_, h, 0);
         return state();
     }
 
