@@ -16,23 +16,13 @@ import { fileURLToPath } from 'url';
 import path from 'path';
 import fs from 'fs';
 import { fnv1a, mulberry32, uniform } from '../common/prng.mjs';
+import { tfjsCpu } from '../common/tfjs_cpu.mjs';
 import { tfActivations } from '../common/tfjs_activations.mjs';
 
 const require = createRequire(import.meta.url);
 const here = path.dirname(fileURLToPath(import.meta.url));
 
-const origWarn = console.warn;
-console.warn = (...a) => {
-  if (a.join(' ').includes('looks like you are running TensorFlow.js in Node.js')) return;
-  origWarn(...a);
-};
-const tf = require('@tensorflow/tfjs-core');
-require('@tensorflow/tfjs-backend-cpu');
-const tfl = require('@tensorflow/tfjs-layers');
-await tf.setBackend('cpu');
-tf.tidy(() => tf.add(tf.scalar(1), tf.scalar(1)).dataSync());
-console.warn = origWarn;
-if (tf.getBackend() !== 'cpu') throw new Error('cpu backend not active');
+const { tf, tfl } = await tfjsCpu(require);
 
 const OUT = process.argv[2] ? path.resolve(process.argv[2])
   : path.resolve(here, '../../tests/data/golden_tfjs_grad.json');
