@@ -694,7 +694,7 @@ void save_keras_h5(const std::string& path, const Layer& layer, H5Layout layout 
     for (std::size_t i = 0; i < part.weights.size(); ++i)
         part.weight_names.push_back(part.name + "/" + part.name + "_cell/" + roles[i] + ":0");
     detail::H5FileWriter file(path);
-    const bool as_double = std::is_same<Scalar, double>::value;
+    detail::H5Id model_weights;
     if (layout == H5Layout::Model) {
         json::Value layers = json::Value::array();
         json::Value input_config = json::Value::object();
@@ -715,13 +715,13 @@ void save_keras_h5(const std::string& path, const Layer& layer, H5Layout layout 
         model_cfg.set("layers", std::move(layers));
         const json::Value model = detail::serialized("Sequential", std::move(model_cfg));
         detail::h5_write_model_attributes(file.file(), keras_version, json::dump(model), path, detail::H5Text::bytes);
-        const detail::H5Id root = detail::h5_create_group(file.file(), "model_weights", path);
-        detail::h5_write_layer_weights<Scalar>(root.get(), {part}, keras_version, as_double, path,
-                                               detail::H5Text::bytes);
-    } else {
-        detail::h5_write_layer_weights<Scalar>(file.file(), {part}, keras_version, as_double, path,
-                                               detail::H5Text::bytes);
+        model_weights = detail::h5_create_group(file.file(), "model_weights", path);
     }
+    // The weights go into `model_weights` for a whole model, into the file itself for weights only.
+    const hid_t root = model_weights.valid() ? model_weights.get() : file.file();
+    detail::h5_write_layer_weights<Scalar>(root, {part}, keras_version, std::is_same<Scalar, double>::value, path,
+                                           detail::H5Text::bytes);
+    model_weights = detail::H5Id();  // closed before the file (H5F_CLOSE_SEMI)
     file.commit();
 }
 
