@@ -3637,7 +3637,9 @@ struct RecurrenceIO {
     const MaskView* mask = nullptr;
     /// `[B, U]` recurrent-dropout multipliers, or null.
     const RowMajorMatrix<Scalar>* recurrent_dropout = nullptr;
-    /// `[B, U]`: h_{-1} on entry, the final state on exit.
+    /// `[B, U]` row-major h_{-1}, or null for zeros (read straight into each slice's state: no per-call copy).
+    const Scalar* initial_state = nullptr;
+    /// `[B, U]`: the final state on exit.
     RowMajorMatrix<Scalar>* state = nullptr;
     /// The returned output: `[B, U]`, or the sequence in processing order laid out like the inputs.
     Scalar* output = nullptr;
@@ -3680,6 +3682,19 @@ struct SliceWorkspace {
 
 template <class Scalar>
 using StridedRows = Eigen::Map<RowMajorMatrix<Scalar>, 0, Eigen::OuterStride<>>;
+
+/// dst rows := src rows, or zeros when src is null. Plain loops: a small call copies a few short rows, where
+/// Eigen's block assignment spends more on its alignment bookkeeping than on the copy.
+template <class Scalar>
+void copy_rows(const Scalar* src, Index src_stride, Scalar* dst, Index dst_stride, Index rows, Index cols) noexcept {
+    for (Index i = 0; i < rows; ++i) {
+        if (src) {
+            std::copy_n(src + i * src_stride, cols, dst + i * dst_stride);
+        } else {
+            std::fill_n(dst + i * dst_stride, cols, Scalar(0));
+        }
+    }
+}
 
 /// The fused product on packed weights `[U; W]` (recurrent rows first, matching the `[h~ x~]` operand):
 /// z = b + [h~ x~] · [U; W]. `Depth` = U + F when known at compile time (the streaming step's unrolled loop).
@@ -3830,17 +3845,17 @@ void recurrence_step(const RecurrenceIO<Scalar>& io, const Activation& act, cons
     }
 }
 
-/// Rows [b0, b0 + rows) of the batch through every timestep: loads h_{-1} from io.state, runs the steps,
+/// Rows [b0, b0 + rows) of the batch through every timestep: loads h_{-1} from io.initial_state, runs the steps,
 /// stores the final state, the last output and the trace's final block. `ws` must have been prepared.
 template <class Scalar, class Activation, class Product>
 void run_slice(const RecurrenceIO<Scalar>& io, const Activation& act, const Product& product,
                SliceWorkspace<Scalar>& ws, Index b0, Index rows) noexcept {
-    const Index B = io.layout.batch, T = io.layout.timesteps;
+    const Index B = io.layout.batch, T = io.layout.timesteps, U = io.units;
     StridedRows<Scalar> h = state_rows<Scalar, Product>(io, ws, rows);
-    h = io.state->middleRows(b0, rows);
+    copy_rows(io.initial_state ? io.initial_state + b0 * U : nullptr, U, h.data(), h.outerStride(), rows, U);
     for (Index p = 0; p < T; ++p) recurrence_step(io, act, product, ws, b0, rows, h, p);
     if (io.trace) io.trace->states.middleRows(T * B + b0, rows) = h;
-    io.state->middleRows(b0, rows) = h;
+    copy_rows<Scalar>(h.data(), h.outerStride(), io.state->data() + b0 * U, U, rows, U);
     if (!io.return_sequences) {
         Eigen::Map<RowMajorMatrix<Scalar>> out(io.output + b0 * io.units, rows, io.units);
         if (io.mask) {
@@ -4635,12 +4650,7 @@ class SequenceEngine {
 
         result.output.resize(flags.return_sequences ? (flags.time_major ? Shape{T, B, U} : Shape{B, T, U})
                                                     : Shape{B, U});
-        fit(state_, B, U);
-        if (initial) {
-            state_ = Eigen::Map<const RowMatrix>(initial, B, U);
-        } else {
-            state_.setZero();
-        }
+        fit(state_, B, U);  // written by the slices at their last step
 
         RecurrenceIO<Scalar> io;
         io.layout = layout;
@@ -4652,6 +4662,7 @@ class SequenceEngine {
         io.inputs = operand;
         io.mask = args.mask.empty() ? nullptr : &args.mask;
         io.recurrent_dropout = recurrent_dropout ? &recurrent_dropout_mask_ : nullptr;
+        io.initial_state = initial;
         io.state = &state_;
         io.output = result.output.data();
         io.trace = trace;

@@ -135,12 +135,7 @@ class SequenceEngine {
 
         result.output.resize(flags.return_sequences ? (flags.time_major ? Shape{T, B, U} : Shape{B, T, U})
                                                     : Shape{B, U});
-        fit(state_, B, U);
-        if (initial) {
-            state_ = Eigen::Map<const RowMatrix>(initial, B, U);
-        } else {
-            state_.setZero();
-        }
+        fit(state_, B, U);  // written by the slices at their last step
 
         RecurrenceIO<Scalar> io;
         io.layout = layout;
@@ -152,6 +147,7 @@ class SequenceEngine {
         io.inputs = operand;
         io.mask = args.mask.empty() ? nullptr : &args.mask;
         io.recurrent_dropout = recurrent_dropout ? &recurrent_dropout_mask_ : nullptr;
+        io.initial_state = initial;
         io.state = &state_;
         io.output = result.output.data();
         io.trace = trace;
