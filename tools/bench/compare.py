@@ -2,6 +2,7 @@
 """elman vs oneDNN, PyTorch, OpenBLAS and ONNX Runtime on the issue-5 shapes, measured interleaved in one run.
 
     /usr/bin/python3 tools/bench/compare.py [--rounds 3] [--shapes S1,S3] [--threads 1,2] [--skip-install]
+                                            [--isa avx2]
 
 Installs the peers from Debian (libdnnl-dev, python3-torch, libopenblas-dev) and ONNX Runtime from npm
 (onnxruntime-node and protobufjs as pinned by package-lock.json here, `npm ci --ignore-scripts` into
@@ -15,6 +16,12 @@ The table shows the median over rounds. OpenBLAS-based peers (OpenBLAS, PyTorch)
 OPENBLAS_CORETYPE=Haswell (this machine's preset: AVX2 kernels) and with OPENBLAS_CORETYPE=SkylakeX (AVX-512).
 ONNX Runtime runs one ONNX `RNN` node (peer_onnxruntime.js) in Node on its CPU execution provider.
 Subnormals: every peer computes with IEEE subnormals (no FTZ/DAZ); see docs/performance.md.
+
+--isa avx2 measures what an AVX2-only machine would see, on this one: the C++ peers and fma_peak are built with
+-march=x86-64-v3 (AVX2 + FMA, what -march=native gives on such a machine) into BUILD_DIR/avx2/, elman runs with
+ELMAN_ISA=avx2, oneDNN with ONEDNN_MAX_CPU_ISA=AVX2, OpenBLAS and PyTorch with OPENBLAS_CORETYPE=Haswell only
+(PyTorch also with ATEN_CPU_CAPABILITY=avx2). ONNX Runtime has no setting that caps its instruction set: it
+runs as usual, labelled "ONNX Runtime[own ISA]", and still counts as a peer.
 Uses only the Python standard library."""
 import argparse
 import json
@@ -81,17 +88,17 @@ def install_node_packages(build_dir):
         f.write(lock)
 
 
-def build(out):
+def build(out, march):
     os.makedirs(out, exist_ok=True)
     cxx = os.environ.get("CXX", "g++")
-    common = [cxx, "-std=c++17", "-O3", "-march=native", "-DNDEBUG", "-I" + HERE]
+    common = [cxx, "-std=c++17", "-O3", "-march=" + march, "-DNDEBUG", "-I" + HERE]
     eigen = ["-isystem", "/usr/include/eigen3"]
     blas_inc = "/usr/include/x86_64-linux-gnu/openblas-pthread"
     targets = {
         "peer_elman": common + ["-I" + os.path.join(ROOT, "include")] + eigen + ["-pthread"],
         "peer_onednn": common + ["-ldnnl"],
         "peer_openblas": common + eigen + ["-I" + blas_inc, "-lopenblas"],
-        "fma_peak": [cxx, "-std=c++17", "-O2", "-march=native", "-pthread"],
+        "fma_peak": [cxx, "-std=c++17", "-O2", "-march=" + march, "-pthread"],
     }
     for name, flags in targets.items():
         src = os.path.join(HERE, name + ".cpp")
@@ -102,10 +109,13 @@ def build(out):
     return {n: os.path.join(out, n) for n in targets}
 
 
-def peers(exes, threads, shape_name, build_dir):
+def peers(exes, threads, shape_name, build_dir, isa):
     """(label, command prefix, environment) for every program of one shape and thread count."""
     base = dict(os.environ)
     base.pop("OPENBLAS_NUM_THREADS", None)
+    for name in ("ELMAN_ISA", "ONEDNN_MAX_CPU_ISA", "DNNL_MAX_CPU_ISA", "ATEN_CPU_CAPABILITY"):
+        base.pop(name, None)
+    avx2 = isa == "avx2"
     out = []
 
     def env(**kv):
@@ -113,17 +123,20 @@ def peers(exes, threads, shape_name, build_dir):
         e.update(kv)
         return e
 
-    out.append(("elman", [exes["peer_elman"]], env()))
+    elman_env = {"ELMAN_ISA": "avx2"} if avx2 else {}
+    out.append(("elman", [exes["peer_elman"]], env(**elman_env)))
     if shape_name == "S1":
-        out.append(("elman step", [exes["peer_elman"]], env(PEER_STREAM="1")))
+        out.append(("elman step", [exes["peer_elman"]], env(PEER_STREAM="1", **elman_env)))
     if threads == 1:
-        out.append(("elman gemm", [exes["peer_elman"]], env(PEER_BACKEND="gemm")))
-    out.append(("oneDNN", [exes["peer_onednn"]], env(OMP_NUM_THREADS=str(threads))))
-    for core in ("Haswell", "SkylakeX"):
+        out.append(("elman gemm", [exes["peer_elman"]], env(PEER_BACKEND="gemm", **elman_env)))
+    onednn_env = {"ONEDNN_MAX_CPU_ISA": "AVX2"} if avx2 else {}
+    out.append(("oneDNN", [exes["peer_onednn"]], env(OMP_NUM_THREADS=str(threads), **onednn_env)))
+    torch_env = {"ATEN_CPU_CAPABILITY": "avx2"} if avx2 else {}
+    for core in ("Haswell",) if avx2 else ("Haswell", "SkylakeX"):
         out.append(("OpenBLAS[%s]" % core, [exes["peer_openblas"]], env(OPENBLAS_CORETYPE=core)))
         out.append(("PyTorch[%s]" % core, ["/usr/bin/python3", os.path.join(HERE, "peer_torch.py")],
-                    env(OPENBLAS_CORETYPE=core, OMP_NUM_THREADS=str(threads))))
-    out.append(("ONNX Runtime", ["node", os.path.join(HERE, "peer_onnxruntime.js")],
+                    env(OPENBLAS_CORETYPE=core, OMP_NUM_THREADS=str(threads), **torch_env)))
+    out.append(("ONNX Runtime[own ISA]" if avx2 else "ONNX Runtime", ["node", os.path.join(HERE, "peer_onnxruntime.js")],
                 env(NODE_PATH=node_modules(build_dir))))
     return out
 
@@ -166,10 +179,15 @@ def main():
     ap.add_argument("--threads", default="1,2")
     ap.add_argument("--build-dir", default=os.path.join(ROOT, "build-perf-compare"))
     ap.add_argument("--skip-install", action="store_true")
+    ap.add_argument("--isa", choices=["native", "avx2"], default="native",
+                    help="avx2: every peer held to AVX2 + FMA where it can be (see above)")
     opts = ap.parse_args()
     if not opts.skip_install:
         install(opts.build_dir)
-    exes = build(opts.build_dir)
+    if opts.isa == "avx2":
+        exes = build(os.path.join(opts.build_dir, "avx2"), "x86-64-v3")
+    else:
+        exes = build(opts.build_dir, "native")
     thread_counts = [int(t) for t in opts.threads.split(",")]
     shapes = [s for s in opts.shapes.split(",")]
 
@@ -182,6 +200,7 @@ def main():
     print("machine: %s, %d CPUs, %s; load average %s" % (cpu, os.cpu_count(), platform.platform(),
                                                          " ".join("%.2f" % x for x in os.getloadavg())))
     print("OPENBLAS_CORETYPE in the environment: %s" % os.environ.get("OPENBLAS_CORETYPE", "(unset)"))
+    print("instruction sets: %s" % ("held to AVX2 + FMA (--isa avx2)" if opts.isa == "avx2" else "native"))
     peaks = {}
     for t in thread_counts:
         peaks[t], isa = fma_peak(exes["fma_peak"], t)
@@ -194,7 +213,7 @@ def main():
         # Enough timed calls per process for ~0.2 s of work at 50 GFLOP/s, at least 3.
         reps = max(3, min(2000, int(0.2 / (flops / 50e9))))
         for t in thread_counts:
-            progs = peers(exes, t, name, opts.build_dir)
+            progs = peers(exes, t, name, opts.build_dir, opts.isa)
             args = [B, T, F, U, t, reps]
             # Correctness: each program's last-timestep outputs against elman's.
             ref_path = os.path.join(opts.build_dir, "ref.bin")
@@ -244,7 +263,8 @@ def main():
         print("| %s%s | %d | %.4g | %.1f | %.0f%% | %s | %.4g | %.2f | %s |" % (
             name, " (step)" if name == "S1" else "", t, ours * 1e6, gflops, 100.0 * gflops / peaks[t], best,
             res[best] * 1e6, ours / res[best], " | ".join(cells)))
-    with open(os.path.join(opts.build_dir, "compare.json"), "w") as f:
+    json_name = "compare.json" if opts.isa == "native" else "compare-%s.json" % opts.isa
+    with open(os.path.join(opts.build_dir, json_name), "w") as f:
         json.dump({"peaks": peaks, "results": {"%s/%d" % k: v for k, v in results.items()}}, f, indent=1)
 
 
