@@ -241,13 +241,13 @@ void recurrence_step(const RecurrenceIO<Scalar>& io, const Activation& act, cons
         if (trace) trace->activations.middleRows(p * B + b0, rows) = h;
     }
     if (!plain && io.return_sequences) {
-        for (Index i = 0; i < rows; ++i) {
-            Scalar* out = io.output + io.layout.row(b0 + i, p) * U;
-            if (masked) {
-                std::copy_n(ws.carry.data() + i * U, U, out);
-            } else {
-                std::copy_n(h.data() + i * h.outerStride(), U, out);
-            }
+        // The output rows of step p are one sample stride apart (batch- or time-major alike).
+        Scalar* out = io.output + io.layout.row(b0, p) * U;
+        const Index out_stride = io.layout.sample_stride() * U;
+        if (masked) {
+            copy_rows<Scalar>(ws.carry.data(), ws.carry.cols(), out, out_stride, rows, U);
+        } else {
+            copy_rows<Scalar>(h.data(), h.outerStride(), out, out_stride, rows, U);
         }
     }
 }
@@ -264,7 +264,7 @@ void run_slice(const RecurrenceIO<Scalar>& io, const Activation& act, const Prod
     if (io.trace) io.trace->states.middleRows(T * B + b0, rows) = h;
     copy_rows<Scalar>(h.data(), h.outerStride(), io.state->data() + b0 * U, U, rows, U);
     if (!io.return_sequences) {
-        Eigen::Map<RowMajorMatrix<Scalar>> out(io.output + b0 * io.units, rows, io.units);
+        Eigen::Map<RowMajorMatrix<Scalar>> out(io.output + b0 * U, rows, U);
         if (io.mask) {
             out = ws.carry;
         } else {
