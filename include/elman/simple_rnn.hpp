@@ -306,8 +306,13 @@ class SimpleRNN {
     }
 
     detail::SequenceFlags flags() const noexcept {
-        return {options_.go_backwards,         options_.return_sequences, options_.time_major,
-                options_.zero_output_for_mask, options_.dropout,          options_.recurrent_dropout};
+        return {options_.go_backwards,
+                options_.return_sequences,
+                options_.time_major,
+                options_.zero_output_for_mask,
+                options_.dropout,
+                options_.recurrent_dropout,
+                options_.return_state || options_.stateful};
     }
 
     Index stateful_batch() const noexcept { return state_.exists() ? state_.batch() : options_.batch_size; }

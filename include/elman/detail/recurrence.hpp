@@ -46,7 +46,7 @@ struct RecurrenceIO {
     const RowMajorMatrix<Scalar>* recurrent_dropout = nullptr;
     /// `[B, U]` row-major h_{-1}, or null for zeros (read straight into each slice's state: no per-call copy).
     const Scalar* initial_state = nullptr;
-    /// `[B, U]`: the final state on exit.
+    /// `[B, U]`: the final state on exit, or null when nobody reads it.
     RowMajorMatrix<Scalar>* state = nullptr;
     /// The returned output: `[B, U]`, or the sequence in processing order laid out like the inputs.
     Scalar* output = nullptr;
@@ -116,8 +116,10 @@ struct PackedProduct {
     /// The instruction set of the kernels this product runs (the activation follows it).
     Isa isa() const noexcept { return weights->isa(); }
 
-    void operator()(const RecurrenceIO<Scalar>& io, SliceWorkspace<Scalar>& ws, Index b0, Index rows, Index t,
-                    const StridedRows<Scalar>& h) const noexcept {
+    // Inlined into every step variant: a one-sample step calling it lost ~15% (Zen 5), which g++ chose once the
+    // step had three instantiations.
+    EIGEN_ALWAYS_INLINE void operator()(const RecurrenceIO<Scalar>& io, SliceWorkspace<Scalar>& ws, Index b0,
+                                        Index rows, Index t, const StridedRows<Scalar>& h) const noexcept {
         const Index F = io.features, U = io.units, K = ws.stacked.cols();
         Scalar* operand = ws.stacked.data();
         // Plain std::copy_n: with one sample these copies are a visible part of a step, and Eigen's block
@@ -177,7 +179,7 @@ StridedRows<Scalar> state_rows(const RecurrenceIO<Scalar>& io, SliceWorkspace<Sc
 /// build without -march does not fall back to SSE2 for it; everything else is the activation's own Eigen code.
 /// An activation chosen at run time picks its typed one here, once per block, so it takes the same paths.
 template <class Scalar, class Activation, class Z, class Y>
-void activate(const Activation& act, Isa isa, const Z& z, Y& y) noexcept {
+EIGEN_ALWAYS_INLINE void activate(const Activation& act, Isa isa, const Z& z, Y& y) noexcept {
     if constexpr (std::is_same<Activation, KerasActivation>::value) {
         act.visit([&](auto typed) { activate<Scalar>(typed, isa, z, y); });
     } else {
@@ -188,23 +190,28 @@ void activate(const Activation& act, Isa isa, const Z& z, Y& y) noexcept {
     }
 }
 
-/// Whether a step may have more to do than z = product, h = act(z). StepExtras::none promises one timestep with
-/// no trace, mask, recurrent dropout or sequence output (the streaming step) and compiles those branches out: in
-/// the general step they cost a one-sample step ~10 ns of 67 (Zen 4), mostly registers spilled around them.
-enum class StepExtras { any, none };
+/// Whether a step may have more to do than z = product, h = act(z). The branches a variant rules out are
+/// compiled out: in the general step they cost a one-sample step ~10 ns of 67 (Zen 4), mostly registers spilled
+/// around them.
+///   any:      trace, mask and recurrent dropout possible.
+///   sequence: none of those (the usual inference call); any timestep count, returned sequences, go_backwards.
+///   none:     `sequence` with one timestep and no sequence output (the streaming step).
+enum class StepExtras { any, sequence, none };
 
 /// One processed step p of rows [b0, b0 + rows) with the state in `h`.
 template <StepExtras Extras = StepExtras::any, class Scalar, class Activation, class Product>
 void recurrence_step(const RecurrenceIO<Scalar>& io, const Activation& act, const Product& product,
                      SliceWorkspace<Scalar>& ws, Index b0, Index rows, StridedRows<Scalar>& h, Index p) noexcept {
-    constexpr bool plain = Extras == StepExtras::none;
+    constexpr bool plain = Extras == StepExtras::none, extras = Extras == StepExtras::any;
     const Index B = io.layout.batch, T = io.layout.timesteps, U = io.units;
     const Index t = io.go_backwards ? T - 1 - p : p;
-    ELMAN_ASSERT(!plain || (!io.trace && !io.mask && !io.recurrent_dropout && !io.return_sequences && T == 1));
-    ForwardTrace<Scalar>* trace = plain ? nullptr : io.trace;
-    if (!plain && p + 1 < T) {
+    ELMAN_ASSERT(extras || (!io.trace && !io.mask && !io.recurrent_dropout));
+    ELMAN_ASSERT(!plain || (!io.return_sequences && T == 1));
+    ForwardTrace<Scalar>* trace = extras ? io.trace : nullptr;
+    if (!plain && rows > 1 && io.layout.sample_stride() > 1 && p + 1 < T) {
         // The next step's input rows (read by the packed product's operand copy) and output rows, while this
-        // step computes: batch-major, each is a short run a whole sequence away from the next sample's.
+        // step computes: batch-major, each is a short run a whole sequence away from the next sample's. One
+        // sample's or time-major rows follow the current ones in memory, which the hardware prefetchers track.
         const Index stride = io.layout.sample_stride(), t_next = io.go_backwards ? t - 1 : t + 1;
         if (Product::state_fits_operand && io.features > 0)
             prefetch_rows(io.inputs + io.layout.row(b0, t_next) * io.features, rows, io.features, stride * io.features);
@@ -214,7 +221,7 @@ void recurrence_step(const RecurrenceIO<Scalar>& io, const Activation& act, cons
     product(io, ws, b0, rows, t, h);
     const StridedRows<Scalar> z(ws.z.data(), rows, U, Eigen::OuterStride<>(ws.z.cols()));
     if (trace) trace->preactivations.middleRows(p * B + b0, rows) = z;
-    const bool masked = !plain && io.mask != nullptr;
+    const bool masked = extras && io.mask != nullptr;
     if (masked) {
         StridedRows<Scalar> candidate(ws.candidate.data(), rows, U, Eigen::OuterStride<>(ws.candidate.cols()));
         activate<Scalar>(act, product.isa(), z, candidate);
@@ -260,9 +267,13 @@ void run_slice(const RecurrenceIO<Scalar>& io, const Activation& act, const Prod
     const Index B = io.layout.batch, T = io.layout.timesteps, U = io.units;
     StridedRows<Scalar> h = state_rows<Scalar, Product>(io, ws, rows);
     copy_rows(io.initial_state ? io.initial_state + b0 * U : nullptr, U, h.data(), h.outerStride(), rows, U);
-    for (Index p = 0; p < T; ++p) recurrence_step(io, act, product, ws, b0, rows, h, p);
+    if (io.trace || io.mask || io.recurrent_dropout) {
+        for (Index p = 0; p < T; ++p) recurrence_step(io, act, product, ws, b0, rows, h, p);
+    } else {
+        for (Index p = 0; p < T; ++p) recurrence_step<StepExtras::sequence>(io, act, product, ws, b0, rows, h, p);
+    }
     if (io.trace) io.trace->states.middleRows(T * B + b0, rows) = h;
-    copy_rows<Scalar>(h.data(), h.outerStride(), io.state->data() + b0 * U, U, rows, U);
+    if (io.state) copy_rows<Scalar>(h.data(), h.outerStride(), io.state->data() + b0 * U, U, rows, U);
     if (!io.return_sequences) {
         Eigen::Map<RowMajorMatrix<Scalar>> out(io.output + b0 * U, rows, U);
         if (io.mask) {

@@ -32,6 +32,9 @@ namespace detail {
 struct SequenceFlags {
     bool go_backwards = false, return_sequences = false, time_major = false, zero_output_for_mask = false;
     double dropout = 0.0, recurrent_dropout = 0.0;
+    /// Whether the caller reads final_state() after the call (return_state or stateful); otherwise the last
+    /// state is not stored.
+    bool final_state = true;
 };
 
 /// Whether the byte ranges [a, a + n) and [b, b + m) share memory (no ordering assumption between unrelated
@@ -59,7 +62,8 @@ class SequenceEngine {
     Backend backend() const noexcept { return backend_; }
 
     /// Runs the recurrence over `inputs` (validated, shape `s`) from h_{-1} = `initial` (`[B, U]` row-major
-    /// values, null = zeros), writing `result.output`. Afterwards `final_state()` holds the last state.
+    /// values, null = zeros), writing `result.output`. Afterwards `final_state()` holds the last state when
+    /// `flags.final_state`.
     /// Throws std::invalid_argument for a mask that aliases `result` and std::bad_alloc, both before any
     /// result, trace or generator state is changed.
     template <class Activation>
@@ -135,7 +139,7 @@ class SequenceEngine {
 
         result.output.resize(flags.return_sequences ? (flags.time_major ? Shape{T, B, U} : Shape{B, T, U})
                                                     : Shape{B, U});
-        fit(state_, B, U);  // written by the slices at their last step
+        if (flags.final_state) fit(state_, B, U);  // written by the slices at their last step
 
         RecurrenceIO<Scalar> io;
         io.layout = layout;
@@ -148,7 +152,7 @@ class SequenceEngine {
         io.mask = args.mask.empty() ? nullptr : &args.mask;
         io.recurrent_dropout = recurrent_dropout ? &recurrent_dropout_mask_ : nullptr;
         io.initial_state = initial;
-        io.state = &state_;
+        io.state = flags.final_state ? &state_ : nullptr;
         io.output = result.output.data();
         io.trace = trace;
 
@@ -165,7 +169,7 @@ class SequenceEngine {
         }
     }
 
-    /// h after the last step of the last call, `[B, U]`.
+    /// h after the last step of the last call that asked for it (SequenceFlags::final_state), `[B, U]`.
     const RowMatrix& final_state() const noexcept { return state_; }
 
     /// The workers, shared with backward() (which runs on a const layer; the pool is not observable state).
