@@ -2078,11 +2078,12 @@ ELMAN_NAMESPACE_END
 // Three phases, each split across the layer's threads:
 //  1. the reverse recurrence per batch slice (samples are independent): one packed product per step,
 //     gz · [Uᵀ Wᵀ], gives the state gradient and the input gradient together (the forward's [h x] · [U; W]
-//     mirrored); gz of every step is stored transposed, `[U, T·B]`, the operand of phase 3;
-//  2. (same pass) the reduction's other operand S = [h~ x~ 1], one row per (step, sample), packed in k blocks;
-//  3. [dU; dW; db]ᵀ = gzᵀ · S, split by rows of the result, each block summed over the k blocks in order.
-// Every element is summed in an order fixed by the data's shape alone (the packed kernels' plain k order), so
-// the gradients are bit-identical for any thread count.
+//     mirrored); gz of every step is stored transposed, `[U, T·B]`, the operand of phase 3, and added to its
+//     sample's bias sum (d b = Σ_b Σ_p gz_p,b, summed over the samples in order once the slices are done);
+//  2. (same pass) the reduction's other operand S = [h~ x~], one row per (step, sample), packed in k blocks;
+//  3. [dU; dW]ᵀ = gzᵀ · S, split by rows of the result, each block summed over the k blocks in order.
+// Every element is summed in an order fixed by the data's shape alone (the packed kernels' plain k order, each
+// sample's steps in reverse, then the samples), so the gradients are bit-identical for any thread count.
 
 // #include <elman/config.hpp>
 // #include <elman/detail/batch_split.hpp>
@@ -4080,14 +4081,14 @@ class BackwardEngine {
         const Index B = trace.batch, T = trace.timesteps, F = trace.features, U = trace.units;
         const Index rows_total = T * B;
         const bool use_bias = out.bias != nullptr;
-        const Index s_cols = U + F + (use_bias ? 1 : 0);
+        const Index s_cols = U + F;
         refresh_step_weights(weights);
 
         // Every allocation happens here, before any thread starts: the slice bodies cannot throw.
         const Index count = slice_count(B, threads);
         slices_.resize(static_cast<std::size_t>(count));
         const bool masked = trace.step_mask.size() != 0;
-        for (auto& ws : slices_) ws.prepare(B / count + 1, U, step_weights_.padded_units(), s_cols, masked);
+        for (auto& ws : slices_) ws.prepare(B / count + 1, U, step_weights_.padded_units(), s_cols, masked, use_bias);
         // Row stride of gzᵀ: whole cache lines, and never a multiple of 4 KiB, where the reduction's row tile
         // (a dozen rows read together) would fall into one L1 set.
         constexpr Index line = 64 / static_cast<Index>(sizeof(Scalar));
@@ -4131,7 +4132,14 @@ class BackwardEngine {
         const auto result = result_transposed_.leftCols(s_cols);
         out.recurrent_kernel->noalias() = result.leftCols(U).transpose();
         out.kernel->noalias() = result.middleCols(U, F).transpose();
-        if (use_bias) out.bias->noalias() = result.col(U + F).transpose();
+        if (use_bias) {
+            out.bias->setZero();
+            for (Index c = 0; c < count; ++c) {
+                const Index rows = slice_begin(B, count, c + 1) - slice_begin(B, count, c);
+                for (Index i = 0; i < rows; ++i)
+                    *out.bias += slices_[static_cast<std::size_t>(c)].bias_sums.row(i).head(U);
+            }
+        }
     }
 
   private:
@@ -4146,14 +4154,15 @@ class BackwardEngine {
     // Buffers of one slice; rows are padded to whole packets so every row splits into the same packet and
     // scalar parts (element-wise results then do not depend on the slice, see packet_padded).
     struct SliceBuffers {
-        RowMatrix gh;       // d loss / d h_p
-        RowMatrix gy;       // d loss / d y_p (the output carry), masked calls only
-        RowMatrix gc;       // d loss / d c_p, masked calls only
-        RowMatrix gz;       // d loss / d z_p: the step product's operand
-        RowMatrix product;  // gz · [Uᵀ Wᵀ]
-        RowMatrix s_row;    // one row of S before packing
+        RowMatrix gh;         // d loss / d h_p
+        RowMatrix gy;         // d loss / d y_p (the output carry), masked calls only
+        RowMatrix gc;         // d loss / d c_p, masked calls only
+        RowMatrix gz;         // d loss / d z_p: the step product's operand
+        RowMatrix product;    // gz · [Uᵀ Wᵀ]
+        RowMatrix s_row;      // one row of S before packing
+        RowMatrix bias_sums;  // Σ_p gz_p of each sample (with a bias)
 
-        void prepare(Index rows, Index units, Index product_columns, Index s_cols, bool masked) {
+        void prepare(Index rows, Index units, Index product_columns, Index s_cols, bool masked, bool use_bias) {
             const Index padded = packet_padded<Scalar>(units);
             fit(gh, rows, padded);
             if (masked) {  // without a mask y_p = c_p = h_p: gz comes straight from gh and the output gradient
@@ -4163,6 +4172,7 @@ class BackwardEngine {
             fit(gz, rows, padded);
             fit(product, rows, product_columns);
             fit(s_row, 1, s_cols);
+            if (use_bias) fit(bias_sums, rows, padded);
         }
     };
 
@@ -4194,6 +4204,8 @@ class BackwardEngine {
         };
         auto gh = block(ws.gh, U), gy = block(ws.gy, U), gc = block(ws.gc, U), gz = block(ws.gz, U);
         auto product = block(ws.product, U + F);
+        auto bias_sums = block(ws.bias_sums, U);
+        if (ctx.use_bias) bias_sums.setZero();
         // d loss / d h_p, read in place: the upstream state gradient, then (without a mask, where every step
         // passes it on whole) the left columns of the previous product; with a mask, the gh buffer.
         const Scalar* gh_at = ws.gh.data();
@@ -4241,6 +4253,7 @@ class BackwardEngine {
                     if (!trace.step_mask(p, b0 + i)) gz.row(i).setZero();
             }
             transpose_into(gz.data(), gz.outerStride(), rows, U, gz_transposed_.data() + p * B + b0, gz_stride_);
+            if (ctx.use_bias) bias_sums += gz;
 
             // [d h~_{p-1}  d x~_t] = gz · [Uᵀ Wᵀ]
             if (B == 1) {
@@ -4297,8 +4310,8 @@ class BackwardEngine {
         }
     }
 
-    // Phase 2: rows [k·k_block, ...) of S = [h~ x~ 1] (row p·B + b: the state entering step p times the
-    // recurrent-dropout mask, the input of that step after dropout, and a 1 for the bias), packed row by row.
+    // Phase 2: rows [k·k_block, ...) of S = [h~ x~] (row p·B + b: the state entering step p times the
+    // recurrent-dropout mask and the input of that step after dropout), packed row by row.
     void pack_reduction_block(const Context& ctx, SliceBuffers& ws, Index k) noexcept {
         const ForwardTrace<Scalar>& trace = ctx.trace;
         const Index B = trace.batch, T = trace.timesteps, F = trace.features, U = trace.units;
@@ -4316,7 +4329,6 @@ class BackwardEngine {
                 s.head(U) = trace.states.row(row);
             }
             s.segment(U, F) = trace.inputs.row(ctx.layout.row(b, t));
-            if (ctx.use_bias) s(U + F) = Scalar(1);
             packed.set_row(r, ws.s_row.data());
         }
     }
@@ -4327,7 +4339,7 @@ class BackwardEngine {
     DerivedStamps<2> step_stamps_;
     RowMatrix gz_transposed_;  // [U, gz_stride_ >= T·B]: gz of every step, column p·B + b
     Index gz_stride_ = 0;
-    RowMatrix result_transposed_;  // [U, padded(U + F + 1)]: [dU; dW; db]ᵀ
+    RowMatrix result_transposed_;  // [U, padded(U + F)]: [dU; dW]ᵀ
     std::vector<PackedWeights<Scalar>> reduction_blocks_;
 };
 
