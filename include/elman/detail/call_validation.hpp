@@ -30,50 +30,82 @@ struct CallFacts {
     Index stateful_batch = 0;  // batch a stateful layer is bound to (0 = unknown)
 };
 
+/// What is wrong with a call's `inputs`.
+enum class InputsProblem { rank, negative_extent, features, no_timesteps, stateful_batch, stateful_no_batch };
+
+// The messages of validate_call's failed checks, each built out of line: every call runs the checks, and the
+// string building inlined beside them made the checks' own code slower (a larger frame, spills).
+[[noreturn]] EIGEN_DONT_INLINE inline void throw_inputs_error(InputsProblem problem, const SimpleRNNOptions& options,
+                                                              const CallFacts& facts, const Shape& shape) {
+    const std::string& name = options.name;
+    if (problem == InputsProblem::rank) {
+        ELMAN_THROW(std::invalid_argument(
+            "SimpleRNN '" + name + "': `inputs` must have rank 3 (" +
+            (options.time_major ? "[timesteps, batch, features]" : "[batch, timesteps, features]") +
+            "), expected ndim=3, found ndim=" + std::to_string(shape.rank()) +
+            ". Full shape received: " + shape.to_string()));
+    }
+    const Index b = options.stateful && facts.stateful_batch > 0 ? facts.stateful_batch : -1;
+    const Index f = facts.built ? facts.input_dim : -1;
+    const std::string expected =
+        options.time_major ? expected_shape_string({-1, b, f}) : expected_shape_string({b, -1, f});
+    std::string what;
+    switch (problem) {
+        case InputsProblem::negative_extent:
+            what = "negative extent";
+            break;
+        case InputsProblem::features:
+            what = "feature dimension must equal the built input_dim " + std::to_string(facts.input_dim);
+            break;
+        case InputsProblem::no_timesteps:
+            what = "timesteps must be >= 1: Keras cannot run a RNN over an empty sequence";
+            break;
+        case InputsProblem::stateful_batch:
+            what = "a stateful layer keeps its batch size " + std::to_string(facts.stateful_batch);
+            break;
+        default:
+            what = "a stateful layer needs batch >= 1";
+            break;
+    }
+    throw_shape_error(name, "inputs", expected, shape, what);
+}
+
+[[noreturn]] EIGEN_DONT_INLINE inline void throw_mask_error(const std::string& name, Index d0, Index d1,
+                                                            const Shape& mask) {
+    throw_shape_error(name, "mask", expected_shape_string({d0, d1}), mask,
+                      "one flag per sample and timestep; [B, T, 1] is accepted too");
+}
+
+[[noreturn]] EIGEN_DONT_INLINE inline void throw_initial_state_error(const std::string& name, Index batch, Index units,
+                                                                     const Shape& state) {
+    throw_shape_error(name, "initial_state", Shape{batch, units}.to_string(), state,
+                      "one state row of `units` values per sample");
+}
+
+[[noreturn]] EIGEN_DONT_INLINE inline void throw_training_rate_error(const SimpleRNNOptions& options) {
+    throw_invalid(options.name, options.dropout >= 1.0 ? "dropout" : "recurrent_dropout",
+                  "rate must be a scalar tensor or a float in the range [0, 1), got 1 (a training call cannot drop "
+                  "every unit)");
+}
+
 /// Throws std::invalid_argument (std::length_error for overflowing sizes) naming the argument, expected vs.
 /// actual shape, when `inputs`, `args.mask`, `args.initial_state` or a training call's dropout rate cannot be
 /// run by a layer with `options`, `units` and `facts`. Returns the call's extents.
 template <class Scalar>
 CallShape validate_call(const SimpleRNNOptions& options, Index units, const CallFacts& facts,
                         const TensorView<const Scalar>& inputs, const CallArgs<Scalar>& args) {
-    const std::string& name = options.name;
-    if (inputs.rank() != 3) {
-        ELMAN_THROW(std::invalid_argument(
-            "SimpleRNN '" + name + "': `inputs` must have rank 3 (" +
-            (options.time_major ? "[timesteps, batch, features]" : "[batch, timesteps, features]") +
-            "), expected ndim=3, found ndim=" + std::to_string(inputs.rank()) +
-            ". Full shape received: " + inputs.shape().to_string()));
-    }
-    const Index batch = options.time_major ? inputs.dim(1) : inputs.dim(0);
-    const Index timesteps = options.time_major ? inputs.dim(0) : inputs.dim(1);
-    const Index features = inputs.dim(2);
-    const Index stateful_batch = options.stateful ? facts.stateful_batch : -1;
-    auto expected_inputs = [&] {
-        const Index b = stateful_batch > 0 ? stateful_batch : -1;
-        const Index f = facts.built ? facts.input_dim : -1;
-        return options.time_major ? detail::expected_shape_string({-1, b, f})
-                                  : detail::expected_shape_string({b, -1, f});
-    };
-    if (batch < 0 || timesteps < 0 || features < 0) {
-        detail::throw_shape_error(name, "inputs", expected_inputs(), inputs.shape(), "negative extent");
-    }
-    if (facts.built && features != facts.input_dim) {
-        detail::throw_shape_error(
-            name, "inputs", expected_inputs(), inputs.shape(),
-            "feature dimension must equal the built input_dim " + std::to_string(facts.input_dim));
-    }
-    if (timesteps == 0) {
-        detail::throw_shape_error(name, "inputs", expected_inputs(), inputs.shape(),
-                                  "timesteps must be >= 1: Keras cannot run a RNN over an empty sequence");
-    }
-    if (stateful_batch > 0 && batch != stateful_batch) {
-        detail::throw_shape_error(name, "inputs", expected_inputs(), inputs.shape(),
-                                  "a stateful layer keeps its batch size " + std::to_string(stateful_batch));
-    }
-    if (options.stateful && batch == 0) {
-        detail::throw_shape_error(name, "inputs", expected_inputs(), inputs.shape(),
-                                  "a stateful layer needs batch >= 1");
-    }
+    const Shape& shape = inputs.shape();
+    if (shape.rank() != 3) throw_inputs_error(InputsProblem::rank, options, facts, shape);
+    const Index batch = options.time_major ? shape[1] : shape[0];
+    const Index timesteps = options.time_major ? shape[0] : shape[1];
+    const Index features = shape[2];
+    auto fail = [&](InputsProblem problem) { throw_inputs_error(problem, options, facts, shape); };
+    if (batch < 0 || timesteps < 0 || features < 0) fail(InputsProblem::negative_extent);
+    if (facts.built && features != facts.input_dim) fail(InputsProblem::features);
+    if (timesteps == 0) fail(InputsProblem::no_timesteps);
+    if (options.stateful && facts.stateful_batch > 0 && batch != facts.stateful_batch)
+        fail(InputsProblem::stateful_batch);
+    if (options.stateful && batch == 0) fail(InputsProblem::stateful_no_batch);
     // Sizes of everything the call allocates; throws std::length_error on overflow.
     Shape({batch, timesteps, std::max(features, units)}).size();
     if (features > 0 && !facts.built) Shape({features, units}).size();
@@ -83,24 +115,15 @@ CallShape validate_call(const SimpleRNNOptions& options, Index units, const Call
         const Index d0 = options.time_major ? timesteps : batch, d1 = options.time_major ? batch : timesteps;
         const bool ok =
             (m.rank() == 2 && m[0] == d0 && m[1] == d1) || (m.rank() == 3 && m[0] == d0 && m[1] == d1 && m[2] == 1);
-        if (!ok) {
-            detail::throw_shape_error(name, "mask", detail::expected_shape_string({d0, d1}), m,
-                                      "one flag per sample and timestep; [B, T, 1] is accepted too");
-        }
+        if (!ok) throw_mask_error(options.name, d0, d1, m);
     }
     if (args.initial_state) {
-        const Shape expected{batch, units};
-        if (args.initial_state->shape() != expected) {
-            detail::throw_shape_error(name, "initial_state", expected.to_string(), args.initial_state->shape(),
-                                      "one state row of `units` values per sample");
-        }
+        const Shape& state = args.initial_state->shape();
+        if (state.rank() != 2 || state[0] != batch || state[1] != units)
+            throw_initial_state_error(options.name, batch, units, state);
     }
-    if (args.training && (options.dropout >= 1.0 || options.recurrent_dropout >= 1.0)) {
-        const bool input_rate = options.dropout >= 1.0;
-        detail::throw_invalid(name, input_rate ? "dropout" : "recurrent_dropout",
-                              "rate must be a scalar tensor or a float in the range [0, 1), got 1 (a training "
-                              "call cannot drop every unit)");
-    }
+    if (args.training && (options.dropout >= 1.0 || options.recurrent_dropout >= 1.0))
+        throw_training_rate_error(options);
     return {batch, timesteps, features};
 }
 
