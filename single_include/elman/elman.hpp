@@ -4475,6 +4475,11 @@ struct CallFacts {
     Index stateful_batch = 0;  // batch a stateful layer is bound to (0 = unknown)
 };
 
+/// The batch size a stateful layer is bound to, or -1 (not stateful, or not known yet).
+inline Index bound_batch(const SimpleRNNOptions& options, const CallFacts& facts) noexcept {
+    return options.stateful && facts.stateful_batch > 0 ? facts.stateful_batch : -1;
+}
+
 /// What is wrong with a call's `inputs`.
 enum class InputsProblem { rank, negative_extent, features, no_timesteps, stateful_batch, stateful_no_batch };
 
@@ -4490,7 +4495,7 @@ enum class InputsProblem { rank, negative_extent, features, no_timesteps, statef
             "), expected ndim=3, found ndim=" + std::to_string(shape.rank()) +
             ". Full shape received: " + shape.to_string()));
     }
-    const Index b = options.stateful && facts.stateful_batch > 0 ? facts.stateful_batch : -1;
+    const Index b = bound_batch(options, facts);
     const Index f = facts.built ? facts.input_dim : -1;
     const std::string expected =
         options.time_major ? expected_shape_string({-1, b, f}) : expected_shape_string({b, -1, f});
@@ -4506,7 +4511,7 @@ enum class InputsProblem { rank, negative_extent, features, no_timesteps, statef
             what = "timesteps must be >= 1: Keras cannot run a RNN over an empty sequence";
             break;
         case InputsProblem::stateful_batch:
-            what = "a stateful layer keeps its batch size " + std::to_string(facts.stateful_batch);
+            what = "a stateful layer keeps its batch size " + std::to_string(b);
             break;
         default:
             what = "a stateful layer needs batch >= 1";
@@ -4521,10 +4526,9 @@ enum class InputsProblem { rank, negative_extent, features, no_timesteps, statef
                       "one flag per sample and timestep; [B, T, 1] is accepted too");
 }
 
-[[noreturn]] EIGEN_DONT_INLINE inline void throw_initial_state_error(const std::string& name, Index batch, Index units,
+[[noreturn]] EIGEN_DONT_INLINE inline void throw_initial_state_error(const std::string& name, const Shape& expected,
                                                                      const Shape& state) {
-    throw_shape_error(name, "initial_state", Shape{batch, units}.to_string(), state,
-                      "one state row of `units` values per sample");
+    throw_shape_error(name, "initial_state", expected.to_string(), state, "one state row of `units` values per sample");
 }
 
 [[noreturn]] EIGEN_DONT_INLINE inline void throw_training_rate_error(const SimpleRNNOptions& options) {
@@ -4548,8 +4552,8 @@ CallShape validate_call(const SimpleRNNOptions& options, Index units, const Call
     if (batch < 0 || timesteps < 0 || features < 0) fail(InputsProblem::negative_extent);
     if (facts.built && features != facts.input_dim) fail(InputsProblem::features);
     if (timesteps == 0) fail(InputsProblem::no_timesteps);
-    if (options.stateful && facts.stateful_batch > 0 && batch != facts.stateful_batch)
-        fail(InputsProblem::stateful_batch);
+    const Index bound = bound_batch(options, facts);
+    if (bound > 0 && batch != bound) fail(InputsProblem::stateful_batch);
     if (options.stateful && batch == 0) fail(InputsProblem::stateful_no_batch);
     // Sizes of everything the call allocates; throws std::length_error on overflow.
     Shape({batch, timesteps, std::max(features, units)}).size();
@@ -4563,9 +4567,9 @@ CallShape validate_call(const SimpleRNNOptions& options, Index units, const Call
         if (!ok) throw_mask_error(options.name, d0, d1, m);
     }
     if (args.initial_state) {
-        const Shape& state = args.initial_state->shape();
-        if (state.rank() != 2 || state[0] != batch || state[1] != units)
-            throw_initial_state_error(options.name, batch, units, state);
+        const Shape expected{batch, units};
+        if (args.initial_state->shape() != expected)
+            throw_initial_state_error(options.name, expected, args.initial_state->shape());
     }
     if (args.training && (options.dropout >= 1.0 || options.recurrent_dropout >= 1.0))
         throw_training_rate_error(options);
