@@ -60,8 +60,13 @@ class Shape {
         return s + ")";
     }
 
-    // Extents past the rank are always zero, so whole arrays compare.
-    friend bool operator==(const Shape& a, const Shape& b) noexcept { return a.rank_ == b.rank_ && a.dims_ == b.dims_; }
+    // Extents past the rank are always zero, so whole arrays compare; extent by extent (std::array's == is a
+    // memcmp call, a visible part of a small call that compares shapes).
+    friend bool operator==(const Shape& a, const Shape& b) noexcept {
+        static_assert(max_rank == 4, "operator== compares four extents");
+        return a.rank_ == b.rank_ && a.dims_[0] == b.dims_[0] && a.dims_[1] == b.dims_[1] && a.dims_[2] == b.dims_[2] &&
+               a.dims_[3] == b.dims_[3];
+    }
     friend bool operator!=(const Shape& a, const Shape& b) noexcept { return !(a == b); }
 
   private:

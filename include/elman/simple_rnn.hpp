@@ -185,17 +185,19 @@ class SimpleRNN {
     // ---- call -----------------------------------------------------------------------------------------------------
     /// Keras `layer(inputs, mask=, training=, initial_state=)`. `inputs` is `[B, T, F]` row-major (`[T, B, F]` when
     /// time_major), viewed without copying. Builds the weights on the first call.
-    Result<Scalar> operator()(TensorView<const Scalar> inputs, const CallArgs<Scalar>& args = {}) {
+    Result<Scalar> operator()(const TensorView<const Scalar>& inputs, const CallArgs<Scalar>& args = {}) {
         Result<Scalar> result;
         call(inputs, args, result);
         return result;
     }
-    Result<Scalar> call(TensorView<const Scalar> inputs, const CallArgs<Scalar>& args = {}) {
+    Result<Scalar> call(const TensorView<const Scalar>& inputs, const CallArgs<Scalar>& args = {}) {
         return (*this)(inputs, args);
     }
 
-    /// Same as operator(), writing into `result` so repeated calls of one shape reuse its buffers.
-    void call(TensorView<const Scalar> inputs, const CallArgs<Scalar>& args, Result<Scalar>& result) {
+    /// Same as operator(), writing into `result` so repeated calls of one shape reuse its buffers. A plain
+    /// inference call (no mask, trace or dropout) with the previous call's shapes into a Result of the same
+    /// shape only runs the recurrence: nothing is sized again.
+    void call(const TensorView<const Scalar>& inputs, const CallArgs<Scalar>& args, Result<Scalar>& result) {
         require_not_moved_from();
         const detail::CallShape s = detail::validate_call(
             options_, units(), detail::CallFacts{built(), input_dim(), stateful_batch()}, inputs, args);

@@ -136,13 +136,9 @@ class Tensor {
 
     /// Reshape in place (same element count; storage reused when possible).
     void resize(const Shape& shape) {
-        // Repeated calls of one shape end here. Extent by extent, not Shape's whole-array ==: `shape` was usually
-        // built just before, and a wide load of bytes just written by narrower stores stalls (store forwarding
-        // fails) for longer than this loop takes. (A default tensor has rank 0 and no element; resizing it to
-        // rank 0 gives it its one element.)
-        bool same = shape.rank() == shape_.rank() && (shape.rank() > 0 || !data_.empty());
-        for (int axis = 0; same && axis < shape.rank(); ++axis) same = shape[axis] == shape_[axis];
-        if (same) return;
+        // Repeated calls of one shape end here. (A default tensor has rank 0 and no element; resizing it to rank 0
+        // gives it its one element.)
+        if (shape == shape_ && (shape.rank() > 0 || !data_.empty())) return;
         const auto n = static_cast<std::size_t>(shape.size());
         data_.resize(n);
         shape_ = shape;

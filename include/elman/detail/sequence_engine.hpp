@@ -35,6 +35,12 @@ struct SequenceFlags {
     /// Whether the caller reads final_state() after the call (return_state or stateful); otherwise the last
     /// state is not stored.
     bool final_state = true;
+
+    friend bool operator==(const SequenceFlags& a, const SequenceFlags& b) noexcept {
+        return a.go_backwards == b.go_backwards && a.return_sequences == b.return_sequences &&
+               a.time_major == b.time_major && a.zero_output_for_mask == b.zero_output_for_mask &&
+               a.dropout == b.dropout && a.recurrent_dropout == b.recurrent_dropout && a.final_state == b.final_state;
+    }
 };
 
 /// Whether the byte ranges [a, a + n) and [b, b + m) share memory (no ordering assumption between unrelated
@@ -68,29 +74,68 @@ class SequenceEngine {
     /// result, trace or generator state is changed.
     template <class Activation>
     void run(const SimpleRNNWeights<Scalar>& weights, const Activation& act, const SequenceFlags& flags,
-             TensorView<const Scalar> inputs, const CallArgs<Scalar>& args, const CallShape& s, const Scalar* initial,
-             Random& rng, Result<Scalar>& result) {
+             const TensorView<const Scalar>& inputs, const CallArgs<Scalar>& args, const CallShape& s,
+             const Scalar* initial, Random& rng, Result<Scalar>& result) {
+        if (backend_ == Backend::packed) {
+            refresh_packed(weights);
+            // A plain call like the last one (the usual loop of small calls): everything is sized, only the
+            // recurrence runs. Every other call takes the general path, which also prepares for the next.
+            const bool dropout = args.training && (flags.dropout > 0.0 || flags.recurrent_dropout > 0.0);
+            if (prepared_.repeats(s, flags, threads_, packed_.padded_units(), result.output.shape()) && !args.trace &&
+                args.mask.empty() && !dropout && !aliases_result(inputs.data(), bytes(inputs.size()), result) &&
+                !(initial && aliases_result(initial, bytes(s.batch * weights.units()), result))) {
+                // Updated in place, field by field: a fresh copy of the whole struct would be written with wide
+                // stores and read back field by field at once, which stalls store forwarding.
+                RecurrenceIO<Scalar>& io = prepared_.io;
+                io.inputs = inputs.data();
+                io.initial_state = initial;
+                io.output = result.output.data();
+                io.state = flags.final_state ? &state_ : nullptr;
+                run_slices(io, act, PackedProduct<Scalar>{&packed_, s.batch == 1}, slice_count(s.batch, threads_));
+                return;
+            }
+        }
+        run_general(weights, act, flags, inputs, args, s, initial, rng, result);
+    }
+
+    /// h after the last step of the last call that asked for it (SequenceFlags::final_state), `[B, U]`.
+    const RowMatrix& final_state() const noexcept { return state_; }
+
+    /// The workers, shared with backward() (which runs on a const layer; the pool is not observable state).
+    SlicePool& pool() const noexcept { return pool_; }
+
+  private:
+    static std::size_t bytes(Index n) noexcept { return static_cast<std::size_t>(n) * sizeof(Scalar); }
+
+    /// Whether the `n` bytes at `p` share memory with the output or state being written.
+    static bool aliases_result(const void* p, std::size_t n, const Result<Scalar>& result) noexcept {
+        return overlaps(p, n, result.output.data(), bytes(result.output.size())) ||
+               (result.state && overlaps(p, n, result.state->data(), bytes(result.state->size())));
+    }
+
+    /// Every call but a repeat of a prepared plain one: copies aliased operands, draws dropout masks, starts
+    /// the trace, sizes the output and workspaces, then runs the recurrence. Out of line: a repeated small
+    /// call does not pay for its frame.
+    template <class Activation>
+    EIGEN_DONT_INLINE void run_general(const SimpleRNNWeights<Scalar>& weights, const Activation& act,
+                                       const SequenceFlags& flags, TensorView<const Scalar> inputs,
+                                       const CallArgs<Scalar>& args, const CallShape& s, const Scalar* initial,
+                                       Random& rng, Result<Scalar>& result) {
         const Index B = s.batch, T = s.timesteps, F = s.features, U = weights.units();
         const SequenceLayout layout{B, T, flags.time_major};
         const bool input_dropout = args.training && flags.dropout > 0.0;
         const bool recurrent_dropout = args.training && flags.recurrent_dropout > 0.0;
         ForwardTrace<Scalar>* trace = args.trace;
+        prepared_ = {};  // the workspaces are about to change
 
         // Operands that share memory with the result (a stacked-layer loop reusing one Result) or with the trace
         // are read from copies: resizing those may free them, and the call would overwrite them while reading.
-        auto bytes = [](Index n) { return static_cast<std::size_t>(n) * sizeof(Scalar); };
-        const std::size_t out_bytes = bytes(result.output.size()),
-                          state_bytes = result.state ? bytes(result.state->size()) : 0;
-        const Scalar* state_data = result.state ? result.state->data() : nullptr;
-        auto in_trace = [&](const void* p, std::size_t n) {
-            auto hits = [&](const RowMatrix& m) { return overlaps(p, n, m.data(), bytes(m.size())); };
-            return trace &&
-                   (hits(trace->inputs) || hits(trace->states) || hits(trace->preactivations) ||
-                    hits(trace->activations) || hits(trace->dropout_mask) || hits(trace->recurrent_dropout_mask));
-        };
         auto aliased = [&](const void* p, std::size_t n) {
-            return overlaps(p, n, result.output.data(), out_bytes) || overlaps(p, n, state_data, state_bytes) ||
-                   in_trace(p, n);
+            auto hits = [&](const RowMatrix& m) { return overlaps(p, n, m.data(), bytes(m.size())); };
+            return aliases_result(p, n, result) ||
+                   (trace &&
+                    (hits(trace->inputs) || hits(trace->states) || hits(trace->preactivations) ||
+                     hits(trace->activations) || hits(trace->dropout_mask) || hits(trace->recurrent_dropout_mask)));
         };
         if (aliased(inputs.data(), bytes(inputs.size()))) {
             aliased_inputs_.assign(inputs.data(), inputs.data() + inputs.size());
@@ -157,34 +202,65 @@ class SequenceEngine {
         io.trace = trace;
 
         if (backend_ == Backend::packed) {
-            refresh_packed(weights);
-            PackedProduct<Scalar> product{&packed_, B == 1};
-            run_slices(io, act, product, slice_count(B, threads_));
+            const Index count = slice_count(B, threads_);
+            prepare_slices(io, packed_.padded_units(), count);
+            if (!io.trace && !io.mask && !io.recurrent_dropout && !input_dropout)
+                prepared_.set(s, flags, threads_, packed_.padded_units(), result.output.shape(), io);
+            run_slices(io, act, PackedProduct<Scalar>{&packed_, B == 1}, count);
         } else {
             const Eigen::Map<const RowMatrix> dropped(operand, x.rows(), F);
             projection_.noalias() = dropped * weights.kernel().value();
             if (weights.use_bias()) projection_.rowwise() += weights.bias().value().row(0);
             EigenProduct<Scalar> product{&weights.recurrent_kernel().value(), &projection_};
+            prepare_slices(io, product.z_columns(), 1);
             run_slices(io, act, product, 1);
         }
     }
 
-    /// h after the last step of the last call that asked for it (SequenceFlags::final_state), `[B, U]`.
-    const RowMatrix& final_state() const noexcept { return state_; }
+    /// What the last plain call (packed, no trace, mask or dropout) left sized: the slices' workspaces, the
+    /// final state, an output of shape `output`; and its loop operands `io`, whose per-call pointers (inputs,
+    /// initial state, output, final state) every repeat sets, so a copy of the engine holds a valid one. Only
+    /// run_general() resizes any of those, and it clears this first.
+    struct PreparedCall {
+        bool valid = false;
+        CallShape shape{0, 0, 0};
+        SequenceFlags flags{};
+        int threads = 0;
+        Index z_columns = 0;
+        Shape output{};
+        RecurrenceIO<Scalar> io{};
 
-    /// The workers, shared with backward() (which runs on a const layer; the pool is not observable state).
-    SlicePool& pool() const noexcept { return pool_; }
+        void set(const CallShape& s, const SequenceFlags& f, int t, Index z, const Shape& out,
+                 const RecurrenceIO<Scalar>& operands) noexcept {
+            *this = {true, s, f, t, z, out, operands};
+            io.inputs = io.initial_state = nullptr;
+            io.output = nullptr;
+            io.state = nullptr;
+        }
+        bool repeats(const CallShape& s, const SequenceFlags& f, int t, Index z, const Shape& out) const noexcept {
+            return valid && s.batch == shape.batch && s.timesteps == shape.timesteps && s.features == shape.features &&
+                   t == threads && z == z_columns && f == flags && out == output;
+        }
+    };
 
-  private:
-    template <class Activation, class Product>
-    void run_slices(const RecurrenceIO<Scalar>& io, const Activation& act, const Product& product, Index count) {
+    // Every allocation of the slices happens here, before any thread starts: the slice bodies cannot throw.
+    void prepare_slices(const RecurrenceIO<Scalar>& io, Index z_columns, Index count) {
         const Index B = io.layout.batch;
-        // Every allocation happens here, before any thread starts: the slice bodies cannot throw.
         slices_.resize(static_cast<std::size_t>(count));
         for (Index c = 0; c < count; ++c) {
             slices_[static_cast<std::size_t>(c)].prepare(slice_begin(B, count, c + 1) - slice_begin(B, count, c),
-                                                         io.features, io.units, product.z_columns(), io.mask != nullptr,
+                                                         io.features, io.units, z_columns, io.mask != nullptr,
                                                          io.recurrent_dropout != nullptr);
+        }
+    }
+
+    /// Runs the prepared slices.
+    template <class Activation, class Product>
+    void run_slices(const RecurrenceIO<Scalar>& io, const Activation& act, const Product& product, Index count) {
+        const Index B = io.layout.batch;
+        if (count == 1) {  // no pool, no call through the body
+            run_slice(io, act, product, slices_[0], 0, B);
+            return;
         }
         auto body = [&](Index c) noexcept {
             const Index b0 = slice_begin(B, count, c);
@@ -236,6 +312,7 @@ class SequenceEngine {
 
     int threads_ = 1;
     Backend backend_ = default_backend;
+    PreparedCall prepared_;  // the last plain call's set-up
     // Per-call buffers (members so repeated calls of one shape do not allocate).
     RowMatrix state_, projection_, dropped_inputs_, dropout_mask_, recurrent_dropout_mask_;
     std::vector<Scalar> aliased_inputs_, aliased_initial_;
