@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <fstream>
 #include <stdexcept>
 #include <string>
@@ -40,6 +41,16 @@ elman::Tensor<Scalar> random_tensor(elman::Shape shape, std::uint64_t seed, doub
     elman::Random rng(seed);
     for (auto& v : t.values()) v = static_cast<Scalar>(rng.uniform(lo, hi));
     return t;
+}
+
+/// Seeded random weights in Keras layout for a layer over `features` inputs (kernel in [-1, 1), recurrent kernel
+/// in [-0.5, 0.5), bias in [-0.3, 0.3)); builds the layer when it is not built yet.
+template <class Scalar, class Act>
+void randomize_weights(elman::SimpleRNN<Scalar, Act>& layer, elman::Index features, std::uint64_t seed) {
+    std::vector<elman::Tensor<Scalar>> w{random_tensor<Scalar>({features, layer.units()}, seed),
+                                         random_tensor<Scalar>({layer.units(), layer.units()}, seed + 1, -0.5, 0.5)};
+    if (layer.use_bias()) w.push_back(random_tensor<Scalar>({layer.units()}, seed + 2, -0.3, 0.3));
+    layer.set_weights(w);
 }
 
 template <class Scalar>

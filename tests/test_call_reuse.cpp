@@ -20,15 +20,9 @@ using elman::SimpleRNNOptions;
 using elman::Tensor;
 
 using elman_test::random_tensor;
+using elman_test::randomize_weights;
 
 namespace {
-
-template <class Scalar>
-void set_random_weights(SimpleRNN<Scalar>& layer, Index features, std::uint64_t seed) {
-    layer.set_weights(std::vector<Tensor<Scalar>>{random_tensor<Scalar>({features, layer.units()}, seed),
-                                                  random_tensor<Scalar>({layer.units(), layer.units()}, seed + 1),
-                                                  random_tensor<Scalar>({layer.units()}, seed + 2)});
-}
 
 // The call's result on a fresh layer with `layer`'s weights, options, threads and backend (and stored state,
 // for a stateful layer: `stored` is its state before the call).
@@ -65,7 +59,7 @@ TEMPLATE_TEST_CASE("Repeated plain calls into one Result follow every change bet
             o.dropout = 0.25;
             o.recurrent_dropout = 0.25;
             SimpleRNN<TestType> layer(U, o);
-            set_random_weights(layer, F, 11);
+            randomize_weights(layer, F, 11);
             Result<TestType> r;
             std::string step;
             auto call = [&](const Tensor<TestType>& x, const elman::CallArgs<TestType>& args = {}) {
@@ -134,7 +128,7 @@ TEMPLATE_TEST_CASE("Repeated plain calls into one Result follow every change bet
             call(x4);
 
             step = "new weights";
-            set_random_weights(layer, F, 21);
+            randomize_weights(layer, F, 21);
             call(x4);
 
             step = "the Result's output reshaped by the caller (same element count)";
@@ -178,7 +172,7 @@ TEMPLATE_TEST_CASE("Repeated plain calls of a stateful layer carry the state, in
     o.batch_size = 2;
     o.return_state = true;
     SimpleRNN<TestType> layer(U, o);
-    set_random_weights(layer, F, 31);
+    randomize_weights(layer, F, 31);
     Result<TestType> r, other;
     for (int i = 0; i < 6; ++i) {
         INFO("call " << i);
@@ -200,7 +194,7 @@ TEMPLATE_TEST_CASE("Inputs that view the Result of a repeated call are read befo
     o.return_sequences = true;
     o.go_backwards = true;
     SimpleRNN<TestType> layer(4, o);
-    set_random_weights(layer, 4, 51);
+    randomize_weights(layer, 4, 51);
     const auto x = random_tensor<TestType>({2, 3, 4}, 52);
     Result<TestType> r;
     layer.call(x, {}, r);

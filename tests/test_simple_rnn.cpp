@@ -19,16 +19,9 @@ using elman::SimpleRNNOptions;
 using elman::Tensor;
 
 using elman_test::random_tensor;
+using elman_test::randomize_weights;
 
 namespace {
-
-template <class Scalar, class Act>
-void randomize_weights(SimpleRNN<Scalar, Act>& layer, Index features, std::uint64_t seed) {
-    std::vector<Tensor<Scalar>> w{random_tensor<Scalar>({features, layer.units()}, seed),
-                                  random_tensor<Scalar>({layer.units(), layer.units()}, seed + 1, -0.5, 0.5)};
-    if (layer.use_bias()) w.push_back(random_tensor<Scalar>({layer.units()}, seed + 2, -0.3, 0.3));
-    layer.set_weights(w);
-}
 
 /// docs/keras-semantics.md#forward-loop in loops, batch-major only, tanh, with optional per-call dropout multipliers.
 struct NaiveResult {
