@@ -53,6 +53,20 @@ void randomize_weights(elman::SimpleRNN<Scalar, Act>& layer, elman::Index featur
     layer.set_weights(w);
 }
 
+/// What `layer` computes for `x` and `args` without anything it cached between calls: the result of a freshly
+/// made layer with its options, weights, threads and backend (and, for a stateful layer, `stored` as its state).
+template <class Scalar, class Act>
+elman::Result<Scalar> fresh_call(const elman::SimpleRNN<Scalar, Act>& layer, const elman::Tensor<Scalar>& x,
+                                 const elman::CallArgs<Scalar>& args = {},
+                                 const elman::Tensor<Scalar>* stored = nullptr) {
+    elman::SimpleRNN<Scalar, Act> fresh(layer.units(), layer.options());
+    fresh.set_weights(layer.get_weights());
+    fresh.set_threads(layer.threads());
+    fresh.set_backend(layer.backend());
+    if (stored) fresh.reset_states(*stored);
+    return fresh(x, args);
+}
+
 template <class Scalar>
 elman::Tensor<Scalar> tensor_from_json(const nlohmann::json& j) {
     elman::Shape shape;

@@ -19,23 +19,11 @@ using elman::SimpleRNN;
 using elman::SimpleRNNOptions;
 using elman::Tensor;
 
+using elman_test::fresh_call;
 using elman_test::random_tensor;
 using elman_test::randomize_weights;
 
 namespace {
-
-// The call's result on a fresh layer with `layer`'s weights, options, threads and backend (and stored state,
-// for a stateful layer: `stored` is its state before the call).
-template <class Scalar>
-Result<Scalar> fresh_call(const SimpleRNN<Scalar>& layer, const Tensor<Scalar>& x, const elman::CallArgs<Scalar>& args,
-                          const Tensor<Scalar>* stored = nullptr) {
-    SimpleRNN<Scalar> fresh(layer.units(), layer.options());
-    fresh.set_weights(layer.get_weights());
-    fresh.set_threads(layer.threads());
-    fresh.set_backend(layer.backend());
-    if (stored) fresh.reset_states(*stored);
-    return fresh(x, args);
-}
 
 template <class Scalar>
 void check_same(const Result<Scalar>& actual, const Result<Scalar>& expected) {

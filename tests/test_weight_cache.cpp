@@ -13,6 +13,7 @@ using elman::Index;
 using elman::SimpleRNN;
 using elman::Tensor;
 
+using elman_test::fresh_call;
 using elman_test::random_tensor;
 
 namespace {
@@ -21,16 +22,6 @@ elman::SimpleRNNOptions sequence_options() {
     elman::SimpleRNNOptions o;
     o.return_sequences = true;
     return o;
-}
-
-// Output of a freshly made layer holding `layer`'s current weights (same backend, same threads).
-template <class Layer>
-std::vector<typename Layer::scalar_type> fresh_output(const Layer& layer,
-                                                      const Tensor<typename Layer::scalar_type>& x) {
-    Layer fresh(layer.units(), layer.options());
-    fresh.set_weights(layer.get_weights());
-    fresh.set_threads(layer.threads());
-    return fresh(x).output.values();
 }
 
 }  // namespace
@@ -46,14 +37,14 @@ TEMPLATE_TEST_CASE("Packed weights follow every weight change", "[weights][cache
 
         // Built (and packed) by the first call, with the initializers' weights.
         auto previous = layer(x).output.values();
-        CHECK(previous == fresh_output(layer, x));
+        CHECK(previous == fresh_call(layer, x).output.values());
         CHECK(layer(x).output.values() == previous);  // unchanged weights: same result from the cache
 
         auto expect_changed = [&](const char* how) {
             INFO(how);
             const auto now = layer(x).output.values();
             CHECK(now != previous);
-            CHECK(now == fresh_output(layer, x));
+            CHECK(now == fresh_call(layer, x).output.values());
             previous = now;
         };
 
@@ -91,7 +82,7 @@ TEMPLATE_TEST_CASE("Packed weights follow every weight change", "[weights][cache
         copy.weights().kernel().modify([](auto& w) { w(0, 0) += TestType(1); });
         const auto copy_out = copy(x).output.values();
         CHECK(copy_out != previous);
-        CHECK(copy_out == fresh_output(copy, x));
+        CHECK(copy_out == fresh_call(copy, x).output.values());
         CHECK(layer(x).output.values() == previous);
 
         // Assigning a layer brings its weights (and the cache) along.
@@ -107,7 +98,7 @@ TEST_CASE("Packed weights: set_weights on an unbuilt layer and on the gemm backe
     layer.set_weights(std::vector<Tensor<double>>{random_tensor<double>({F, U}, 6), random_tensor<double>({U, U}, 7),
                                                   random_tensor<double>({U}, 8)});
     const auto first = layer(x).output.values();
-    CHECK(first == fresh_output(layer, x));
+    CHECK(first == fresh_call(layer, x).output.values());
 
     // Weights changed while the layer runs on the gemm backend must be seen when it switches back.
     layer.set_backend(elman::Backend::gemm);
@@ -116,7 +107,7 @@ TEST_CASE("Packed weights: set_weights on an unbuilt layer and on the gemm backe
     layer.set_backend(elman::Backend::packed);
     const auto packed_out = layer(x).output.values();
     CHECK(packed_out != first);
-    CHECK(packed_out == fresh_output(layer, x));
+    CHECK(packed_out == fresh_call(layer, x).output.values());
     REQUIRE(gemm_out.size() == packed_out.size());
     CHECK(elman_test::max_relative_error(packed_out.data(), gemm_out.data(), Index(gemm_out.size())) <= 1e-13);
 }
@@ -153,11 +144,11 @@ TEMPLATE_TEST_CASE("Packed weights: an optimizer loop with one variable list nev
         for (int step = 0; step < 4; ++step) {
             INFO("step " << step);
             // Inference on the current weights equals a freshly built layer's.
-            CHECK(layer(x).output.values() == fresh_output(layer, x));
+            CHECK(layer(x).output.values() == fresh_call(layer, x).output.values());
             const auto result = layer(x, training);
             grads = elman::backward(layer, trace, result, grad_output);
             sgd.apply_gradients(vars);
         }
-        CHECK(layer(x).output.values() == fresh_output(layer, x));
+        CHECK(layer(x).output.values() == fresh_call(layer, x).output.values());
     }
 }

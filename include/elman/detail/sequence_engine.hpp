@@ -80,9 +80,8 @@ class SequenceEngine {
             refresh_packed(weights);
             // A plain call like the last one (the usual loop of small calls): everything is sized, only the
             // recurrence runs. Every other call takes the general path, which also prepares for the next.
-            const bool dropout = args.training && (flags.dropout > 0.0 || flags.recurrent_dropout > 0.0);
-            if (prepared_.repeats(s, flags, threads_, packed_.padded_units(), result.output.shape()) && !args.trace &&
-                args.mask.empty() && !dropout && !aliases_result(inputs.data(), bytes(inputs.size()), result) &&
+            if (prepared_.repeats(s, flags, threads_, packed_.padded_units(), result.output.shape()) &&
+                plain_call(args, flags) && !aliases_result(inputs.data(), bytes(inputs.size()), result) &&
                 !(initial && aliases_result(initial, bytes(s.batch * weights.units()), result))) {
                 // Updated in place, field by field: a fresh copy of the whole struct would be written with wide
                 // stores and read back field by field at once, which stalls store forwarding.
@@ -105,6 +104,13 @@ class SequenceEngine {
     SlicePool& pool() const noexcept { return pool_; }
 
   private:
+    /// A call whose loop is the plain recurrence (no trace, mask or dropout in effect): the only kind a repeat
+    /// runs, and the only kind run_general() prepares a repeat for.
+    static bool plain_call(const CallArgs<Scalar>& args, const SequenceFlags& flags) noexcept {
+        return !args.trace && args.mask.empty() &&
+               !(args.training && (flags.dropout > 0.0 || flags.recurrent_dropout > 0.0));
+    }
+
     static std::size_t bytes(Index n) noexcept { return static_cast<std::size_t>(n) * sizeof(Scalar); }
 
     /// Whether the `n` bytes at `p` share memory with the output or state being written.
@@ -204,7 +210,7 @@ class SequenceEngine {
         if (backend_ == Backend::packed) {
             const Index count = slice_count(B, threads_);
             prepare_slices(io, packed_.padded_units(), count);
-            if (!io.trace && !io.mask && !io.recurrent_dropout && !input_dropout)
+            if (plain_call(args, flags))
                 prepared_.set(s, flags, threads_, packed_.padded_units(), result.output.shape(), io);
             run_slices(io, act, PackedProduct<Scalar>{&packed_, B == 1}, count);
         } else {
